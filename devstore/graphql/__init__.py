@@ -1,0 +1,1 @@
+"""devstore's Admin GraphQL engine: schema, validation, scopes, cost, resolvers, mutations."""
