@@ -1,0 +1,58 @@
+"""The Shopify OMS connector: a Flask application factory."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from .config import ConfigError, load_settings
+
+__all__ = ["create_app", "ConfigError"]
+
+
+def create_app(env: dict | None = None, **overrides) -> Flask:
+    """Build the app from the environment (or `env`); `overrides` are extra Flask settings."""
+    settings = load_settings(env)
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.update(settings.as_flask_config())
+    app.config.update(
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+    )
+    app.config.update(overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from .extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+
+    from . import models  # noqa: F401  (registers the tables)
+    from .web import register_blueprints
+
+    register_blueprints(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # Wait for the write lock instead of failing at once: the token refresh and
+        # several processes take it in turn.
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def _migrations_dir():
+    from .config import PROJECT_ROOT
+
+    return PROJECT_ROOT / "migrations"

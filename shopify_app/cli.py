@@ -1,0 +1,36 @@
+"""Command-line entry points: `flask --app wsgi <command>`."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from . import api_keys
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.group("apikey")
+    def apikey():
+        """OMS REST API keys."""
+
+    @apikey.command("create")
+    @click.argument("name")
+    def create(name: str):
+        """Create an API key; the key itself is printed once, as the last line."""
+        record, key = api_keys.create_api_key(name)
+        click.echo(f"Created API key {record.id} '{record.name}' (prefix {record.prefix}). Store it now: it is not shown again.")
+        click.echo(key)
+
+    @apikey.command("list")
+    def list_keys():
+        """List API keys (never the keys themselves)."""
+        for record in api_keys.list_api_keys():
+            state = "revoked" if record.revoked_at else "active"
+            click.echo(f"{record.id}\t{record.prefix}\t{state}\t{record.name}")
+
+    @apikey.command("revoke")
+    @click.argument("key_id", type=int)
+    def revoke(key_id: int):
+        """Revoke an API key by id."""
+        if not api_keys.revoke_api_key(key_id):
+            raise click.ClickException(f"no API key {key_id}")
+        click.echo(f"revoked {key_id}")

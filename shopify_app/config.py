@@ -1,0 +1,177 @@
+"""Configuration from the environment, named as Shopify CLI names it.
+
+Every setting is read and checked once, at start-up, so that a missing or
+malformed value stops the process with a message that says what to fix.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_VERSION = "2026-10"
+DEFAULT_SHOP_ORIGIN = "https://{shop}"
+DEFAULT_APP_BRIDGE_URL = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_key: str
+    api_secret: str
+    app_url: str
+    scopes: tuple[str, ...]
+    database_url: str
+    secret_key: str
+    token_encryption_key: str
+    api_version: str = DEFAULT_API_VERSION
+    shop_origin: str = DEFAULT_SHOP_ORIGIN
+    app_bridge_url: str = DEFAULT_APP_BRIDGE_URL
+    http_timeout: float = 30.0
+    extra: dict = field(default_factory=dict)
+
+    def as_flask_config(self) -> dict:
+        return {
+            "SHOPIFY_API_KEY": self.api_key,
+            "SHOPIFY_API_SECRET": self.api_secret,
+            "SHOPIFY_APP_URL": self.app_url,
+            "SCOPES": self.scopes,
+            "SHOPIFY_API_VERSION": self.api_version,
+            "SHOPIFY_SHOP_ORIGIN": self.shop_origin,
+            "APP_BRIDGE_URL": self.app_bridge_url,
+            "TOKEN_ENCRYPTION_KEY": self.token_encryption_key,
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SHOPIFY_HTTP_TIMEOUT": self.http_timeout,
+            **self.extra,
+        }
+
+
+def _required(env: dict, name: str) -> str:
+    value = (env.get(name) or "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set. See README.md, 'Configuration'.")
+    return value
+
+
+def _check_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}.")
+    return value.rstrip("/")
+
+
+def _check_fernet_key(value: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(value.encode())
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ConfigError(
+            "TOKEN_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes); "
+            "make one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
+        )
+    return value
+
+
+def _derive(secret: str, purpose: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
+        secret.encode()
+    )
+
+
+def _scopes_from_toml() -> tuple[str, ...]:
+    import tomllib
+
+    path = PROJECT_ROOT / "shopify.app.toml"
+    with path.open("rb") as fh:
+        scopes = tomllib.load(fh)["access_scopes"]["scopes"]
+    return tuple(s.strip() for s in scopes.split(",") if s.strip())
+
+
+def _default_database_url() -> str:
+    instance = PROJECT_ROOT / "instance"
+    instance.mkdir(exist_ok=True)
+    return f"sqlite:///{instance / 'shopify_app.sqlite3'}"
+
+
+def load_settings(env: dict | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    api_key = _required(env, "SHOPIFY_API_KEY")
+    api_secret = _required(env, "SHOPIFY_API_SECRET")
+    app_url = _check_url("SHOPIFY_APP_URL", _required(env, "SHOPIFY_APP_URL"))
+
+    raw_scopes = (env.get("SCOPES") or "").strip()
+    scopes = (
+        tuple(s.strip() for s in raw_scopes.split(",") if s.strip())
+        if raw_scopes
+        else _scopes_from_toml()
+    )
+
+    shop_origin = (env.get("SHOPIFY_SHOP_ORIGIN") or DEFAULT_SHOP_ORIGIN).strip().rstrip("/")
+    if "{shop}" not in shop_origin:
+        raise ConfigError("SHOPIFY_SHOP_ORIGIN must contain '{shop}', e.g. https://{shop}")
+    _check_url("SHOPIFY_SHOP_ORIGIN", shop_origin.replace("{shop}", "example.myshopify.com"))
+
+    api_version = (env.get("SHOPIFY_API_VERSION") or DEFAULT_API_VERSION).strip()
+    if len(api_version) != 7 or api_version[4] != "-" or not api_version.replace("-", "").isdigit():
+        raise ConfigError(f"SHOPIFY_API_VERSION must look like 2026-10, got {api_version!r}.")
+
+    # Missing keys are derived from the API secret so that a development set-up
+    # works out of the box and every process agrees; production sets its own.
+    secret_key = (env.get("SECRET_KEY") or "").strip()
+    if not secret_key:
+        log.warning("SECRET_KEY is not set; deriving one from SHOPIFY_API_SECRET (set it in production).")
+        secret_key = _derive(api_secret, "flask-secret-key").hex()
+    token_key = (env.get("TOKEN_ENCRYPTION_KEY") or "").strip()
+    if token_key:
+        token_key = _check_fernet_key(token_key)
+    else:
+        log.warning(
+            "TOKEN_ENCRYPTION_KEY is not set; deriving one from SHOPIFY_API_SECRET (set it in production)."
+        )
+        token_key = base64.urlsafe_b64encode(_derive(api_secret, "token-encryption")).decode()
+
+    database_url = (env.get("DATABASE_URL") or "").strip() or _default_database_url()
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    if not database_url.startswith(("sqlite:", "postgresql+psycopg:")):
+        raise ConfigError(
+            f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, got {database_url.split(':')[0]!r}."
+        )
+
+    timeout_raw = env.get("SHOPIFY_HTTP_TIMEOUT") or "30"
+    try:
+        http_timeout = float(timeout_raw)
+    except ValueError:
+        raise ConfigError(f"SHOPIFY_HTTP_TIMEOUT must be a number of seconds, got {timeout_raw!r}.")
+
+    return Settings(
+        api_key=api_key,
+        api_secret=api_secret,
+        app_url=app_url,
+        scopes=scopes,
+        database_url=database_url,
+        secret_key=secret_key,
+        token_encryption_key=token_key,
+        api_version=api_version,
+        shop_origin=shop_origin,
+        app_bridge_url=(env.get("APP_BRIDGE_URL") or DEFAULT_APP_BRIDGE_URL).strip(),
+        http_timeout=http_timeout,
+    )

@@ -1,0 +1,1 @@
+"""Everything that speaks Shopify. Knows nothing of Flask views."""

@@ -1,0 +1,140 @@
+"""Webhook topic handlers, and processing a delivery from the ledger.
+
+A handler is `fn(shop_domain: str, payload: dict) -> None`, registered with
+@handles("topic"). It runs inside the request that received the delivery, so it
+must be quick: one record applied, never a download.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from ..extensions import db
+from ..models import ComplianceRequest, WebhookDelivery
+from . import privacy
+from .shop import find_shop, mark_uninstalled, update_scopes
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, dict], None]
+handlers: dict[str, Handler] = {}
+
+
+def handles(*topics: str):
+    def register(fn: Handler) -> Handler:
+        for topic in topics:
+            handlers[topic] = fn
+        return fn
+
+    return register
+
+
+def process(delivery: WebhookDelivery) -> None:
+    """Apply a recorded delivery; its status says how it went. Never raises."""
+    handler = handlers.get(delivery.topic)
+    delivery.attempts = (delivery.attempts or 0) + 1
+    if handler is None:
+        delivery.status = "ignored"
+        delivery.payload = None
+        db.session.commit()
+        return
+    try:
+        handler(delivery.shop_domain, delivery.payload or {})
+    except Exception as exc:  # recorded, and retried later from the ledger
+        db.session.rollback()
+        log.exception("webhook %s (%s) for %s failed", delivery.webhook_id, delivery.topic, delivery.shop_domain)
+        delivery = db.session.merge(delivery)
+        delivery.status = "failed"
+        delivery.error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        db.session.commit()
+        return
+    delivery.status = "processed"
+    delivery.error = None
+    delivery.processed_at = datetime.now(timezone.utc)
+    delivery.payload = None
+    db.session.commit()
+
+
+@handles("app/uninstalled")
+def app_uninstalled(shop_domain: str, payload: dict) -> None:
+    shop = find_shop(shop_domain)
+    if shop is not None and shop.status != "uninstalled":
+        mark_uninstalled(shop)
+        db.session.commit()
+
+
+@handles("app/scopes_update")
+def app_scopes_update(shop_domain: str, payload: dict) -> None:
+    shop = find_shop(shop_domain)
+    current = payload.get("current")
+    if shop is None or not isinstance(current, list):
+        return
+    update_scopes(shop, [str(s) for s in current])
+    db.session.commit()
+
+
+def _customer_ref(shop, payload: dict) -> privacy.CustomerRef:
+    customer = payload.get("customer") or {}
+    orders = payload.get("orders_requested") or payload.get("orders_to_redact") or []
+    return privacy.CustomerRef(
+        shop=shop,
+        customer_id=str(customer["id"]) if customer.get("id") is not None else None,
+        email=customer.get("email"),
+        order_ids=tuple(str(o) for o in orders),
+    )
+
+
+def _compliance_record(shop_domain: str, topic: str, payload: dict) -> ComplianceRequest:
+    customer = payload.get("customer") or {}
+    record = ComplianceRequest(
+        shop_domain=shop_domain,
+        topic=topic,
+        customer_id=str(customer["id"]) if customer.get("id") is not None else None,
+        customer_email=customer.get("email"),
+        orders_requested=payload.get("orders_requested") or payload.get("orders_to_redact"),
+        data_request_id=str((payload.get("data_request") or {}).get("id") or "") or None,
+    )
+    db.session.add(record)
+    return record
+
+
+@handles("customers/data_request")
+def customers_data_request(shop_domain: str, payload: dict) -> None:
+    record = _compliance_record(shop_domain, "customers/data_request", payload)
+    shop = find_shop(shop_domain)
+    record.result = privacy.customer_data(_customer_ref(shop, payload)) if shop else {}
+    record.completed_at = datetime.now(timezone.utc)
+    db.session.commit()
+
+
+@handles("customers/redact")
+def customers_redact(shop_domain: str, payload: dict) -> None:
+    record = _compliance_record(shop_domain, "customers/redact", payload)
+    shop = find_shop(shop_domain)
+    counts = privacy.redact_customer(_customer_ref(shop, payload)) if shop else {}
+    record.result = {"redacted": counts}
+    record.completed_at = datetime.now(timezone.utc)
+    db.session.commit()
+
+
+@handles("shop/redact")
+def shop_redact(shop_domain: str, payload: dict) -> None:
+    shop = find_shop(shop_domain)
+    counts = privacy.erase_shop(shop) if shop else {}
+    record = _compliance_record(shop_domain, "shop/redact", {})
+    record.result = {"erased": counts}
+    record.completed_at = datetime.now(timezone.utc)
+    db.session.commit()
+
+
+def load_flow_handlers() -> None:
+    """Import the flow modules whose handlers register themselves here."""
+    import importlib
+
+    for module in FLOW_MODULES:
+        importlib.import_module(module)
+
+
+# Flow modules that register webhook handlers (products, orders, locations, inventory...).
+FLOW_MODULES: list[str] = []

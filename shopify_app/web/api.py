@@ -1,0 +1,129 @@
+"""The JSON API behind the embedded UI, authenticated by App Bridge session tokens."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, g, jsonify, request
+
+from ..extensions import db
+from ..models import Shop
+from ..shopify.access import parse_level
+from ..sync.shop import set_access_level
+from .errors import json_error
+from .session import session_token_required
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+# Settings the merchant may change, with their validators (value -> value, or ValueError).
+def _bool(value):
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _optional_text(value):
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 255:
+        raise ValueError("must be a string of at most 255 characters, or null")
+    return value.strip() or None
+
+
+def _optional_date(value):
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be a date YYYY-MM-DD, or null")
+    return date.fromisoformat(value).isoformat()
+
+
+def _order_import_scope(value):
+    if value not in ("unfulfilled", "open"):
+        raise ValueError("must be 'unfulfilled' or 'open'")
+    return value
+
+
+SETTINGS = {
+    "upload_refunds": (_bool, False),
+    "orders_since": (_optional_date, None),
+    "order_import": (_order_import_scope, "unfulfilled"),
+}
+
+
+def shop_json(shop: Shop) -> dict:
+    settings = shop.settings or {}
+    return {
+        "shop": shop.domain,
+        "name": shop.name,
+        "status": shop.status,
+        "access": shop.access_level,
+        "scopes": shop.scopes,
+        "owner": shop.owner,
+        "email": shop.email,
+        "country": shop.country,
+        "currency": shop.currency,
+        "weight_unit": shop.weight_unit,
+        "timezone": shop.timezone,
+        "plan": shop.plan,
+        "product_store": shop.product_store,
+        "needs_reauth": shop.needs_reauth,
+        "installed_at": shop.installed_at.isoformat() if shop.installed_at else None,
+        "settings": {key: settings.get(key, default) for key, (_, default) in SETTINGS.items()},
+    }
+
+
+@bp.get("/shop")
+@session_token_required
+def get_shop():
+    return jsonify(shop_json(g.shop))
+
+
+@bp.patch("/shop")
+@session_token_required
+def patch_shop():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not body:
+        return json_error(400, "send a JSON object with the fields to change")
+    allowed = {"access", "product_store", "settings", *SETTINGS}
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        return json_error(400, f"unknown field(s): {', '.join(unknown)}")
+
+    shop: Shop = g.shop
+    changes = dict(body.get("settings") or {})
+    if not isinstance(body.get("settings", {}), dict):
+        return json_error(400, "settings must be an object")
+    changes.update({k: v for k, v in body.items() if k in SETTINGS})
+    new_settings = dict(shop.settings or {})
+    for key, value in changes.items():
+        if key not in SETTINGS:
+            return json_error(400, f"unknown setting: {key}")
+        validate, _ = SETTINGS[key]
+        try:
+            new_settings[key] = validate(value)
+        except ValueError as exc:
+            return json_error(400, f"{key} {exc}")
+    product_store = shop.product_store
+    if "product_store" in body:
+        try:
+            product_store = _optional_text(body["product_store"])
+        except ValueError as exc:
+            return json_error(400, f"product_store {exc}")
+
+    if "access" in body:
+        if not isinstance(body["access"], str):
+            return json_error(400, "access must be one of none, read, read_write")
+        try:
+            level = parse_level(body["access"])
+        except ValueError as exc:
+            return json_error(400, str(exc))
+        try:
+            set_access_level(shop, level)
+        except ValueError as exc:
+            db.session.rollback()
+            return json_error(422, str(exc))
+        new_settings["access_chosen"] = True
+    shop.settings = new_settings
+    shop.product_store = product_store
+    db.session.commit()
+    return jsonify(shop_json(shop))

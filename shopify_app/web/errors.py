@@ -1,0 +1,34 @@
+"""Errors as JSON for API paths and plain pages elsewhere; never a stack trace."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+JSON_PREFIXES = ("/api/", "/oms/", "/webhooks")
+
+
+def wants_json() -> bool:
+    return request.path.startswith(JSON_PREFIXES)
+
+
+def json_error(status: int, message: str, headers: dict | None = None):
+    response = jsonify({"error": message})
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if wants_json():
+            return json_error(exc.code or 500, exc.description or exc.name)
+        return render_template("error.html", status=exc.code, message=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return json_error(500, "internal error")
+        return render_template("error.html", status=500, message="Something went wrong."), 500

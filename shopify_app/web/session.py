@@ -1,0 +1,55 @@
+"""Who is calling: App Bridge session tokens on embedded requests."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import current_app, g, request
+
+from ..models import Shop
+from ..shopify.session_token import InvalidSessionToken, bearer_token, decode_session_token
+from ..sync.shop import find_shop
+from .errors import json_error
+
+RETRY_HEADER = {"X-Shopify-Retry-Invalid-Session-Request": "1"}
+
+
+def verify_session_token(token: str):
+    cfg = current_app.config
+    return decode_session_token(token, cfg["SHOPIFY_API_KEY"], cfg["SHOPIFY_API_SECRET"])
+
+
+def session_token_required(view):
+    """For JSON calls: `Authorization: Bearer <session token>` of an installed, active shop.
+
+    Sets g.shop and g.session_token. Any failure is 401 with the header that
+    tells App Bridge to fetch a new token and retry.
+    """
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        token = bearer_token(request.headers.get("Authorization"))
+        if token is None:
+            return json_error(401, "missing session token", RETRY_HEADER)
+        try:
+            session_token = verify_session_token(token)
+        except InvalidSessionToken as exc:
+            return json_error(401, f"invalid session token: {exc}", RETRY_HEADER)
+        shop: Shop | None = find_shop(session_token.shop)
+        if shop is None or not shop.is_active:
+            return json_error(401, "the app is not installed on this shop", RETRY_HEADER)
+        g.shop = shop
+        g.session_token = session_token
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def frame_ancestors(shop: str | None) -> str:
+    """CSP frame-ancestors for an embedded page: the shop's admin and Shopify admin."""
+    from ..shopify.shop_domain import shop_origin
+    from urllib.parse import urlsplit
+
+    if not shop:
+        return "frame-ancestors 'none';"
+    origin = urlsplit(shop_origin(current_app.config["SHOPIFY_SHOP_ORIGIN"], shop))
+    return f"frame-ancestors {origin.scheme}://{origin.netloc} https://admin.shopify.com;"

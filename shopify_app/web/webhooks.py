@@ -1,0 +1,65 @@
+"""The webhook receiver, at the uri declared in shopify.app.toml.
+
+Verified on the raw body, recorded in the ledger (de-duplicated by
+X-Shopify-Webhook-Id), applied, and acknowledged: a failure to apply is recorded
+and retried from the ledger, never lost and never answered with a 5xx.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, request
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import WebhookDelivery
+from ..shopify.hmac_checks import verify_webhook_hmac
+from ..shopify.shop_domain import is_valid_shop_domain
+from ..sync import webhooks as topics
+from .errors import json_error
+
+bp = Blueprint("webhooks", __name__)
+
+REQUIRED_HEADERS = (
+    "X-Shopify-Hmac-Sha256",
+    "X-Shopify-Topic",
+    "X-Shopify-Shop-Domain",
+    "X-Shopify-Webhook-Id",
+)
+
+
+@bp.post("/webhooks")
+def receive():
+    body = request.get_data(cache=False)
+    missing = [h for h in REQUIRED_HEADERS if not request.headers.get(h)]
+    if missing:
+        return json_error(400, f"missing header(s): {', '.join(missing)}")
+    if not verify_webhook_hmac(body, request.headers["X-Shopify-Hmac-Sha256"], current_app.config["SHOPIFY_API_SECRET"]):
+        return json_error(401, "HMAC signature does not match")
+    shop_domain = request.headers["X-Shopify-Shop-Domain"].strip().lower()
+    if not is_valid_shop_domain(shop_domain):
+        return json_error(400, "X-Shopify-Shop-Domain is not a myshopify.com domain")
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        return json_error(400, "the body is not JSON")
+    if not isinstance(payload, dict):
+        return json_error(400, "the body is not a JSON object")
+
+    delivery = WebhookDelivery(
+        webhook_id=request.headers["X-Shopify-Webhook-Id"].strip()[:255],
+        topic=request.headers["X-Shopify-Topic"].strip().lower()[:64],
+        shop_domain=shop_domain,
+        api_version=request.headers.get("X-Shopify-API-Version"),
+        event_id=request.headers.get("X-Shopify-Event-Id"),
+        triggered_at=request.headers.get("X-Shopify-Triggered-At"),
+        payload=payload,
+    )
+    db.session.add(delivery)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # a redelivery: already recorded, acknowledge it
+        return {"status": "duplicate"}, 200
+    topics.process(delivery)
+    return {"status": "ok"}, 200
