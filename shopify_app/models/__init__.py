@@ -1,7 +1,8 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 from .base import Base
 from .shop import OAuthState, Shop, ShopStatus
+from .sync import FlowState, SyncRun
 from .users import ApiKey
 from .webhooks import ComplianceRequest, WebhookDelivery
 
-__all__ = ["Base", "Shop", "ShopStatus", "OAuthState", "ApiKey", "WebhookDelivery", "ComplianceRequest"]
+__all__ = ["Base", "Shop", "ShopStatus", "OAuthState", "ApiKey", "FlowState", "SyncRun", "WebhookDelivery", "ComplianceRequest"]

@@ -3,10 +3,15 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, embedded, errors, oauth, webhooks
+    from . import api, embedded, errors, oauth, oms, webhooks
+    from ..sync.webhooks import load_flow_handlers
+
+    load_flow_handlers()
+    oms.register_resources()
 
     errors.register(app)
     app.register_blueprint(embedded.bp)
     app.register_blueprint(oauth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(oms.bp)

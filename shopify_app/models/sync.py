@@ -1,0 +1,56 @@
+"""Sync bookkeeping: each flow's state per shop (switch, interval, cursor, lease) and every run."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+
+class FlowState(Base):
+    """One row per shop and flow. The lease columns make one run at a time per shop
+    and flow across every scheduler process on every machine."""
+
+    __tablename__ = "flow_states"
+    __table_args__ = (UniqueConstraint("shop_id", "flow"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    flow: Mapped[str] = mapped_column(String(32))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    interval_minutes: Mapped[int | None] = mapped_column(Integer)  # None: the flow's default
+    # Where the last committed run got to (e.g. an updated_at high-water mark).
+    cursor: Mapped[str | None] = mapped_column(Text)
+    # Flow-specific state that must survive a crash (e.g. a running bulk operation id).
+    state: Mapped[dict] = mapped_column(JSON, default=dict)
+    lease_owner: Mapped[str | None] = mapped_column(String(255))
+    lease_expires_at: Mapped[datetime | None]
+    last_started_at: Mapped[datetime | None]
+    last_finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SyncRun(Base):
+    """Every run of a flow for a shop, with its outcome."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    flow: Mapped[str] = mapped_column(String(32), index=True)
+    # schedule | manual | webhook | reconcile
+    trigger: Mapped[str] = mapped_column(String(16))
+    # queued | running | succeeded | failed | skipped
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    progress: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    bulk_operation_id: Mapped[str | None] = mapped_column(String(255))
+    cursor_before: Mapped[str | None] = mapped_column(Text)
+    cursor_after: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(255))

@@ -1,0 +1,123 @@
+"""The OMS REST API (/oms/v1): API keys, cursor pagination, and its OpenAPI document.
+
+Each resource module adds its routes to `bp` and its paths and schemas to
+`openapi`, so the document is assembled from the code that serves it.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request
+
+from ...api_keys import find_active_key, touch
+from ...extensions import db
+from ...shopify.session_token import bearer_token
+from ..errors import json_error
+
+bp = Blueprint("oms", __name__, url_prefix="/oms/v1")
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+openapi: dict = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Shopify OMS connector: OMS REST API",
+        "version": "1.0.0",
+        "description": "Orders and products downloaded from Shopify; available-to-promise inventory, "
+        "fulfillments and returns going up to Shopify. Authenticate with `Authorization: Bearer <API key>` "
+        "(create one with `flask --app wsgi apikey create NAME`). Lists paginate with an opaque `cursor`: "
+        "pass the previous page's `next_cursor` until it is null.",
+    },
+    "servers": [{"url": "/oms/v1"}],
+    "security": [{"apiKey": []}],
+    "paths": {},
+    "components": {
+        "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer", "description": "An OMS API key"}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {"error": {"type": "string"}},
+            },
+        },
+        "responses": {
+            "Unauthorized": {
+                "description": "Missing or unknown API key",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+            "BadRequest": {
+                "description": "Malformed request; nothing was changed",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        },
+    },
+}
+
+
+def add_paths(paths: dict, schemas: dict | None = None) -> None:
+    openapi["paths"].update(paths)
+    openapi["components"]["schemas"].update(schemas or {})
+
+
+def api_key_required(view):
+    """`Authorization: Bearer <API key>`; sets g.api_key."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        record = find_active_key(bearer_token(request.headers.get("Authorization")))
+        if record is None:
+            return json_error(401, "missing or invalid API key", {"WWW-Authenticate": 'Bearer realm="oms"'})
+        touch(record)
+        db.session.commit()
+        g.api_key = record
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def encode_cursor(values: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict | None:
+    """The values behind an opaque cursor; raises ValueError when it is not one of ours."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("cursor is not valid") from exc
+    if not isinstance(values, dict):
+        raise ValueError("cursor is not valid")
+    return values
+
+
+def page_size() -> int:
+    """`limit` from the query string; raises ValueError when malformed."""
+    raw = request.args.get("limit")
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise ValueError(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")
+    return int(raw)
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi)
+
+
+def register_resources() -> None:
+    """Import the resource modules, which add their routes to bp."""
+    import importlib
+
+    for module in RESOURCE_MODULES:
+        importlib.import_module(f"{__name__}.{module}")
+
+
+# Resource modules under shopify_app/web/oms/ (products, orders, inventory, ...).
+RESOURCE_MODULES: list[str] = []

@@ -1,0 +1,219 @@
+"""Shared fixtures: the app on a migrated database, session tokens, shops, a live server.
+
+Databases: SQLite by default (a migrated template copied per test). Tests that
+ask for `pg_app` run on PostgreSQL when TEST_DATABASE_URL is set, and skip otherwise.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import jwt
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from werkzeug.serving import make_server
+
+from shopify_app import create_app
+from shopify_app.extensions import db
+
+API_KEY = "test-api-key"
+API_SECRET = "test-api-secret-0123456789abcdef0123"
+SHOP = "test-shop.myshopify.com"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def base_env(**overrides) -> dict:
+    env = {
+        "SHOPIFY_API_KEY": API_KEY,
+        "SHOPIFY_API_SECRET": API_SECRET,
+        "SHOPIFY_APP_URL": "https://app.example.com",
+        "SCOPES": "read_products,read_orders,write_inventory,read_locations,write_merchant_managed_fulfillment_orders",
+        "SECRET_KEY": "test-secret-key",
+        "TOKEN_ENCRYPTION_KEY": "n0wu0D5x4W4mJ6rK6O0u2vXkR2H1bq9d1N1p6rj6b3E=",
+        "SHOPIFY_SHOP_ORIGIN": "https://{shop}",
+    }
+    env.update(overrides)
+    return env
+
+
+def upgrade_database(url: str) -> None:
+    app = create_app(base_env(DATABASE_URL=url))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(revision="heads")
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    upgrade_database(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(sqlite_template, tmp_path) -> str:
+    path = tmp_path / "app.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_env(database_url) -> dict:
+    return base_env(DATABASE_URL=database_url)
+
+
+@pytest.fixture
+def app(app_env):
+    app = create_app(app_env, TESTING=True)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- PostgreSQL -------------------------------------------------------------
+
+def _pg_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> str:
+    url = _pg_url()
+    if not url:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade_database(url)
+    return url
+
+
+def truncate_all(url: str) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_app(pg_database_url):
+    truncate_all(pg_database_url)
+    app = create_app(base_env(DATABASE_URL=pg_database_url), TESTING=True)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- Session tokens and shops -------------------------------------------------
+
+def make_session_token(shop: str = SHOP, *, secret: str = API_SECRET, aud: str = API_KEY, **overrides) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": f"https://{shop}/admin",
+        "dest": f"https://{shop}",
+        "aud": aud,
+        "sub": "42",
+        "exp": now + 60,
+        "nbf": now - 1,
+        "iat": now - 1,
+        "jti": str(uuid.uuid4()),
+        "sid": str(uuid.uuid4()),
+    }
+    claims.update(overrides)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+@pytest.fixture
+def session_token():
+    return make_session_token
+
+
+@pytest.fixture
+def auth_headers():
+    def headers(shop: str = SHOP, **overrides) -> dict:
+        return {"Authorization": f"Bearer {make_session_token(shop, **overrides)}"}
+
+    return headers
+
+
+def create_shop(domain: str = SHOP, *, access: str = "read_write", scopes: str | None = None,
+                status: str = "active", token: str = "shpat_test", expires_in: int | None = 3600):
+    from shopify_app.crypto import encrypt_token
+    from shopify_app.models import Shop
+
+    now = datetime.now(timezone.utc)
+    shop = Shop(
+        domain=domain,
+        status=status,
+        access_level=access,
+        granted_scopes=scopes or base_env()["SCOPES"],
+        access_token_encrypted=encrypt_token(token),
+        access_token_expires_at=now + timedelta(seconds=expires_in) if expires_in else None,
+        refresh_token_encrypted=encrypt_token("shprt_test"),
+        refresh_token_expires_at=now + timedelta(days=90),
+        installed_at=now,
+        name="Test Shop",
+        settings={},
+    )
+    db.session.add(shop)
+    db.session.commit()
+    return shop
+
+
+@pytest.fixture
+def shop(app):
+    return create_shop()
+
+
+# --- A live server --------------------------------------------------------------
+
+class LiveServer:
+    """The app served over real HTTP on a free port, in a thread."""
+
+    def __init__(self, app, port: int):
+        self.app = app
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self._server = make_server("127.0.0.1", port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> "LiveServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server_factory():
+    servers: list[LiveServer] = []
+
+    def start(app, port: int | None = None) -> LiveServer:
+        server = LiveServer(app, port or free_port()).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
