@@ -14,8 +14,8 @@ class InvalidShopDomain(ValueError):
 
 def validate_shop_domain(value: str | None) -> str:
     """Return the shop's myshopify domain, or raise InvalidShopDomain."""
-    shop = (value or "").strip().lower()
-    if not SHOP_DOMAIN_RE.match(shop) or len(shop) > 255:
+    shop = (value or "").lower()
+    if len(shop) > 255 or not SHOP_DOMAIN_RE.fullmatch(shop):
         raise InvalidShopDomain(f"not a myshopify.com shop domain: {value!r}")
     return shop
 
