@@ -3,6 +3,8 @@ from .base import Base
 from .shop import OAuthState, Shop, ShopStatus
 from .sync import FlowState, SyncRun
 from .users import ApiKey
+from .inventory import AtpLevel, Facility, Location, PushedLevel
+from .fulfillments import FulfillmentRequest, ReturnRequest
 from .webhooks import ComplianceRequest, WebhookDelivery
 
 __all__ = ["Base", "Shop", "ShopStatus", "OAuthState", "ApiKey", "FlowState", "SyncRun", "WebhookDelivery", "ComplianceRequest"]
