@@ -1,0 +1,180 @@
+/* devstore admin frame: the host side of the App Bridge stand-in.
+ *
+ * The app (in #app-iframe, another origin) talks to this page by postMessage:
+ *   {__devstore: "app-bridge", type, id, ...}  ->  {__devstore: "admin", type: "response", id, ok, result | error}
+ * Types: idToken, toast.show, toast.hide, loading, navigate, history, navMenu, titleBar, scopes.query, ready.
+ * Also understood: the legacy `{message: "Shopify.API.remoteRedirect", data: {location}}` (object or JSON string).
+ */
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("ds-admin-config").textContent);
+  var iframe = document.getElementById("app-iframe");
+  var toastsEl = document.getElementById("ds-toasts");
+  var loadingEl = document.getElementById("ds-loading");
+  var loadingBar = document.getElementById("ds-loading-bar");
+  var titleEl = document.getElementById("ds-title-bar");
+  var navEl = document.getElementById("ds-app-nav");
+
+  var admin = window.devstoreAdmin = {
+    toasts: [],          // every toast shown: {id, message, isError, duration, shownAt, hiddenAt}
+    navigations: [],     // every navigation the app asked for
+    tokensIssued: 0,
+    loading: false,
+    messages: []         // the last messages received (for debugging)
+  };
+
+  function reply(msg, ok, payload) {
+    if (!iframe.contentWindow) return;
+    var out = {__devstore: "admin", type: "response", id: msg.id, ok: ok};
+    if (ok) out.result = payload; else out.error = String(payload);
+    iframe.contentWindow.postMessage(out, cfg.appOrigin || "*");
+  }
+
+  function send(type, data) {
+    if (!iframe.contentWindow) return;
+    var out = Object.assign({__devstore: "admin", type: type}, data || {});
+    iframe.contentWindow.postMessage(out, cfg.appOrigin || "*");
+  }
+
+  function fetchToken() {
+    return fetch(cfg.sessionTokenUrl, {method: "POST", credentials: "same-origin",
+                                        headers: {"Accept": "application/json"}})
+      .then(function (r) {
+        return r.json().then(function (body) {
+          if (!r.ok || !body.token) throw new Error(body.error || ("session token: HTTP " + r.status));
+          admin.tokensIssued += 1;
+          return body;
+        });
+      });
+  }
+
+  // --- toasts ---
+  var toastTimers = {};
+  function hideToast(id, dismissed) {
+    var el = toastsEl.querySelector('[data-toast-id="' + CSS.escape(id) + '"]');
+    if (el) el.remove();
+    clearTimeout(toastTimers[id]);
+    admin.toasts.forEach(function (t) { if (t.id === id && !t.hiddenAt) t.hiddenAt = Date.now(); });
+    if (dismissed) send("toast.dismiss", {toastId: id});
+  }
+  function showToast(msg) {
+    var id = msg.toastId || ("toast-" + Date.now());
+    var duration = typeof msg.duration === "number" ? msg.duration : 5000;
+    var el = document.createElement("div");
+    el.className = "ds-toast" + (msg.isError ? " ds-toast--error" : "");
+    el.setAttribute("role", "status");
+    el.setAttribute("data-toast-id", id);
+    el.setAttribute("data-testid", "toast");
+    var text = document.createElement("span");
+    text.className = "ds-toast-message";
+    text.textContent = msg.message;
+    el.appendChild(text);
+    if (msg.action) {
+      var act = document.createElement("button");
+      act.className = "ds-toast-action";
+      act.textContent = msg.action;
+      act.addEventListener("click", function () { send("toast.action", {toastId: id}); hideToast(id, false); });
+      el.appendChild(act);
+    }
+    var close = document.createElement("button");
+    close.className = "ds-toast-close";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "\u00d7";
+    close.addEventListener("click", function () { hideToast(id, true); });
+    el.appendChild(close);
+    toastsEl.appendChild(el);
+    admin.toasts.push({id: id, message: msg.message, isError: !!msg.isError, duration: duration,
+                       shownAt: Date.now(), hiddenAt: null});
+    toastTimers[id] = setTimeout(function () { hideToast(id, false); }, Math.max(duration, 0));
+    return id;
+  }
+
+  function setLoading(on) {
+    admin.loading = !!on;
+    loadingEl.setAttribute("data-loading", on ? "true" : "false");
+    loadingBar.hidden = !on;
+  }
+
+  // --- navigation ---
+  function resolveAdminUrl(url) {
+    // shopify://admin/products/1 and /admin/... (relative to the shop's admin)
+    if (/^shopify:\/*admin/i.test(url)) return cfg.adminPath.replace(/\/$/, "") + url.replace(/^shopify:\/*admin/i, "");
+    if (/^app:/i.test(url)) return cfg.appPagePath + url.replace(/^app:\/*/i, "/");
+    return url;
+  }
+  function navigate(url, target) {
+    var resolved = resolveAdminUrl(String(url));
+    admin.navigations.push({url: String(url), resolved: resolved, target: target || "_top", at: Date.now()});
+    if (target === "_blank") { window.open(resolved, "_blank", "noopener"); return; }
+    window.location.assign(resolved);
+  }
+
+  function renderNav(items) {
+    navEl.innerHTML = "";
+    (items || []).forEach(function (it) {
+      if (it.rel === "home") return;
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.textContent = it.label || it.href;
+      a.href = cfg.appPagePath + (it.href && it.href.charAt(0) === "/" ? it.href : "/" + (it.href || ""));
+      a.addEventListener("click", function (e) { e.preventDefault(); send("navigate.app", {href: it.href}); });
+      li.appendChild(a);
+      navEl.appendChild(li);
+    });
+  }
+
+  function handle(msg) {
+    switch (msg.type) {
+      case "ready":
+        return reply(msg, true, {shop: cfg.shop});
+      case "idToken":
+        return fetchToken().then(function (b) { reply(msg, true, b.token); },
+                                 function (e) { reply(msg, false, e.message); });
+      case "scopes.query":
+        return fetchToken().then(function (b) { reply(msg, true, {granted: b.scopes || [], required: [], optional: []}); },
+                                 function (e) { reply(msg, false, e.message); });
+      case "toast.show":
+        return reply(msg, true, showToast(msg));
+      case "toast.hide":
+        hideToast(msg.toastId, false);
+        return reply(msg, true, null);
+      case "loading":
+        setLoading(msg.on);
+        return reply(msg, true, null);
+      case "navigate":
+        reply(msg, true, null);
+        return navigate(msg.url, msg.target);
+      case "history":
+        // keep the admin URL in step with the app's path, as Shopify admin does
+        try {
+          var path = msg.path && msg.path !== "/" ? msg.path : "";
+          history.replaceState(null, "", cfg.appPagePath + path);
+        } catch (e) { /* ignore */ }
+        return;
+      case "navMenu":
+        return renderNav(msg.items);
+      case "titleBar":
+        titleEl.textContent = msg.title || "";
+        if (msg.title) document.title = msg.title + " · devstore admin";
+        return;
+      default:
+        if (msg.id) reply(msg, false, "devstore does not implement " + msg.type);
+    }
+  }
+
+  window.addEventListener("message", function (e) {
+    if (e.source !== iframe.contentWindow) return;
+    if (cfg.appOrigin && e.origin !== cfg.appOrigin) return;
+    var data = e.data;
+    if (typeof data === "string") {
+      try { data = JSON.parse(data); } catch (err) { return; }
+    }
+    if (!data || typeof data !== "object") return;
+    admin.messages.push(data);
+    if (admin.messages.length > 200) admin.messages.shift();
+    if (data.message === "Shopify.API.remoteRedirect" && data.data && data.data.location) {
+      return navigate(data.data.location, "_top");
+    }
+    if (data.__devstore === "app-bridge") handle(data);
+  });
+})();
