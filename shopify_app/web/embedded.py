@@ -24,19 +24,19 @@ from .session import frame_ancestors, verify_session_token
 bp = Blueprint("embedded", __name__)
 
 
-def embedded_page(template: str, shop: str | None, status: int = 200, **context):
+def embedded_page(template: str, domain: str | None, status: int = 200, **context):
     cfg = current_app.config
     response = make_response(
         render_template(
             template,
             api_key=cfg["SHOPIFY_API_KEY"],
             app_bridge_url=cfg["APP_BRIDGE_URL"],
-            shop_domain=shop,
+            shop_domain=domain,
             **context,
         ),
         status,
     )
-    response.headers["Content-Security-Policy"] = frame_ancestors(shop)
+    response.headers["Content-Security-Policy"] = frame_ancestors(domain)
     response.headers["Cache-Control"] = "no-store"
     return response
 
