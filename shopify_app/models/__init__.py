@@ -1,9 +1,12 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 from .base import Base
+from .catalog import Product, Variant
+from .orders import Order, OrderLine
 from .shop import OAuthState, Shop, ShopStatus
 from .sync import FlowState, SyncRun
 from .users import ApiKey
 from .inventory import AtpLevel, Facility, Location, PushedLevel
+from .mappings import MappingValue, OmsValue, SchedulerLock
 from .fulfillments import FulfillmentRequest, ReturnRequest
 from .webhooks import ComplianceRequest, WebhookDelivery
 
