@@ -1,7 +1,273 @@
-from flask import Blueprint
-bp = Blueprint('graphql_api', __name__)
+"""POST /<shop>/admin/api/<version>/graphql.json: the Admin GraphQL API.
 
-def schema_ready():
-    return False
+Order of checks, as Shopify does them: access token (401), document parse and validation,
+variables, operation, requested cost (MAX_COST_EXCEEDED above 1000), the shop's leaky
+bucket (THROTTLED), then execution with access scopes enforced per field; the bucket is
+refunded the difference between requested and actual cost; `extensions.cost` always.
+"""
+from __future__ import annotations
+
+import collections
+import json
+import re
+import threading
+import time
+
+from flask import Blueprint, current_app, jsonify, request
+from graphql import (GraphQLError, OperationDefinitionNode, FragmentDefinitionNode, execute, parse,
+                     validate)
+from graphql.error import GraphQLSyntaxError
+from graphql.execution.values import get_variable_values
+
+from devstore.config import API_VERSIONS
+from devstore.graphql import cost as costmod
+from devstore.graphql import schema as schemamod
+from devstore.graphql.resolvers import Context, field_resolver, type_resolver
+from devstore.store import now_iso
+
+bp = Blueprint("devstore_graphql", __name__)
+
+INVALID_TOKEN = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
+LOG_MAX = 5000
+
+
+def schema_ready() -> bool:
+    return schemamod.ready()
+
+
 def warm_schema():
-    pass
+    schemamod.warm()
+    # mutations register their resolvers on import
+    from devstore.graphql import mutations  # noqa: F401
+
+
+def authenticate(state, shop_domain, token):
+    """-> (shop, token record) or (None, None)."""
+    st = state.shop(shop_domain)
+    if st is None or not token:
+        return None, None
+    rec = st.tokens.get(token)
+    if rec is None or rec.get("revoked") or not st.installed:
+        return None, None
+    if rec.get("expires_at") and time.time() > rec["expires_at"]:
+        return None, None
+    if not rec.get("used"):
+        rec["used"] = True
+        # the refresh token this one replaced stays valid until the new access token is used
+        prev = rec.get("replaces_refresh")
+        if prev and prev in st.refresh_tokens:
+            st.refresh_tokens[prev]["revoked"] = True
+    return st, rec
+
+
+@bp.post("/<shop>/admin/api/<version>/graphql.json")
+def graphql_endpoint(shop, version):
+    state = current_app.extensions["devstore"]
+    if version not in API_VERSIONS:
+        return jsonify({"errors": "Not Found"}), 404
+    st, tok = authenticate(state, shop, request.headers.get("X-Shopify-Access-Token"))
+    if st is None:
+        return jsonify(INVALID_TOKEN), 401
+    body = _body()
+    if body is None:
+        return jsonify({"errors": {"query": "Required parameter missing or invalid"}}), 400
+    ctx = Context(state, st, st.effective_scopes(tok.get("scopes")), token=tok, api_version=version)
+    t0 = time.monotonic()
+    result, status = run(ctx, body.get("query") or "", body.get("variables") or {}, body.get("operationName"))
+    _log(st, body, result, time.monotonic() - t0, tok)
+    return current_app.response_class(json.dumps(result), status=status, mimetype="application/json")
+
+
+def _body():
+    ct = request.content_type or ""
+    if "application/graphql" in ct:
+        return {"query": request.get_data(as_text=True)}
+    data = request.get_json(silent=True, force=True)
+    if not isinstance(data, dict) or not isinstance(data.get("query"), str):
+        return None
+    v = data.get("variables")
+    if isinstance(v, str):
+        try:
+            data["variables"] = json.loads(v) if v.strip() else {}
+        except ValueError:
+            return None
+    return data
+
+
+def _cost_ext(st, requested, actual):
+    return {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
+                     "throttleStatus": st.bucket.status()}}
+
+
+# --- error shapes ------------------------------------------------------------------------------
+
+_PATTERNS = [
+    (re.compile(r"^Cannot query field '(?P<field>[^']+)' on type '(?P<type>[^']+)'\."),
+     lambda m: (f"Field '{m['field']}' doesn't exist on type '{m['type']}'",
+                {"code": "undefinedField", "typeName": m["type"], "fieldName": m["field"]})),
+    (re.compile(r"^Field '(?P<field>[^']+)' argument '(?P<arg>[^']+)' of type '[^']+' is required, but it was not provided\."),
+     lambda m: (f"Field '{m['field']}' is missing required arguments: {m['arg']}",
+                {"code": "missingRequiredArguments", "className": "Field", "name": m["field"],
+                 "arguments": m["arg"]})),
+    (re.compile(r"^Unknown argument '(?P<arg>[^']+)' on field '(?P<type>[^'.]+)\.(?P<field>[^']+)'\."),
+     lambda m: (f"Field '{m['field']}' doesn't accept argument '{m['arg']}'",
+                {"code": "argumentNotAccepted", "name": m["field"], "typeName": "Field",
+                 "argumentName": m["arg"]})),
+    (re.compile(r"^Unknown type '(?P<type>[^']+)'\."),
+     lambda m: (f"No such type {m['type']}, so it can't be a fragment condition",
+                {"code": "undefinedType", "typeName": m["type"]})),
+    (re.compile(r"^Field '(?P<field>[^']+)' of type '(?P<type>[^']+)' must have a selection of subfields\."),
+     lambda m: (f"Field must have selections (field '{m['field']}' returns {m['type'].strip('[]!')} but has no selections. "
+                f"Did you mean '{m['field']} {{ ... }}'?)",
+                {"code": "selectionMismatch", "nodeName": f"field '{m['field']}'",
+                 "typeName": m["type"].strip("[]!")})),
+    (re.compile(r"^Field '(?P<field>[^']+)' must not have a selection since type '(?P<type>[^']+)' has no subfields\."),
+     lambda m: (f"Selections can't be made on scalars (field '{m['field']}' returns {m['type']} but has selections "
+                f"[...])", {"code": "selectionMismatch", "nodeName": f"field '{m['field']}'",
+                            "typeName": m["type"]})),
+    (re.compile(r"^Variable '\$(?P<var>[^']+)' is never used"),
+     lambda m: (f"Variable ${m['var']} is declared by anonymous query but not used",
+                {"code": "variableNotUsed", "variableName": m["var"]})),
+    (re.compile(r"^Variable '\$(?P<var>[^']+)' is not defined"),
+     lambda m: (f"Variable ${m['var']} is used by anonymous query but not declared",
+                {"code": "variableNotDefined", "variableName": m["var"]})),
+]
+
+
+def shopify_error(err: GraphQLError, default_code="GRAPHQL_VALIDATION_FAILED") -> dict:
+    msg, ext = err.message, dict(err.extensions or {})
+    for rx, fn in _PATTERNS:
+        m = rx.match(msg)
+        if m:
+            msg, ext2 = fn(m)
+            ext = {**ext2, **ext}
+            break
+    ext.setdefault("code", default_code)
+    out = {"message": msg}
+    if err.locations:
+        out["locations"] = [{"line": l.line, "column": l.column} for l in err.locations]
+    if err.path:
+        out["path"] = list(err.path)
+    out["extensions"] = ext
+    return out
+
+
+def _variable_error(err: GraphQLError) -> dict:
+    m = re.match(r"^Variable '\$(?P<var>[^']+)' (?:of (?:required |non-null )?type '(?P<type>[^']+)' )?"
+                 r"(?:has invalid value|got invalid value|was not provided)(?P<rest>.*)$", err.message, re.S)
+    out = {"message": err.message}
+    if m:
+        var, typ = m["var"], m["type"] or ""
+        value = None
+        expl = (m["rest"] or "").strip(" ;.:") or "Expected value to not be null"
+        out["message"] = f"Variable ${var} of type {typ} was provided invalid value"
+        out["extensions"] = {"code": "INVALID_VARIABLE", "value": value,
+                             "problems": [{"path": [], "explanation": expl}]}
+    else:
+        out["extensions"] = {"code": "INVALID_VARIABLE"}
+    if err.locations:
+        out["locations"] = [{"line": l.line, "column": l.column} for l in err.locations]
+    return out
+
+
+# --- running a document --------------------------------------------------------------------------
+
+def prepare(query: str, variables: dict, operation_name=None):
+    """Parse, validate and coerce. -> (op, fragments, coerced_variables, document, errors)."""
+    schema = schemamod.get_schema()
+    try:
+        doc = parse(query)
+    except GraphQLSyntaxError as e:
+        err = {"message": e.message, "locations": [{"line": l.line, "column": l.column} for l in (e.locations or [])],
+               "extensions": {"code": "GRAPHQL_PARSE_FAILED"}}
+        return None, None, None, None, [err]
+    errors = validate(schema, doc)
+    if errors:
+        return None, None, None, doc, [shopify_error(e) for e in errors]
+    ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
+    fragments = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
+    if operation_name:
+        ops = [o for o in ops if o.name and o.name.value == operation_name]
+        if not ops:
+            return None, None, None, doc, [{"message": f"No operation named \"{operation_name}\"",
+                                            "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]
+    elif len(ops) > 1:
+        return None, None, None, doc, [{"message": "An operation name is required",
+                                        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]
+    op = ops[0]
+    if op.operation.value == "subscription":
+        return None, None, None, doc, [{"message": "Subscriptions are not supported",
+                                        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]
+    coerced = get_variable_values(schema, op.variable_definitions or [], variables or {})
+    if isinstance(coerced, list):
+        return None, None, None, doc, [_variable_error(e) for e in coerced]
+    return op, fragments, coerced, doc, []
+
+
+def run(ctx: Context, query: str, variables: dict, operation_name=None, charge=True):
+    """Run a document for the API endpoint. -> (response dict, http status)."""
+    st = ctx.shop
+    schema = schemamod.get_schema()
+    op, fragments, coerced, doc, errors = prepare(query, variables, operation_name)
+    if errors:
+        return {"errors": errors, "extensions": _cost_ext(st, 0, 0)}, 200
+    root = schema.mutation_type if op.operation.value == "mutation" else schema.query_type
+    requested = costmod.requested_cost(op, root, coerced, fragments)
+    if requested > costmod.MAX_QUERY_COST:
+        return {"errors": [costmod.max_cost_error(requested)], "extensions": _cost_ext(st, requested, None)}, 200
+    if charge and not st.bucket.try_take(requested):
+        return {"errors": [costmod.throttled_error()], "extensions": _cost_ext(st, requested, None)}, 200
+    ctx.operation = op
+    res = execute(schema, doc, root_value={}, context_value=ctx, variable_values=coerced,
+                  operation_name=operation_name, field_resolver=field_resolver, type_resolver=type_resolver)
+    out = {}
+    if res.errors:
+        out["errors"] = [shopify_error(e, default_code="INTERNAL_SERVER_ERROR" if e.original_error and not
+                                       isinstance(e.original_error, GraphQLError) else None)
+                         if True else None for e in res.errors]
+        for e, raw in zip(out["errors"], res.errors):
+            if e["extensions"].get("code") is None:
+                e["extensions"].pop("code")
+                if not e["extensions"]:
+                    e.pop("extensions")
+            if raw.original_error is not None and not isinstance(raw.original_error, GraphQLError):
+                current_app.logger.exception("resolver error", exc_info=raw.original_error)
+    out["data"] = res.data
+    actual = costmod.actual_cost(op, root, res.data, coerced, fragments)
+    actual = min(actual, requested) if op.operation.value != "mutation" else actual
+    if charge and requested > actual:
+        st.bucket.refund(requested - actual)
+    ext = _cost_ext(st, requested, actual)
+    if ctx.warnings:
+        ext["search"] = [{"path": [k], "warnings": [{"field": f, "message": "Invalid search field for this query."}
+                                                     for f in sorted(v)]} for k, v in ctx.warnings.items()]
+    out["extensions"] = ext
+    return out, 200
+
+
+def _log(st, body, result, seconds, tok):
+    cost = (result.get("extensions") or {}).get("cost") or {}
+    codes = [((e.get("extensions") or {}).get("code")) for e in result.get("errors") or [] if isinstance(e, dict)]
+    q = body.get("query") or ""
+    m = re.search(r"\b(query|mutation)\s+(\w+)", q)
+    entry = {"at": now_iso(), "operation": m.group(2) if m else None,
+             "kind": m.group(1) if m else ("mutation" if q.lstrip().startswith("mutation") else "query"),
+             "query": q[:4000], "variables": _trim(body.get("variables")),
+             "requestedQueryCost": cost.get("requestedQueryCost"), "actualQueryCost": cost.get("actualQueryCost"),
+             "throttled": "THROTTLED" in codes, "error_codes": [c for c in codes if c],
+             "currentlyAvailable": (cost.get("throttleStatus") or {}).get("currentlyAvailable"),
+             "ms": round(seconds * 1000, 1), "token": (tok or {}).get("token", "")[:12]}
+    with st.lock:
+        st.graphql_log.append(entry)
+        if len(st.graphql_log) > LOG_MAX:
+            del st.graphql_log[: len(st.graphql_log) - LOG_MAX]
+
+
+def _trim(v):
+    try:
+        s = json.dumps(v)
+    except (TypeError, ValueError):
+        return None
+    if len(s) > 20000:
+        return {"_truncated": True, "size": len(s)}
+    return v

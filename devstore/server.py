@@ -69,6 +69,7 @@ class DevStore:
                              "bulk_fail": None, "paths": None}
         self.token_ttl = {"access": config.access_token_ttl, "refresh": config.refresh_token_ttl}
         self.started_at = time.time()
+        self.token_requests: list[dict] = []
 
     # --- shops -------------------------------------------------------------------
     def shop(self, domain: str) -> ShopState | None:
@@ -91,7 +92,7 @@ class DevStore:
                              products if products is not None else cfg.products,
                              orders if orders is not None else cfg.orders,
                              locations if locations is not None else cfg.locations,
-                             domain, currency)
+                             domain, currency, f"{cfg.base_url}/cdn/shop/files" if cfg.port else None)
             if data is not None:
                 st.load_seed(data)
             _default_shop_fields(st, name)
@@ -176,14 +177,15 @@ class DevStore:
         st.bucket.set_plan(size or st.bucket.size, rate or st.bucket.rate)
 
 
-def _generate(seed, products, orders, locations, domain, currency):
+def _generate(seed, products, orders, locations, domain, currency, image_base=None):
     try:
         from devstore import seed as seedmod
     except ImportError:
         log.warning("devstore.seed not available: shop %s starts empty", domain)
         return None
+    kw = {"image_base": image_base} if image_base else {}
     return seedmod.generate(seed=seed, products=products, orders=orders, locations=locations,
-                            shop_domain=domain, currency=currency)
+                            shop_domain=domain, currency=currency, **kw)
 
 
 def _default_shop_fields(st: ShopState, name: str | None):

@@ -107,6 +107,7 @@ class ShopState:
         self.delivery_profiles: dict[str, dict] = {}
         self.customers: dict[str, dict] = {}
         self.index: dict[str, dict] = {}   # any gid -> its dict (nested objects too)
+        self.owner: dict[str, str] = {}    # nested order objects (line items, fulfillment orders...) -> order id
         self.deleted_products: dict[str, dict] = {}
         # app-facing state
         self.bulk_operations: dict[str, dict] = {}
@@ -116,7 +117,7 @@ class ShopState:
         self.inventory_sets: list[dict] = []
         self.fulfillment_log: list[dict] = []
         self.refund_log: list[dict] = []
-        self._ids = itertools.count(int(time.time()) * 10 + 9_000_000_000_000)
+        self._ids = itertools.count(9_000_000_000_001)  # the seed stays below 9e12
 
     # --- ids ---------------------------------------------------------------
     def new_id(self, kind: str) -> str:
@@ -141,8 +142,9 @@ class ShopState:
     def _index_tree(self, obj):
         if isinstance(obj, dict):
             i = obj.get("id")
-            if isinstance(i, str) and i.startswith("gid://"):
-                self.index[i] = obj
+            if isinstance(i, str) and i.startswith("gid://") and not obj.keys() <= {"id", "__typename"}:
+                if i not in self.index or len(obj) >= len(self.index[i]):
+                    self.index[i] = obj
             for v in obj.values():
                 if isinstance(v, (dict, list)):
                     self._index_tree(v)
@@ -205,6 +207,14 @@ class ShopState:
         with self.lock:
             self.orders[o["id"]] = o
             self._index_tree(o)
+            for key in ("lineItems", "fulfillmentOrders", "fulfillments", "refunds", "returns", "shippingLines"):
+                for child in o.get(key) or []:
+                    if isinstance(child, dict) and child.get("id"):
+                        self.owner[child["id"]] = o["id"]
+                        for sub in ("lineItems", "fulfillmentLineItems", "refundLineItems", "returnLineItems"):
+                            for gc in child.get(sub) or []:
+                                if isinstance(gc, dict) and gc.get("id"):
+                                    self.owner[gc["id"]] = o["id"]
 
     def put_location(self, loc: dict):
         with self.lock:

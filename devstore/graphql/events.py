@@ -28,7 +28,11 @@ def product_payload(p):
 
 
 def product_delete_payload(p):
-    return {"id": gid_num(p["id"])}
+    return _call("product_delete_payload", p, fallback=lambda: {"id": gid_num(p["id"])})
+
+
+def location_delete_payload(loc):
+    return _call("location_delete_payload", loc, fallback=lambda: {"id": gid_num(loc["id"])})
 
 
 def order_payload(o):

@@ -1,0 +1,188 @@
+"""Shopify's calculated query cost.
+
+Requested cost is static analysis of the document: scalars and enums 0, objects 1,
+interfaces/unions 1, connections `2 + (first|last) x (cost of one node)`, lists sized by
+their `first`, `nodes(ids:)` by the number of ids, and every mutation field 10.
+Actual cost walks the same document against the data that was returned: connections
+count the nodes actually returned, null objects cost nothing.
+"""
+from __future__ import annotations
+
+from graphql import (FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode,
+                     GraphQLList, GraphQLNonNull, value_from_ast_untyped)
+
+from devstore.graphql.schema import is_connection, is_leaf, named
+
+MUTATION_COST = 10
+MAX_QUERY_COST = 1000
+
+
+class CostError(Exception):
+    pass
+
+
+def _arg(field: FieldNode, name: str, variables: dict):
+    for a in field.arguments or ():
+        if a.name.value == name:
+            return value_from_ast_untyped(a.value, variables)
+    return None
+
+
+def _fields(selection_set, fragments):
+    """Flatten a selection set's fields (through fragments)."""
+    out = []
+    if selection_set is None:
+        return out
+    for sel in selection_set.selections:
+        if isinstance(sel, FieldNode):
+            out.append(sel)
+        elif isinstance(sel, InlineFragmentNode):
+            out.extend(_fields(sel.selection_set, fragments))
+        elif isinstance(sel, FragmentSpreadNode):
+            frag = fragments.get(sel.name.value)
+            if frag:
+                out.extend(_fields(frag.selection_set, fragments))
+    return out
+
+
+def _is_list(t):
+    while isinstance(t, GraphQLNonNull):
+        t = t.of_type
+    return isinstance(t, GraphQLList)
+
+
+def _field_def(parent, name):
+    parent = named(parent)
+    fields = getattr(parent, "fields", None)
+    if fields is not None and name in fields:
+        return fields[name]
+    return None
+
+
+def _conn_node_cost(conn_type, field: FieldNode, variables, fragments):
+    """Cost of one node of a connection selection (edges.node / nodes)."""
+    conn_type = named(conn_type)
+    total = 0
+    for f in _fields(field.selection_set, fragments):
+        name = f.name.value
+        if name == "nodes":
+            nt = conn_type.fields["nodes"].type
+            total += 1 + _sel_cost(nt, f.selection_set, variables, fragments)
+        elif name == "edges":
+            edge_t = named(conn_type.fields["edges"].type)
+            for ef in _fields(f.selection_set, fragments):
+                if ef.name.value == "node":
+                    total += 1 + _sel_cost(edge_t.fields["node"].type, ef.selection_set, variables, fragments)
+    return total
+
+
+def _sel_cost(parent_type, selection_set, variables, fragments) -> int:
+    total = 0
+    for f in _fields(selection_set, fragments):
+        total += field_cost(parent_type, f, variables, fragments)
+    return total
+
+
+def field_cost(parent_type, f: FieldNode, variables, fragments) -> int:
+    name = f.name.value
+    if name.startswith("__"):
+        return 0
+    fd = _field_def(parent_type, name)
+    if fd is None:
+        return 0
+    rt = fd.type
+    if is_leaf(rt):
+        return 0
+    if is_connection(rt):
+        n = _arg(f, "first", variables) or _arg(f, "last", variables) or 0
+        return 2 + int(n) * _conn_node_cost(rt, f, variables, fragments)
+    child = 1 + _sel_cost(rt, f.selection_set, variables, fragments)
+    if _is_list(rt):
+        n = _arg(f, "first", variables)
+        if n is None:
+            ids = _arg(f, "ids", variables)
+            n = len(ids) if isinstance(ids, list) else 1
+        return int(n) * child
+    return child
+
+
+def requested_cost(op: OperationDefinitionNode, root_type, variables: dict, fragments: dict) -> int:
+    if op.operation.value == "mutation":
+        return MUTATION_COST * len(_fields(op.selection_set, fragments))
+    return _sel_cost(root_type, op.selection_set, variables, fragments)
+
+
+# --- actual cost -------------------------------------------------------------------------
+
+def _actual_sel(parent_type, selection_set, data, variables, fragments) -> int:
+    if not isinstance(data, dict):
+        return 0
+    total = 0
+    for f in _fields(selection_set, fragments):
+        key = f.alias.value if f.alias else f.name.value
+        if key in data:
+            total += _actual_field(parent_type, f, data[key], variables, fragments)
+    return total
+
+
+def _actual_field(parent_type, f, value, variables, fragments) -> int:
+    name = f.name.value
+    if name.startswith("__") or value is None:
+        return 0
+    fd = _field_def(parent_type, name)
+    if fd is None:
+        return 0
+    rt = fd.type
+    if is_leaf(rt):
+        return 0
+    if is_connection(rt):
+        ct = named(rt)
+        total = 2
+        if not isinstance(value, dict):
+            return total
+        seen_nodes = False
+        for cf in _fields(f.selection_set, fragments):
+            key = cf.alias.value if cf.alias else cf.name.value
+            if cf.name.value == "nodes" and not seen_nodes and isinstance(value.get(key), list):
+                seen_nodes = True
+                for n in value[key]:
+                    if n is not None:
+                        total += 1 + _actual_sel(ct.fields["nodes"].type, cf.selection_set, n, variables, fragments)
+            elif cf.name.value == "edges" and isinstance(value.get(key), list):
+                et = named(ct.fields["edges"].type)
+                for e in value[key]:
+                    if not isinstance(e, dict):
+                        continue
+                    for ef in _fields(cf.selection_set, fragments):
+                        if ef.name.value == "node":
+                            k2 = ef.alias.value if ef.alias else "node"
+                            if e.get(k2) is not None:
+                                total += 1 + _actual_sel(et.fields["node"].type, ef.selection_set, e[k2],
+                                                         variables, fragments)
+        return total
+    if isinstance(value, list):
+        return sum(1 + _actual_sel(rt, f.selection_set, v, variables, fragments) for v in value if v is not None)
+    return 1 + _actual_sel(rt, f.selection_set, value, variables, fragments)
+
+
+def actual_cost(op: OperationDefinitionNode, root_type, data, variables: dict, fragments: dict) -> int:
+    if op.operation.value == "mutation":
+        return MUTATION_COST * len(_fields(op.selection_set, fragments))
+    return _actual_sel(root_type, op.selection_set, data or {}, variables, fragments)
+
+
+def max_cost_error(cost: int) -> dict:
+    return {
+        "message": (f"Query cost is {cost}, which exceeds the single query max cost limit ({MAX_QUERY_COST}).\n\n"
+                    "See https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\n"
+                    "cost of a query is calculated.\n\n"
+                    "To query larger amounts of data with fewer limits, bulk operations should be used instead.\n"
+                    "See https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n"),
+        "extensions": {"code": "MAX_COST_EXCEEDED", "cost": cost, "maxCost": MAX_QUERY_COST,
+                       "documentation": "https://shopify.dev/api/usage/rate-limits"},
+    }
+
+
+def throttled_error() -> dict:
+    return {"message": "Throttled",
+            "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}
