@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the whole test suite:
+#   unit, integration (real HTTP against devstore), browser (headless Chromium),
+#   and PostgreSQL (when a server answers on 127.0.0.1:5432 or TEST_DATABASE_URL is set).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+# Debian's Chromium for the browser tests (never `playwright install`).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  echo "Installing Chromium for the browser tests..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+    || echo "Could not install Chromium: browser tests will be skipped."
+fi
+
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  if .venv/bin/python - <<'PY' 2>/dev/null
+import psycopg
+psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", connect_timeout=3).close()
+PY
+  then
+    export TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:5432/test"
+  else
+    echo "PostgreSQL is not reachable: PostgreSQL tests will be skipped."
+  fi
+fi
+
+exec .venv/bin/python -m pytest "$@"
