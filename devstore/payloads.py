@@ -245,6 +245,8 @@ def address_payload(a: dict | None, customer_id=None, default=None) -> dict | No
         "province_code": a.get("provinceCode"),
     }
     if customer_id is not None:
+        out.pop("latitude")
+        out.pop("longitude")
         out = {"id": gid_num(a.get("id")), "customer_id": customer_id, **out,
                "country_name": a.get("country"), "default": bool(default)}
     return out

@@ -1,0 +1,173 @@
+"""devstore.seed: deterministic, realistic, lazy, fast."""
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+
+import pytest
+
+from devstore import seed
+
+SHOP = "seed-test.myshopify.com"
+
+
+def dump(data: seed.SeedData) -> str:
+    return json.dumps({"shop": data.shop, "locations": data.locations, "products": list(data.products),
+                       "orders": list(data.orders), "customers": list(data.customers),
+                       "publications": data.publications, "delivery_profiles": data.delivery_profiles},
+                      sort_keys=True)
+
+
+@pytest.fixture(scope="module")
+def store():
+    return seed.generate(seed=42, products=120, orders=400, locations=4, shop_domain=SHOP)
+
+
+@pytest.fixture(scope="module")
+def products(store):
+    return list(store.products)
+
+
+@pytest.fixture(scope="module")
+def orders(store):
+    return list(store.orders)
+
+
+def test_same_seed_same_data():
+    a = seed.generate(seed=7, products=25, orders=40, shop_domain=SHOP)
+    b = seed.generate(seed=7, products=25, orders=40, shop_domain=SHOP)
+    assert dump(a) == dump(b)
+    c = seed.generate(seed=8, products=25, orders=40, shop_domain=SHOP)
+    assert dump(a) != dump(c)
+
+
+def test_lazy_items_do_not_depend_on_reading_order():
+    d = seed.generate(seed=3, products=50, orders=50, shop_domain=SHOP)
+    backwards = [d.orders[i] for i in reversed(range(50))][::-1]
+    assert json.dumps(backwards, sort_keys=True) == json.dumps(list(d.orders), sort_keys=True)
+    assert d.products[17] == list(d.products)[17]
+    # callers may mutate what they get: the next read is fresh
+    p = d.products[0]
+    p["title"] = "changed"
+    p["variants"].clear()
+    assert d.products[0]["title"] != "changed" and d.products[0]["variants"]
+    assert d.products[-1]["id"] == list(d.products)[-1]["id"]
+    with pytest.raises(IndexError):
+        d.products[50]
+
+
+def test_products_variants_skus(products):
+    skus = [v["sku"] for p in products for v in p["variants"]]
+    assert len(skus) == len(set(skus)) and all(skus)
+    barcodes = [v["barcode"] for p in products for v in p["variants"]]
+    assert len(barcodes) == len(set(barcodes))
+    counts = Counter(len(p["variants"]) for p in products)
+    assert set(counts) <= set(range(1, 7)) and 1 in counts and max(counts) >= 5
+    ids = [v["id"] for p in products for v in p["variants"]]
+    assert len(ids) == len(set(ids))
+    assert len({p["productType"] for p in products}) > 10
+    assert len({p["vendor"] for p in products}) > 5
+    assert {p["status"] for p in products} >= {"ACTIVE", "DRAFT"}
+    assert any(p["tags"] for p in products)
+    for p in products:
+        assert p["id"].startswith("gid://shopify/Product/")
+        assert p["images"] and p["media"] and p["options"]
+        names = [o["name"] for o in p["options"]]
+        for v in p["variants"]:
+            assert [o["name"] for o in v["selectedOptions"]] == names
+            assert v["inventoryItem"]["sku"] == v["sku"]
+            assert float(v["price"]) > 0
+            for lv in v["inventoryItem"]["inventoryLevels"]:
+                q = lv["quantities"]
+                assert q["on_hand"] == q["available"] + q["committed"] + q["reserved"]
+                assert lv["location"]["id"].startswith("gid://shopify/Location/")
+        if len(p["variants"]) == 1:
+            assert p["hasOnlyDefaultVariant"] and p["variants"][0]["title"] == "Default Title"
+
+
+def test_locations_pos_and_online(store, products):
+    locs = store.locations
+    assert locs[0]["fulfillsOnlineOrders"] is True
+    assert any(not l["fulfillsOnlineOrders"] for l in locs)
+    stocked = Counter(lv["location"]["id"] for p in products for v in p["variants"]
+                      for lv in v["inventoryItem"]["inventoryLevels"])
+    assert set(stocked) == {l["id"] for l in locs}
+
+
+def test_orders_channels_gateways_shipping(orders):
+    assert {o["sourceName"] for o in orders} == {"web", "pos", "shopify_draft_order"}
+    gateways = {g for o in orders for g in o["paymentGatewayNames"]}
+    assert gateways >= {"shopify_payments", "manual", "paypal", "gift_card", "cash"}
+    titles = {s["title"] for o in orders for s in o["shippingLines"]}
+    assert len(titles) >= 5
+    for o in orders:
+        assert o["name"] == f"#{o['number']}"
+        assert o["app"]["name"]
+        assert o["lineItems"]
+        if o["sourceName"] != "pos":
+            assert o["shippingAddress"] and o["billingAddress"]
+            assert o["shippingLines"]
+
+
+def test_orders_lifecycle(orders):
+    statuses = Counter(o["displayFulfillmentStatus"] for o in orders)
+    assert statuses["FULFILLED"] and statuses["UNFULFILLED"] and statuses["PARTIALLY_FULFILLED"]
+    assert any(o["cancelledAt"] for o in orders)
+    assert any(o["edited"] for o in orders)
+    assert any(o["refunds"] for o in orders)
+    assert any(o["returns"] for o in orders)
+    assert {o["displayFinancialStatus"] for o in orders} >= {"PAID", "PARTIALLY_REFUNDED", "REFUNDED"}
+    for o in orders:
+        lines = {l["id"]: l for l in o["lineItems"]}
+        fulfilled = Counter()
+        for f in o["fulfillments"]:
+            assert f["trackingInfo"] or f["requiresShipping"] is False or not o["shippingLines"] or \
+                o["shippingLines"][0]["title"] == "Local Pickup"
+            for fl in f["fulfillmentLineItems"]:
+                fulfilled[fl["lineItem"]["id"]] += fl["quantity"]
+        for fo in o["fulfillmentOrders"]:
+            assert fo["assignedLocation"]["location"]["id"]
+            for fl in fo["lineItems"]:
+                assert 0 <= fl["remainingQuantity"] <= fl["totalQuantity"]
+                assert fl["lineItem"]["id"] in lines
+        for lid, l in lines.items():
+            assert fulfilled[lid] <= l["quantity"]
+            if not o["cancelledAt"]:
+                assert l["unfulfilledQuantity"] == l["currentQuantity"] - fulfilled[lid]
+        for r in o["refunds"]:
+            for rl in r["refundLineItems"]:
+                assert rl["lineItem"]["id"] in lines and rl["quantity"] >= 1
+
+
+def test_publications_and_delivery_profiles(store):
+    assert {p["name"] for p in store.publications} == {"Online Store", "Point of Sale"}
+    names = {m["name"] for dp in store.delivery_profiles for g in dp["profileLocationGroups"]
+             for z in g["locationGroupZones"] for m in z["methodDefinitions"]}
+    assert {"Standard Shipping", "Express Shipping", "Local Pickup"} <= names
+
+
+def test_ids_below_store_range(store, products, orders):
+    def walk(o):
+        if isinstance(o, dict):
+            for k, v in o.items():
+                if k == "id" and isinstance(v, str) and v.startswith("gid://"):
+                    yield int(v.rsplit("/", 1)[1].split("?")[0])
+                else:
+                    yield from walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                yield from walk(v)
+    assert max(walk([products, orders, store.locations])) < 9_000_000_000_000
+
+
+def test_hundred_thousand_variants_in_seconds():
+    n = seed.products_for_variants(100_000)
+    d = seed.generate(seed=11, products=n, orders=0, shop_domain=SHOP)
+    t = time.perf_counter()
+    variants = sum(len(p["variants"]) for p in d.products)
+    elapsed = time.perf_counter() - t
+    assert 95_000 <= variants <= 105_000
+    assert variants == d.count_variants()
+    print(f"{variants} variants streamed in {elapsed:.2f}s")
+    assert elapsed < 20, f"{variants} variants took {elapsed:.1f}s"
