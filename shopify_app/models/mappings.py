@@ -1,0 +1,77 @@
+"""Mappings: Shopify values (sales channels, product types, payment gateways, shipping
+methods) found per shop, each with the OMS value it maps to; and the OMS values a shop
+added to the catalogue beside the built-in defaults (see shopify_app.sync.mappings).
+
+Also the scheduler's bookkeeping tables (its leader lock and APScheduler's job
+store), so that their schema comes from the migrations like every other table.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Float, ForeignKey, LargeBinary, String, Table, Unicode, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+# The Shopify-side kinds the merchant maps, and the OMS catalogue kinds.
+MAPPING_KINDS = ("sales_channel", "product_type", "payment_method", "shipping_method")
+OMS_VALUE_KINDS = ("sales_channel", "product_type", "payment_method", "shipment_method", "carrier")
+
+
+class MappingValue(Base):
+    """One Shopify value seen in a shop, and what it maps to in the OMS (None: unmapped)."""
+
+    __tablename__ = "mapping_values"
+    __table_args__ = (UniqueConstraint("shop_id", "kind", "shopify_value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    shopify_value: Mapped[str] = mapped_column(String(255))
+    # A readable name when the value itself is a code (e.g. the app behind a source name).
+    label: Mapped[str | None] = mapped_column(String(255))
+    # Where it was found: productTypes, order, publications, deliveryProfiles, manual.
+    source: Mapped[str | None] = mapped_column(String(32))
+    oms_value: Mapped[str | None] = mapped_column(String(64))
+    # shipping_method only: the carrier of the OMS shipment method.
+    oms_carrier: Mapped[str | None] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    mapped_at: Mapped[datetime | None]
+
+
+class OmsValue(Base):
+    """An OMS value a shop added to the catalogue (the defaults live in code)."""
+
+    __tablename__ = "oms_values"
+    __table_args__ = (UniqueConstraint("shop_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SchedulerLock(Base):
+    """A named lock with an expiry: the scheduler processes elect their leader with it."""
+
+    __tablename__ = "scheduler_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    acquired_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+
+
+# APScheduler 3's SQLAlchemyJobStore table, declared as the job store declares it
+# (apscheduler/jobstores/sqlalchemy.py) so that migrations create it.
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
