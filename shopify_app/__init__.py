@@ -27,6 +27,7 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
     )
     app.config.update(overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from .extensions import db, migrate
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the app locally against devstore (a local Shopify):
+#   devstore on :9292 with a seeded demo shop, the app (gunicorn) on :8000, the scheduler.
+# Then open the printed admin URL, click Install, and use the app embedded in devstore's admin.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+APP_PORT=${APP_PORT:-8000}
+DEVSTORE_PORT=${DEVSTORE_PORT:-9292}
+SHOP_HANDLE=${SHOP_HANDLE:-demo}
+CLIENT_ID=$(.venv/bin/python -c "import tomllib; print(tomllib.load(open('shopify.app.toml','rb'))['client_id'])")
+
+export SHOPIFY_API_KEY=${SHOPIFY_API_KEY:-$CLIENT_ID}
+export SHOPIFY_API_SECRET=${SHOPIFY_API_SECRET:-devstore-local-secret-not-for-production}
+export SHOPIFY_APP_URL=${SHOPIFY_APP_URL:-http://127.0.0.1:$APP_PORT}
+export SHOPIFY_SHOP_ORIGIN=${SHOPIFY_SHOP_ORIGIN:-http://127.0.0.1:$DEVSTORE_PORT/\{shop\}}
+export APP_BRIDGE_URL=${APP_BRIDGE_URL:-http://127.0.0.1:$DEVSTORE_PORT/cdn/shopifycloud/app-bridge.js}
+mkdir -p instance
+if [ -z "${SECRET_KEY:-}" ]; then
+  [ -f instance/secret_key ] || .venv/bin/python -c "import secrets; print(secrets.token_hex(32))" > instance/secret_key
+  export SECRET_KEY=$(cat instance/secret_key)
+fi
+if [ -z "${TOKEN_ENCRYPTION_KEY:-}" ]; then
+  [ -f instance/token_key ] || .venv/bin/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > instance/token_key
+  export TOKEN_ENCRYPTION_KEY=$(cat instance/token_key)
+fi
+
+.venv/bin/flask --app wsgi db upgrade
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+.venv/bin/python -m devstore --port "$DEVSTORE_PORT" --shops "$SHOP_HANDLE" \
+  --products "${DEMO_PRODUCTS:-500}" --orders "${DEMO_ORDERS:-300}" --quiet &
+pids+=($!)
+.venv/bin/flask --app wsgi scheduler &
+pids+=($!)
+
+cat <<MSG
+
+  devstore (local Shopify):  http://127.0.0.1:$DEVSTORE_PORT
+  the app:                   $SHOPIFY_APP_URL
+  Open the app in the demo shop's admin and click Install:
+    http://127.0.0.1:$DEVSTORE_PORT/$SHOP_HANDLE.myshopify.com/admin/apps/$SHOPIFY_API_KEY
+
+MSG
+.venv/bin/gunicorn wsgi:app --bind "127.0.0.1:$APP_PORT" --workers 2 --threads 4 --access-logfile - &
+pids+=($!)
+wait -n
