@@ -21,6 +21,8 @@ from werkzeug.serving import make_server
 from shopify_app import create_app
 from shopify_app.extensions import db
 
+pytest_plugins = ["devstore.testing"]
+
 API_KEY = "test-api-key"
 API_SECRET = "test-api-secret-0123456789abcdef0123"
 SHOP = "test-shop.myshopify.com"
