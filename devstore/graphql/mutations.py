@@ -284,7 +284,7 @@ def m_fulfillment_create(_, info, fulfillment, message=None):
             fo["updatedAt"] = now
         first_fo = plan[0][0]
         loc = ((first_fo.get("assignedLocation") or {}).get("location")) or None
-        f = {"id": fid, "legacyResourceId": str(gid_num(fid)), "name": f"{order.get('name', '#')}.{n}",
+        f = {"id": fid, "legacyResourceId": str(gid_num(fid)), "name": f"{order.get('name', '#')}-F{n}",
              "status": "SUCCESS", "displayStatus": "FULFILLED", "createdAt": now, "updatedAt": now,
              "deliveredAt": None, "estimatedDeliveryAt": None, "inTransitAt": None,
              "trackingInfo": tinfo, "fulfillmentLineItems": f_lines, "location": loc,

@@ -498,9 +498,8 @@ def r_current_installation(_, info):
     cfg = ctx.state.config
     return {
         "id": f"gid://shopify/AppInstallation/{gid_num(ctx.shop.shop.get('id', '0'))}",
-        "accessScopes": [{"handle": s, "description": s.replace("_", " ")} for s in sorted(ctx.scopes_granted())]
-        if hasattr(ctx, "scopes_granted") else
-        [{"handle": s, "description": s.replace("_", " ")} for s in (ctx.token or {}).get("scopes", ctx.shop.granted_scopes)],
+        "accessScopes": [{"handle": s, "description": s.replace("_", " ")}
+                         for s in ((ctx.token or {}).get("scopes") or ctx.shop.granted_scopes)],
         "app": {"id": "gid://shopify/App/1", "title": cfg.toml.get("name", "App"), "handle": cfg.toml.get("handle", "app"),
                 "apiKey": cfg.api_key, "embedded": bool(cfg.toml.get("embedded", True))},
         "launchUrl": f"{cfg.base_url}/{ctx.shop.domain}/admin/apps/{cfg.api_key}",
