@@ -1,0 +1,54 @@
+"""The embedded UI in a real browser, inside devstore's Shopify-admin stand-in."""
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from shopify_app.extensions import db
+from shopify_app.models import Shop
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_install_and_change_the_access_level_inside_admin(connected_app, browser):
+    c = connected_app
+    domain = f"br-{uuid.uuid4().hex[:8]}.myshopify.com"
+    c.ds.create_shop(domain, products=5, orders=3)
+    page = browser.new_page()
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None)
+    try:
+        page.goto(f"{c.devstore.url}/{domain}/admin/apps/{c.devstore.api_key}")
+        page.get_by_role("button", name="Install").first.click()
+        app = page.frame_locator("iframe").first
+        summary = app.locator("[data-testid=connection-summary]")
+        summary.wait_for(timeout=15000)
+        assert app.locator("[data-testid=shop-domain]").inner_text() == domain
+        assert app.locator("[data-testid=status]").inner_text() == "Active"
+        assert app.locator("[data-testid=currency]").inner_text() not in ("", "—")
+
+        app.locator("[data-testid=access-level]").select_option("read")
+        app.locator("[data-testid=access-message]").filter(has_text="Access level saved").wait_for(timeout=10000)
+        with c.app.app_context():
+            shop = db.session.execute(select(Shop).where(Shop.domain == domain)).scalar_one()
+            assert shop.access_level == "read"
+        assert outside == []  # nothing loaded from a CDN
+    finally:
+        page.close()
