@@ -15,3 +15,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(oms.bp)
+
+    from . import locations_api
+
+    app.register_blueprint(locations_api.bp)

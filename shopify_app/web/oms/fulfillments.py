@@ -1,0 +1,128 @@
+"""POST /oms/v1/fulfillments and GET /oms/v1/fulfillments/<external_id>."""
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from ...sync.fulfillments import RequestInvalid, find_request, request_json, submit_fulfillment
+from ...sync.shop import find_shop
+from ..errors import json_error
+from . import add_paths, api_key_required, bp
+
+
+@bp.post("/fulfillments")
+@api_key_required
+def post_fulfillment():
+    body = request.get_json(silent=True)
+    if body is None:
+        return json_error(400, "send a JSON object (Content-Type: application/json)")
+    try:
+        req, created = submit_fulfillment(body)
+    except RequestInvalid as exc:
+        return json_error(exc.status, str(exc))
+    return jsonify(request_json(req, body["shop"].strip().lower())), 202 if created else 200
+
+
+@bp.get("/fulfillments/<path:external_id>")
+@api_key_required
+def get_fulfillment(external_id: str):
+    domain = (request.args.get("shop") or "").strip().lower()
+    if not domain:
+        return json_error(400, "pass ?shop=<myshopify domain>")
+    shop = find_shop(domain)
+    if shop is None:
+        return json_error(404, f"unknown shop {domain!r}")
+    req = find_request(shop.id, external_id)
+    if req is None:
+        return json_error(404, f"no fulfillment with external_id {external_id!r}")
+    return jsonify(request_json(req, shop.domain))
+
+
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_RECORD = {"application/json": {"schema": {"$ref": "#/components/schemas/Fulfillment"}}}
+_LINE = {
+    "type": "object",
+    "required": ["quantity"],
+    "description": "Exactly one of sku and line_item_id",
+    "properties": {
+        "sku": {"type": "string"},
+        "line_item_id": {"type": "string", "description": "Shopify line item GID or numeric id"},
+        "quantity": {"type": "integer", "minimum": 1},
+    },
+}
+
+add_paths(
+    {
+        "/fulfillments": {
+            "post": {
+                "summary": "Fulfil order lines in Shopify, with tracking",
+                "description": "Stored at once and pushed to Shopify by the fulfillments job (split across "
+                "locations when needed; partial quantities allowed). Idempotent on (shop, external_id): "
+                "posting the same body again returns the existing record (200); a different body with the same "
+                "external_id is refused (409). Shopify's errors show on the record (GET).",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/FulfillmentRequest"}}}},
+                "responses": {
+                    "202": {"description": "Accepted; it will be pushed shortly", "content": _RECORD},
+                    "200": {"description": "Already received (same external_id and body)", "content": _RECORD},
+                    "400": {"description": "Malformed request; nothing was stored", "content": _ERROR},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "404": {"description": "Unknown shop", "content": _ERROR},
+                    "409": {"description": "external_id already used with a different body", "content": _ERROR},
+                },
+            }
+        },
+        "/fulfillments/{external_id}": {
+            "get": {
+                "summary": "A fulfillment request, its state and Shopify's errors",
+                "parameters": [
+                    {"name": "external_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "shop", "in": "query", "required": True, "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {"description": "The record", "content": _RECORD},
+                    "400": {"description": "shop missing", "content": _ERROR},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "404": {"description": "Unknown shop or external_id", "content": _ERROR},
+                },
+            }
+        },
+    },
+    {
+        "FulfillmentRequest": {
+            "type": "object",
+            "required": ["shop", "order_id", "lines", "external_id"],
+            "properties": {
+                "shop": {"type": "string", "example": "example.myshopify.com"},
+                "order_id": {"type": "string", "description": "Shopify order GID or numeric id"},
+                "lines": {"type": "array", "minItems": 1, "maxItems": 250, "items": _LINE},
+                "tracking": {"type": "object", "properties": {
+                    "company": {"type": "string"}, "number": {"type": "string"}, "url": {"type": "string", "format": "uri"}}},
+                "notify_customer": {"type": "boolean", "default": False},
+                "external_id": {"type": "string", "maxLength": 255},
+            },
+        },
+        "Fulfillment": {
+            "type": "object",
+            "properties": {
+                "shop": {"type": "string"},
+                "external_id": {"type": "string"},
+                "order_id": {"type": "string"},
+                "lines": {"type": "array", "items": {"type": "object"}},
+                "tracking": {"type": "object", "nullable": True},
+                "notify_customer": {"type": "boolean"},
+                "status": {"type": "string", "enum": ["pending", "sending", "fulfilled", "failed"]},
+                "fulfillment_ids": {"type": "array", "items": {"type": "string"}},
+                "parts": {"type": "array", "items": {"type": "object", "properties": {
+                    "location_id": {"type": "string"}, "status": {"type": "string"},
+                    "fulfillment_id": {"type": "string", "nullable": True},
+                    "lines": {"type": "array", "items": {"type": "object"}}}}},
+                "user_errors": {"type": "array", "items": {"type": "object", "properties": {
+                    "field": {"nullable": True}, "message": {"type": "string"}}}},
+                "error": {"type": "string", "nullable": True},
+                "attempts": {"type": "integer"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "sent_at": {"type": "string", "format": "date-time", "nullable": True},
+            },
+        },
+    },
+)

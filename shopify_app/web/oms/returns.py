@@ -1,0 +1,117 @@
+"""POST /oms/v1/returns and GET /oms/v1/returns/<external_id>."""
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from ...sync.fulfillments import RequestInvalid
+from ...sync.refunds import find_return, return_json, submit_return
+from ...sync.shop import find_shop
+from ..errors import json_error
+from . import add_paths, api_key_required, bp
+
+
+@bp.post("/returns")
+@api_key_required
+def post_return():
+    body = request.get_json(silent=True)
+    if body is None:
+        return json_error(400, "send a JSON object (Content-Type: application/json)")
+    try:
+        req, created = submit_return(body)
+    except RequestInvalid as exc:
+        return json_error(exc.status, str(exc))
+    return jsonify(return_json(req, body["shop"].strip().lower())), 202 if created else 200
+
+
+@bp.get("/returns/<path:external_id>")
+@api_key_required
+def get_return(external_id: str):
+    domain = (request.args.get("shop") or "").strip().lower()
+    if not domain:
+        return json_error(400, "pass ?shop=<myshopify domain>")
+    shop = find_shop(domain)
+    if shop is None:
+        return json_error(404, f"unknown shop {domain!r}")
+    req = find_return(shop.id, external_id)
+    if req is None:
+        return json_error(404, f"no return with external_id {external_id!r}")
+    return jsonify(return_json(req, shop.domain))
+
+
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_RECORD = {"application/json": {"schema": {"$ref": "#/components/schemas/Return"}}}
+
+add_paths(
+    {
+        "/returns": {
+            "post": {
+                "summary": "Record a return; refunded in Shopify when the shop uploads refunds",
+                "description": "Always stored. When the shop's \"upload refunds to Shopify\" setting is on it "
+                "becomes a refund in Shopify (refundCreate), once: idempotent on (shop, external_id). "
+                "When off, it is kept (status `kept`) and not sent.",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/ReturnRequest"}}}},
+                "responses": {
+                    "202": {"description": "Accepted", "content": _RECORD},
+                    "200": {"description": "Already received (same external_id and body)", "content": _RECORD},
+                    "400": {"description": "Malformed request; nothing was stored", "content": _ERROR},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "404": {"description": "Unknown shop", "content": _ERROR},
+                    "409": {"description": "external_id already used with a different body", "content": _ERROR},
+                },
+            }
+        },
+        "/returns/{external_id}": {
+            "get": {
+                "summary": "A return, its state and Shopify's errors",
+                "parameters": [
+                    {"name": "external_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "shop", "in": "query", "required": True, "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {"description": "The record", "content": _RECORD},
+                    "400": {"description": "shop missing", "content": _ERROR},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "404": {"description": "Unknown shop or external_id", "content": _ERROR},
+                },
+            }
+        },
+    },
+    {
+        "ReturnRequest": {
+            "type": "object",
+            "required": ["shop", "order_id", "lines", "external_id"],
+            "properties": {
+                "shop": {"type": "string"},
+                "order_id": {"type": "string"},
+                "lines": {"type": "array", "maxItems": 250, "items": {"type": "object", "required": ["quantity"], "properties": {
+                    "sku": {"type": "string"}, "line_item_id": {"type": "string"}, "quantity": {"type": "integer", "minimum": 1}}}},
+                "external_id": {"type": "string"},
+                "note": {"type": "string"},
+                "reason": {"type": "string"},
+                "notify_customer": {"type": "boolean", "default": False},
+                "amount": {"type": "string", "description": "Amount to refund; default: the lines' prices"},
+                "restock_type": {"type": "string", "enum": ["NO_RESTOCK", "RETURN", "CANCEL"], "default": "NO_RESTOCK"},
+                "location_id": {"type": "string", "description": "Where to restock (needed for RETURN)"},
+            },
+        },
+        "Return": {
+            "type": "object",
+            "properties": {
+                "shop": {"type": "string"},
+                "external_id": {"type": "string"},
+                "order_id": {"type": "string"},
+                "lines": {"type": "array", "items": {"type": "object"}},
+                "note": {"type": "string", "nullable": True},
+                "amount": {"type": "string", "nullable": True},
+                "restock_type": {"type": "string"},
+                "status": {"type": "string", "enum": ["kept", "pending", "sending", "refunded", "failed"]},
+                "refund_id": {"type": "string", "nullable": True},
+                "user_errors": {"type": "array", "items": {"type": "object"}},
+                "error": {"type": "string", "nullable": True},
+                "attempts": {"type": "integer"},
+                "created_at": {"type": "string", "format": "date-time"},
+            },
+        },
+    },
+)
