@@ -191,7 +191,8 @@ class GraphQLClient:
             with self.bucket.lock:
                 self.bucket.observe(status, time.monotonic())
         elif actual is not None:
-            pass
+            # No bucket status: the call cost what Shopify says it cost.
+            self._last_cost[key] = float(actual)
 
 
 def _as_list(errors) -> list:
