@@ -873,7 +873,11 @@ class _Gen:
             "app": {"id": app_id, "name": app_name},
             "publication": ({"id": PUBLICATIONS[0][0]} if source == "web"
                             else {"id": PUBLICATIONS[1][0]} if source == "pos" else None),
-            "channelInformation": {"app": {"id": app_id, "title": app_name}, "channelDefinition": {"handle": source}},
+            "channelInformation": ({"id": f"gid://shopify/ChannelInformation/{onum}",
+                                    "channelId": (PUBLICATIONS[0][0] if source == "web" else PUBLICATIONS[1][0]).replace(
+                                        "Publication", "Channel"),
+                                    "displayName": app_name, "app": {"id": app_id, "title": app_name}}
+                                   if source in ("web", "pos") else None),
             "retailLocation": {"id": loc["id"]} if source == "pos" else None,
             "paymentGatewayNames": gateways,
             "customer": cust,
@@ -950,7 +954,7 @@ class _Gen:
                 "fulfillAt": iso(created),
                 "fulfillBy": None,
                 "fulfillmentHolds": [],
-                "deliveryMethod": {"methodType": method_type,
+                "deliveryMethod": {"id": f"gid://shopify/DeliveryMethod/{B_FO + n * 4 + gi}", "methodType": method_type,
                                    "presentedName": ship_lines[0]["title"] if ship_lines else None},
                 "destination": ({"firstName": ship_addr["firstName"], "lastName": ship_addr["lastName"],
                                  "address1": ship_addr["address1"], "address2": ship_addr["address2"],
@@ -965,6 +969,8 @@ class _Gen:
                 "lineItems": fo_lines,
             })
 
+        for l in lines:
+            del l["inventoryItemId"]   # not a LineItem field: kept only to build the fulfillment order lines
         t = created
         # edits: remove one unit (or a whole line) before anything ships
         if edited:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import time
 from collections import Counter
 
@@ -171,3 +172,61 @@ def test_hundred_thousand_variants_in_seconds():
     assert variants == d.count_variants()
     print(f"{variants} variants streamed in {elapsed:.2f}s")
     assert elapsed < 20, f"{variants} variants took {elapsed:.1f}s"
+
+
+# --- every key is a field of the Admin GraphQL schema ----------------------------------------------------
+SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "shopify" / "admin-2026-10.graphql"
+# (type, key): stored in a handier shape than the schema's, by the internal contract
+SHAPED = {("InventoryLevel", "quantities")}
+
+
+def _check(schema, obj, type_name, path, errors):
+    from graphql import GraphQLEnumType, GraphQLInterfaceType, GraphQLObjectType, GraphQLUnionType, get_named_type
+    t = schema.type_map[type_name]
+    if isinstance(t, (GraphQLInterfaceType, GraphQLUnionType)):
+        gid = obj.get("id") if isinstance(obj, dict) else None
+        concrete = gid.split("/")[3] if isinstance(gid, str) and gid.startswith("gid://") else None
+        if concrete not in schema.type_map:
+            return
+        t = schema.type_map[concrete]
+    if not isinstance(t, GraphQLObjectType) or not isinstance(obj, dict):
+        return
+    for key, value in obj.items():
+        field = t.fields.get(key)
+        if field is None:
+            errors.append(f"{path}.{key}: no field {t.name}.{key}")
+            continue
+        if (t.name, key) in SHAPED or value is None:
+            continue
+        named = get_named_type(field.type)
+        if named.name.endswith("Connection") and "nodes" in getattr(named, "fields", {}):
+            named = get_named_type(named.fields["nodes"].type)
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            if isinstance(named, GraphQLEnumType):
+                if item not in named.values:
+                    errors.append(f"{path}.{key}: {item!r} is not a {named.name}")
+            elif isinstance(item, dict):
+                _check(schema, item, named.name, f"{path}.{key}[{i}]", errors)
+
+
+def test_keys_are_schema_field_names(store, products, orders):
+    if not SCHEMA.exists():
+        pytest.skip("the Admin schema is not available")
+    from graphql import build_schema
+    schema = build_schema(SCHEMA.read_text(), assume_valid=True)
+    errors: list[str] = []
+    _check(schema, store.shop, "Shop", "shop", errors)
+    for l in store.locations:
+        _check(schema, l, "Location", "location", errors)
+    for p in products[:40]:
+        _check(schema, p, "Product", "product", errors)
+    for o in orders[:200]:
+        _check(schema, o, "Order", "order", errors)
+    for c in list(store.customers)[:20]:
+        _check(schema, c, "Customer", "customer", errors)
+    for p in store.publications:
+        _check(schema, p, "Publication", "publication", errors)
+    for dp in store.delivery_profiles:
+        _check(schema, dp, "DeliveryProfile", "delivery_profile", errors)
+    assert not sorted(set(errors)), "\n".join(sorted(set(errors))[:60])
