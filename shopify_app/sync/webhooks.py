@@ -139,3 +139,4 @@ def load_flow_handlers() -> None:
 # Flow modules that register webhook handlers (products, orders, locations, inventory...).
 FLOW_MODULES: list[str] = []
 FLOW_MODULES += ["shopify_app.sync.locations", "shopify_app.sync.inventory", "shopify_app.sync.fulfillments"]
+FLOW_MODULES += ["shopify_app.sync.bulk", "shopify_app.sync.products", "shopify_app.sync.orders"]

@@ -122,3 +122,4 @@ def register_resources() -> None:
 # Resource modules under shopify_app/web/oms/ (products, orders, inventory, ...).
 RESOURCE_MODULES: list[str] = []
 RESOURCE_MODULES += ["inventory", "facilities", "fulfillments", "returns"]
+RESOURCE_MODULES += ["products", "orders"]

@@ -1,0 +1,237 @@
+"""GET /oms/v1/orders: orders downloaded from Shopify, with lines, addresses and the
+mapped channel, payment and shipping method; `broker_status` is the brokering queue."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from sqlalchemy import and_, select
+
+from ...extensions import db
+from ...models import Order, OrderLine
+from ..errors import json_error
+from . import add_paths, api_key_required, bp
+from .products import PARAMS, _iso, _nullable, common_filters, next_cursor, shop_domains
+
+ORDER_STATUSES = ("open", "closed", "cancelled")
+
+
+def order_status(o: Order) -> str:
+    if o.cancelled_at is not None:
+        return "cancelled"
+    return "closed" if o.closed else "open"
+
+
+def line_json(l: OrderLine) -> dict:
+    return {
+        "id": l.shopify_id,
+        "product_id": l.product_shopify_id,
+        "variant_id": l.variant_shopify_id,
+        "sku": l.sku,
+        "title": l.title,
+        "variant_title": l.variant_title,
+        "quantity": l.quantity,
+        "current_quantity": l.current_quantity,
+        "unfulfilled_quantity": l.unfulfilled_quantity,
+        "refunded_quantity": l.refunded_quantity,
+        "price": l.price,
+        "discounted_total": l.discounted_total,
+        "discounts": l.discounts or [],
+        "tax_lines": l.tax_lines or [],
+        "requires_shipping": l.requires_shipping,
+        "placeholder_product": bool(l.placeholder_product),
+        "removed": bool(l.removed),
+    }
+
+
+def order_json(o: Order, domain: str | None, lines: list[OrderLine]) -> dict:
+    return {
+        "id": o.shopify_id,
+        "shop": domain,
+        "name": o.name,
+        "status": order_status(o),
+        "broker_status": o.broker_status,
+        "email": o.email,
+        "phone": o.phone,
+        "customer": o.customer,
+        "shipping_address": o.shipping_address,
+        "billing_address": o.billing_address,
+        "channel": o.channel,
+        "source_name": o.source_name,
+        "sales_channel": o.sales_channel,
+        "payment_gateways": o.payment_gateways or [],
+        "payment_method": o.payment_method,
+        "shipping_lines": o.shipping_lines or [],
+        "shipping_method": o.shipping_method,
+        "unmapped": o.unmapped or {},
+        "discounts": o.discounts or [],
+        "tax_lines": o.tax_lines or [],
+        "totals": o.totals or {},
+        "currency": o.currency,
+        "financial_status": o.financial_status,
+        "fulfillment_status": o.fulfillment_status,
+        "fulfillment_orders": o.fulfillment_orders or [],
+        "refunds": o.refunds or [],
+        "cancelled_at": _iso(o.cancelled_at),
+        "cancel_reason": o.cancel_reason,
+        "has_placeholder_products": bool(o.has_placeholder_products),
+        "processed_at": _iso(o.processed_at),
+        "created_at": _iso(o.shopify_created_at),
+        "shopify_updated_at": _iso(o.shopify_updated_at),
+        "updated_at": _iso(o.updated_at),
+        "lines": [line_json(l) for l in lines],
+    }
+
+
+@bp.get("/orders")
+@api_key_required
+def list_orders():
+    try:
+        conds, limit = common_filters(Order)
+        status = request.args.get("status")
+        if status is not None:
+            status = status.lower()
+            if status not in ORDER_STATUSES:
+                raise ValueError(f"status must be one of {', '.join(ORDER_STATUSES)}")
+            if status == "cancelled":
+                conds.append(Order.cancelled_at.is_not(None))
+            elif status == "closed":
+                conds.append(and_(Order.cancelled_at.is_(None), Order.closed.is_(True)))
+            else:
+                conds.append(and_(Order.cancelled_at.is_(None), Order.closed.is_not(True)))
+        broker = request.args.get("broker_status")
+        if broker is not None:
+            if not broker or len(broker) > 32:
+                raise ValueError("broker_status is not valid")
+            conds.append(Order.broker_status == broker)
+    except ValueError as exc:
+        return json_error(400, str(exc))
+    rows = db.session.execute(
+        select(Order).where(*conds).order_by(Order.updated_at, Order.id).limit(limit + 1)
+    ).scalars().all()
+    page = rows[:limit]
+    lines: dict[tuple[int, str], list[OrderLine]] = {}
+    if page:
+        for l in db.session.execute(
+            select(OrderLine).where(
+                OrderLine.shop_id.in_({o.shop_id for o in page}),
+                OrderLine.order_shopify_id.in_([o.shopify_id for o in page]),
+            ).order_by(OrderLine.id)
+        ).scalars():
+            lines.setdefault((l.shop_id, l.order_shopify_id), []).append(l)
+    domains = shop_domains(o.shop_id for o in page)
+    return jsonify({
+        "items": [order_json(o, domains.get(o.shop_id), lines.get((o.shop_id, o.shopify_id), [])) for o in page],
+        "next_cursor": next_cursor(rows, limit),
+    })
+
+
+_money_fields = {k: _nullable("string") for k in
+                 ("subtotal", "total", "current_total", "tax", "discounts", "shipping", "refunded", "return_status")}
+_obj_list = {"type": "array", "items": {"type": "object", "additionalProperties": True}}
+
+SCHEMAS = {
+    "Address": {
+        "type": "object",
+        "nullable": True,
+        "properties": {k: _nullable("string") for k in (
+            "name", "first_name", "last_name", "company", "address1", "address2", "city", "province",
+            "province_code", "zip", "country", "country_code", "phone")},
+    },
+    "OrderLine": {
+        "type": "object",
+        "required": ["id", "sku", "quantity", "placeholder_product", "removed"],
+        "properties": {
+            "id": {"type": "string", "description": "Shopify LineItem GID"},
+            "product_id": _nullable("string", description="Shopify Product GID"),
+            "variant_id": _nullable("string", description="Shopify ProductVariant GID"),
+            "sku": _nullable("string"),
+            "title": _nullable("string"),
+            "variant_title": _nullable("string"),
+            "quantity": _nullable("integer", description="As ordered"),
+            "current_quantity": _nullable("integer", description="After edits, removals and refunds"),
+            "unfulfilled_quantity": _nullable("integer"),
+            "refunded_quantity": _nullable("integer"),
+            "price": _nullable("string"),
+            "discounted_total": _nullable("string"),
+            "discounts": _obj_list,
+            "tax_lines": _obj_list,
+            "requires_shipping": _nullable("boolean"),
+            "placeholder_product": {"type": "boolean",
+                                    "description": "The product is deleted in Shopify or not downloaded yet"},
+            "removed": {"type": "boolean"},
+        },
+    },
+    "Order": {
+        "type": "object",
+        "required": ["id", "shop", "status", "broker_status", "lines", "updated_at"],
+        "properties": {
+            "id": {"type": "string", "description": "Shopify Order GID"},
+            "shop": _nullable("string"),
+            "name": _nullable("string"),
+            "status": {"type": "string", "enum": list(ORDER_STATUSES)},
+            "broker_status": {"type": "string", "description": "The brokering queue: new orders are `queued`"},
+            "email": _nullable("string"),
+            "phone": _nullable("string"),
+            "customer": {"type": "object", "nullable": True, "additionalProperties": True},
+            "shipping_address": {"$ref": "#/components/schemas/Address"},
+            "billing_address": {"$ref": "#/components/schemas/Address"},
+            "channel": _nullable("string", description="Shopify's source or app name"),
+            "source_name": _nullable("string"),
+            "sales_channel": _nullable("string", description="Mapped OMS sales channel; null when unmapped"),
+            "payment_gateways": {"type": "array", "items": {"type": "string"}},
+            "payment_method": _nullable("string", description="Mapped OMS payment method; null when unmapped"),
+            "shipping_lines": _obj_list,
+            "shipping_method": _nullable("string", description="Mapped OMS shipment method; null when unmapped"),
+            "unmapped": {"type": "object", "additionalProperties": {"type": "string"},
+                         "description": "Shopify values not mapped yet, by mapping kind"},
+            "discounts": _obj_list,
+            "tax_lines": _obj_list,
+            "totals": {"type": "object", "properties": _money_fields},
+            "currency": _nullable("string"),
+            "financial_status": _nullable("string"),
+            "fulfillment_status": _nullable("string"),
+            "fulfillment_orders": _obj_list,
+            "refunds": _obj_list,
+            "cancelled_at": _nullable("string", format="date-time"),
+            "cancel_reason": _nullable("string"),
+            "has_placeholder_products": {"type": "boolean"},
+            "processed_at": _nullable("string", format="date-time"),
+            "created_at": _nullable("string", format="date-time"),
+            "shopify_updated_at": _nullable("string", format="date-time"),
+            "updated_at": {"type": "string", "format": "date-time"},
+            "lines": {"type": "array", "items": {"$ref": "#/components/schemas/OrderLine"}},
+        },
+    },
+    "OrderPage": {
+        "type": "object",
+        "required": ["items", "next_cursor"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Order"}},
+            "next_cursor": _nullable("string"),
+        },
+    },
+}
+
+add_paths(
+    {
+        "/orders": {
+            "get": {
+                "summary": "Orders downloaded from Shopify",
+                "description": "Ordered by when they last changed here. Each carries its lines, addresses and "
+                "the mapped sales channel, payment and shipping method.",
+                "operationId": "listOrders",
+                "parameters": PARAMS + [
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(ORDER_STATUSES)}},
+                    {"name": "broker_status", "in": "query", "schema": {"type": "string"},
+                     "description": "e.g. `queued`: new orders waiting to be brokered"},
+                ],
+                "responses": {
+                    "200": {"description": "A page of orders",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderPage"}}}},
+                    "400": {"$ref": "#/components/responses/BadRequest"},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                },
+            }
+        }
+    },
+    SCHEMAS,
+)
