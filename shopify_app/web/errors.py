@@ -20,6 +20,19 @@ def json_error(status: int, message: str, headers: dict | None = None):
 
 
 def register(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
+            # Pages that are not embedded pages of a known shop may not be framed at all.
+            from .session import frame_ancestors
+            from ..shopify.shop_domain import is_valid_shop_domain
+
+            shop = request.args.get("shop")
+            response.headers["Content-Security-Policy"] = frame_ancestors(shop if is_valid_shop_domain(shop) else None)
+        return response
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if wants_json():
