@@ -12,13 +12,24 @@ never reports success for work it did not do.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..extensions import db
 from ..models import FlowState, Shop, SyncRun
 from ..shopify.access import AccessLevel
 from ..shopify.graphql_client import GraphQLClient
+
+
+# Set when the scheduler process is asked to stop (SIGTERM): running flows stop at
+# their next report_progress / check_interrupt / sleep, with their committed work kept.
+shutdown_event = threading.Event()
+
+
+class RunInterrupted(Exception):
+    """The run must stop now: the scheduler is shutting down, or the lease was lost."""
 
 
 @dataclass
@@ -29,6 +40,34 @@ class RunContext:
     trigger: str
     _client: GraphQLClient | None = field(default=None, repr=False)
     client_factory: Callable[[], GraphQLClient] | None = field(default=None, repr=False)
+    # The runner's LeaseKeeper (renews the shop+flow lease in the background).
+    lease: Any = field(default=None, repr=False)
+
+    @property
+    def should_stop(self) -> bool:
+        return shutdown_event.is_set() or bool(self.lease is not None and self.lease.lost)
+
+    def check_interrupt(self) -> None:
+        """Raise RunInterrupted when the run must stop (call it between batches)."""
+        if shutdown_event.is_set():
+            raise RunInterrupted("the scheduler is shutting down")
+        if self.lease is not None and self.lease.lost:
+            raise RunInterrupted("the lease on this shop and flow was lost")
+
+    def renew_lease(self) -> None:
+        """Extend the lease now (the runner also renews it in the background)."""
+        if self.lease is not None:
+            self.lease.renew()
+        self.check_interrupt()
+
+    def sleep(self, seconds: float) -> None:
+        """Wait, but wake up (and raise RunInterrupted) when the run must stop."""
+        shutdown_event.wait(max(0.0, seconds))
+        self.check_interrupt()
+
+    def set_bulk_operation(self, operation_id: str | None) -> None:
+        self.run.bulk_operation_id = operation_id
+        db.session.commit()
 
     @property
     def client(self) -> GraphQLClient:
@@ -47,9 +86,14 @@ class RunContext:
         self.run.counts = counts
 
     def report_progress(self, **values) -> None:
-        """Live progress, committed at once so `GET /api/sync` shows it."""
+        """Live progress, committed at once so `GET /api/sync` shows it.
+
+        Also the run's checkpoint: raises RunInterrupted when the scheduler is
+        stopping or the lease was lost (what was committed stays).
+        """
         self.run.progress = {**(self.run.progress or {}), **values}
         db.session.commit()
+        self.check_interrupt()
 
     def commit_cursor(self, cursor: str | None) -> None:
         """Advance the cursor. Call only after the data it covers is committed."""
@@ -77,6 +121,24 @@ FLOWS: dict[str, Flow] = {}
 
 # The flows the UI shows, in order (DESIGN.md, GET /api/sync).
 FLOW_NAMES = ("products", "orders", "inventory", "fulfillments", "locations")
+
+# Intervals shown for flows before their module registers them.
+DEFAULT_INTERVALS = {"products": 15, "orders": 5, "inventory": 15, "fulfillments": 5, "locations": 60}
+
+MIN_INTERVAL_MINUTES = 1
+MAX_INTERVAL_MINUTES = 1440
+
+
+def default_interval(name: str) -> int:
+    flow = FLOWS.get(name)
+    return flow.default_interval_minutes if flow else DEFAULT_INTERVALS.get(name, 15)
+
+
+def interval_for(name: str, state: FlowState | None) -> int:
+    """The shop's interval for a flow: its own setting, else the flow's default."""
+    if state is not None and state.interval_minutes:
+        return state.interval_minutes
+    return default_interval(name)
 
 
 def register_flow(

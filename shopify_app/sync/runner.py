@@ -3,26 +3,50 @@
 `run_flow` is what the scheduler calls (and what tests call directly). It never
 runs a flow for a shop that is uninstalled, inactive, below the flow's access
 level, or with the flow switched off: such a run is recorded as skipped.
+
+One run at a time per shop and flow, across threads, processes and machines: the
+lease is a column pair on the flow's state row, taken by one conditional UPDATE
+(atomic on SQLite and PostgreSQL), owned by one run (`lease_owner_for(run_id)`),
+renewed in the background while the run lives and released when it ends. A
+process that dies leaves a lease that expires after LEASE_DURATION.
 """
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import threading
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import FlowState, Shop, SyncRun
 from ..shopify.access import AccessLevel
 from .connection import client_for
-from .flows import FLOWS, RunContext
+from .flows import FLOWS, RunContext, RunInterrupted, shutdown_event
 
 log = logging.getLogger(__name__)
 
 LEASE_DURATION = timedelta(minutes=10)
+# How often a running run extends its lease (well inside LEASE_DURATION).
+LEASE_RENEW_EVERY = timedelta(minutes=2)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def lease_owner_for(run_id: int) -> str:
+    """The lease owner of one run: unique per run, so two threads of one process never share it."""
+    return f"{WORKER_ID}:run-{run_id}"
+
+
+def run_id_of_owner(owner: str | None) -> int | None:
+    if not owner or ":run-" not in owner:
+        return None
+    try:
+        return int(owner.rsplit(":run-", 1)[1])
+    except ValueError:
+        return None
 
 
 def flow_state(shop_id: int, flow: str) -> FlowState:
@@ -43,24 +67,28 @@ def flow_state(shop_id: int, flow: str) -> FlowState:
     return state
 
 
-def skip_reason(shop: Shop, state: FlowState, flow_name: str) -> str | None:
+def skip_reason(shop: Shop | None, state: FlowState | None, flow_name: str) -> str | None:
     """Why this shop must not run this flow now, or None. A pure decision."""
-    flow = FLOWS[flow_name]
+    flow = FLOWS.get(flow_name)
+    if flow is None:
+        return f"no {flow_name} flow in this version"
+    if shop is None:
+        return "shop not found"
     if shop.status != "active":
         return f"shop is {shop.status}"
     if shop.needs_reauth:
         return "shop needs re-authentication"
-    if not state.enabled:
+    if state is not None and not state.enabled:
         return f"{flow_name} is switched off"
     if not AccessLevel(shop.access_level).allows(flow.min_level):
-        return f"access level {shop.access_level} does not allow {flow_name}"
+        if shop.access_level == AccessLevel.NONE.value:
+            return "access level is none: the app calls Shopify for nothing on this shop"
+        return f"access level {shop.access_level} does not allow {flow_name} (needs {flow.min_level.value})"
     return None
 
 
-def acquire_lease(state_id: int, owner: str = WORKER_ID, duration: timedelta = LEASE_DURATION) -> bool:
-    """Take the shop+flow lease: one conditional UPDATE, atomic on SQLite and PostgreSQL."""
-    now = datetime.now(timezone.utc)
-    result = db.session.execute(
+def _lease_update(state_id: int, owner: str, duration: timedelta, now: datetime):
+    return (
         update(FlowState)
         .where(
             FlowState.id == state_id,
@@ -69,6 +97,12 @@ def acquire_lease(state_id: int, owner: str = WORKER_ID, duration: timedelta = L
         .values(lease_owner=owner, lease_expires_at=now + duration)
         .execution_options(synchronize_session=False)
     )
+
+
+def acquire_lease(state_id: int, owner: str = WORKER_ID, duration: timedelta = LEASE_DURATION) -> bool:
+    """Take (or extend, for its owner) the shop+flow lease: one conditional UPDATE."""
+    now = datetime.now(timezone.utc)
+    result = db.session.execute(_lease_update(state_id, owner, duration, now))
     db.session.commit()
     return result.rowcount == 1
 
@@ -87,10 +121,92 @@ def release_lease(state_id: int, owner: str = WORKER_ID) -> None:
     db.session.commit()
 
 
-def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun | None = None) -> SyncRun:
+def lease_is_free(state: FlowState | None, now: datetime | None = None) -> bool:
+    now = now or datetime.now(timezone.utc)
+    return state is None or state.lease_owner is None or state.lease_expires_at is None or state.lease_expires_at < now
+
+
+class LeaseKeeper:
+    """Renews a run's lease in a background thread, on its own connection.
+
+    `lost` turns true when the lease was taken over (it had expired); the run then
+    stops at its next checkpoint. A database hiccup is not a loss: it is retried.
+    """
+
+    def __init__(self, engine, state_id: int, owner: str, duration: timedelta = LEASE_DURATION,
+                 every: timedelta = LEASE_RENEW_EVERY):
+        self.engine = engine
+        self.state_id = state_id
+        self.owner = owner
+        self.duration = duration
+        self.every = every
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"lease-{owner}", daemon=True)
+
+    def start(self) -> "LeaseKeeper":
+        self._thread.start()
+        return self
+
+    def renew(self) -> bool:
+        if self.lost:
+            return False
+        now = datetime.now(timezone.utc)
+        try:
+            with self.engine.begin() as conn:
+                rowcount = conn.execute(_lease_update(self.state_id, self.owner, self.duration, now)).rowcount
+        except SQLAlchemyError as exc:
+            log.warning("could not renew the lease %s (will retry): %s", self.owner, exc)
+            return True
+        if rowcount != 1:
+            log.error("lease %s was lost", self.owner)
+            self.lost = True
+            return False
+        return True
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every.total_seconds()):
+            if not self.renew():
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+
+def _requeue(run: SyncRun) -> None:
+    run.status = "queued"
+    run.worker = None
+    run.started_at = None
+    run.error = None
+
+
+def queue_run(shop_id: int, flow_name: str, trigger: str) -> tuple[SyncRun, bool]:
+    """Queue a run unless one is already queued for this shop and flow: (run, created)."""
+    existing = db.session.execute(
+        select(SyncRun)
+        .where(SyncRun.shop_id == shop_id, SyncRun.flow == flow_name, SyncRun.status == "queued")
+        .order_by(SyncRun.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing, False
+    run = SyncRun(shop_id=shop_id, flow=flow_name, trigger=trigger, status="queued",
+                  queued_at=datetime.now(timezone.utc), counts={}, progress={})
+    db.session.add(run)
+    db.session.commit()
+    return run, True
+
+
+def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun | None = None,
+             *, requeue_if_busy: bool = False) -> SyncRun:
     """Run a flow now, in this thread, and return its recorded run.
 
-    `run` is a queued SyncRun to carry out (from "sync now"); otherwise one is created.
+    `run` is a queued SyncRun to carry out (from "sync now" or the schedule);
+    otherwise one is created. With `requeue_if_busy`, a run that finds another run
+    of the same shop and flow in progress goes back to the queue instead of being
+    recorded as skipped.
     """
     if flow_name not in FLOWS:
         raise KeyError(f"unknown flow {flow_name!r}")
@@ -98,13 +214,26 @@ def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun
     state = flow_state(shop_id, flow_name)
     now = datetime.now(timezone.utc)
     if run is None:
-        run = SyncRun(shop_id=shop_id, flow=flow_name, trigger=trigger, status="queued", queued_at=now)
+        run = SyncRun(shop_id=shop_id, flow=flow_name, trigger=trigger, status="queued", queued_at=now,
+                      counts={}, progress={})
         db.session.add(run)
+    else:
+        trigger = run.trigger
     run.cursor_before = state.cursor
     run.worker = WORKER_ID
+    db.session.flush()
+    owner = lease_owner_for(run.id)
 
     reason = skip_reason(shop, state, flow_name)
-    if reason is None and not acquire_lease(state.id):
+    if reason is None and shutdown_event.is_set():
+        _requeue(run)
+        db.session.commit()
+        return run
+    if reason is None and not acquire_lease(state.id, owner):
+        if requeue_if_busy:
+            _requeue(run)
+            db.session.commit()
+            return run
         reason = "another run of this flow is in progress"
     if reason is not None:
         run.status = "skipped"
@@ -117,15 +246,27 @@ def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun
     run.started_at = datetime.now(timezone.utc)
     state.last_started_at = run.started_at
     db.session.commit()
+    keeper = LeaseKeeper(db.engine, state.id, owner).start()
     ctx = RunContext(
         shop=shop,
         run=run,
         state=state,
         trigger=trigger,
         client_factory=lambda: client_for(shop, min_level=FLOWS[flow_name].min_level),
+        lease=keeper,
     )
+    requeue = False
     try:
         FLOWS[flow_name].run(ctx)
+        if keeper.lost:
+            raise RunInterrupted("the lease on this shop and flow was lost")
+    except RunInterrupted as exc:
+        db.session.rollback()
+        log.warning("%s run %s for %s interrupted: %s", flow_name, run.id, shop.domain, exc)
+        run = db.session.merge(run)
+        run.status = "failed"
+        run.error = f"interrupted: {exc}"
+        requeue = shutdown_event.is_set() and not keeper.lost
     except Exception as exc:
         db.session.rollback()
         log.exception("%s run %s for %s failed", flow_name, run.id, shop.domain)
@@ -135,10 +276,17 @@ def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun
     else:
         run.status = "succeeded"
     finally:
-        run.finished_at = datetime.now(timezone.utc)
-        state = db.session.merge(state)
-        state.last_finished_at = run.finished_at
-        run.cursor_after = state.cursor
-        db.session.commit()
-        release_lease(state.id)
+        keeper.stop()
+        try:
+            run.finished_at = datetime.now(timezone.utc)
+            state = db.session.merge(state)
+            if not keeper.lost:
+                state.last_finished_at = run.finished_at
+            run.cursor_after = state.cursor
+            db.session.commit()
+        finally:
+            release_lease(state.id, owner)
+    if requeue:
+        # Stopped by a shutdown: the work resumes from its committed cursor soon after.
+        queue_run(shop_id, flow_name, trigger)
     return run

@@ -1,0 +1,191 @@
+"""The sync cards' JSON API: state of each flow, "sync now", switches and intervals.
+
+GET   /api/sync               {flow: {enabled, interval_minutes, running, last_run, ...stats}}
+POST  /api/sync/<flow>/run    queue a run (the scheduler starts it within seconds): 202
+PATCH /api/sync/<flow>        {"enabled": bool} and/or {"interval_minutes": 1..1440 | null}
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, g, jsonify, request
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import FlowState, Shop, SyncRun
+from ..sync.flows import FLOW_NAMES, FLOWS, MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES, default_interval, interval_for
+from ..sync.runner import flow_state, queue_run, skip_reason
+from .errors import json_error
+from .session import session_token_required
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("sync_api", __name__, url_prefix="/api/sync")
+
+# What the cards show before a flow module provides its own figures.
+DEFAULT_STATS = {
+    "products": {"imported_24h": 0, "total": 0},
+    "orders": {"imported_15m": 0, "total": 0},
+    "inventory": {"last_pushed_at": None},
+}
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def run_json(run: SyncRun) -> dict:
+    return {
+        "id": run.id,
+        "flow": run.flow,
+        "trigger": run.trigger,
+        "status": run.status,
+        "queued_at": _iso(run.queued_at),
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "counts": run.counts or {},
+        "progress": run.progress or {},
+        "error": run.error,
+        "bulk_operation_id": run.bulk_operation_id,
+    }
+
+
+def last_run_json(run: SyncRun | None) -> dict | None:
+    if run is None:
+        return None
+    return {
+        "id": run.id,
+        "trigger": run.trigger,
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "status": run.status,
+        "counts": run.counts or {},
+        "error": run.error,
+    }
+
+
+def _latest_runs(shop_id: int) -> tuple[dict, dict, dict]:
+    """Per flow: the latest finished run, the running run, the queued run."""
+    finished, running, queued = {}, {}, {}
+    # The newest run per flow and status group, in one query per group.
+    for status_group, target in ((("succeeded", "failed", "skipped"), finished), (("running",), running),
+                                 (("queued",), queued)):
+        newest = (
+            select(SyncRun.flow, func.max(SyncRun.id).label("id"))
+            .where(SyncRun.shop_id == shop_id, SyncRun.status.in_(status_group))
+            .group_by(SyncRun.flow)
+            .subquery()
+        )
+        for run in db.session.execute(select(SyncRun).join(newest, SyncRun.id == newest.c.id)).scalars():
+            target[run.flow] = run
+    return finished, running, queued
+
+
+def _stats(name: str, shop: Shop) -> dict:
+    stats = dict(DEFAULT_STATS.get(name, {}))
+    flow = FLOWS.get(name)
+    if flow is not None and flow.stats is not None:
+        try:
+            stats.update(flow.stats(shop) or {})
+        except Exception:  # the cards still show the rest
+            log.exception("stats of %s for %s failed", name, shop.domain)
+            db.session.rollback()
+    return stats
+
+
+def flow_json(name: str, shop: Shop, state: FlowState | None, finished, running, queued) -> dict:
+    flow = FLOWS.get(name)
+    current = running.get(name)
+    waiting = queued.get(name)
+    entry = {
+        "enabled": state.enabled if state is not None else True,
+        "interval_minutes": interval_for(name, state),
+        "default_interval_minutes": default_interval(name),
+        "running": (current.progress or {}) if current is not None else False,
+        "last_run": last_run_json(finished.get(name)),
+        "current_run": {"id": current.id, "trigger": current.trigger, "started_at": _iso(current.started_at)}
+        if current is not None else None,
+        "queued": {"id": waiting.id, "trigger": waiting.trigger, "queued_at": _iso(waiting.queued_at)}
+        if waiting is not None else False,
+        "available": flow is not None,
+        "min_access": flow.min_level.value if flow is not None else None,
+        # Why it would not run now (null: it runs on schedule).
+        "blocked": skip_reason(shop, state, name) if flow is not None else "not available in this version",
+    }
+    entry.update(_stats(name, shop))
+    return entry
+
+
+def sync_summary(shop: Shop) -> dict:
+    states = {
+        s.flow: s for s in db.session.execute(select(FlowState).where(FlowState.shop_id == shop.id)).scalars()
+    }
+    finished, running, queued = _latest_runs(shop.id)
+    return {name: flow_json(name, shop, states.get(name), finished, running, queued) for name in FLOW_NAMES}
+
+
+def _known(name: str) -> bool:
+    return name in FLOW_NAMES or name in FLOWS
+
+
+@bp.get("")
+@session_token_required
+def get_sync():
+    return jsonify(sync_summary(g.shop))
+
+
+@bp.post("/<flow>/run")
+@session_token_required
+def run_now(flow: str):
+    if not _known(flow):
+        return json_error(404, f"unknown flow {flow!r}; one of {', '.join(FLOW_NAMES)}")
+    shop: Shop = g.shop
+    state = flow_state(shop.id, flow)
+    reason = skip_reason(shop, state, flow)
+    if reason is not None:
+        return json_error(409, f"{flow} cannot run: {reason}")
+    run, created = queue_run(shop.id, flow, "manual")
+    body = run_json(run)
+    body["created"] = created
+    return jsonify(body), 202
+
+
+def _validate_patch(body) -> dict:
+    if not isinstance(body, dict) or not body:
+        raise ValueError('send a JSON object with "enabled" and/or "interval_minutes"')
+    unknown = sorted(set(body) - {"enabled", "interval_minutes"})
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(unknown)}")
+    changes = {}
+    if "enabled" in body:
+        if not isinstance(body["enabled"], bool):
+            raise ValueError("enabled must be true or false")
+        changes["enabled"] = body["enabled"]
+    if "interval_minutes" in body:
+        value = body["interval_minutes"]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or not MIN_INTERVAL_MINUTES <= value <= MAX_INTERVAL_MINUTES):
+            raise ValueError(
+                f"interval_minutes must be a whole number from {MIN_INTERVAL_MINUTES} to {MAX_INTERVAL_MINUTES}"
+                " (null for the default)"
+            )
+        changes["interval_minutes"] = value
+    return changes
+
+
+@bp.patch("/<flow>")
+@session_token_required
+def patch_flow(flow: str):
+    if not _known(flow):
+        return json_error(404, f"unknown flow {flow!r}; one of {', '.join(FLOW_NAMES)}")
+    try:
+        changes = _validate_patch(request.get_json(silent=True))
+    except ValueError as exc:
+        return json_error(400, str(exc))
+    shop: Shop = g.shop
+    state = flow_state(shop.id, flow)
+    for key, value in changes.items():
+        setattr(state, key, value)
+    db.session.commit()
+    finished, running, queued = _latest_runs(shop.id)
+    return jsonify(flow_json(flow, shop, state, finished, running, queued))
