@@ -34,3 +34,13 @@ def register_commands(app: Flask) -> None:
         if not api_keys.revoke_api_key(key_id):
             raise click.ClickException(f"no API key {key_id}")
         click.echo(f"revoked {key_id}")
+
+    @app.cli.command("scheduler")
+    @click.option("--threads", type=int, default=8, show_default=True, help="Runs carried out at once by this process.")
+    @click.option("--tick", "tick_seconds", type=float, default=2.0, show_default=True,
+                  help="Seconds between looks at the queue (\"sync now\" starts within one tick).")
+    def scheduler(threads: int, tick_seconds: float):
+        """Run the sync scheduler (its own process; several may run, on several machines)."""
+        from .sync.scheduler import Scheduler
+
+        Scheduler(app, threads=threads, tick_seconds=tick_seconds).run_forever()

@@ -16,6 +16,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(oms.bp)
 
+    from . import mappings_api, sync_api
+
+    app.register_blueprint(sync_api.bp)
+    app.register_blueprint(mappings_api.bp)
+
     from . import locations_api
 
     app.register_blueprint(locations_api.bp)
