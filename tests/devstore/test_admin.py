@@ -58,6 +58,7 @@ def make_tiny_app(ds_url: str) -> Flask:
     app = Flask("tiny-embedded-app")
     app.config["launches"] = []
     app.config["echoes"] = []
+    app.config["flaky"] = []
     page = """<!doctype html>
 <html><head>
 <script src="%(ds)s/cdn/shopifycloud/app-bridge.js" data-api-key="%(key)s"></script>
@@ -66,7 +67,8 @@ def make_tiny_app(ds_url: str) -> Flask:
 <ui-nav-menu><a href="/" rel="home">Home</a><a href="/settings">Settings</a></ui-nav-menu>
 <ui-title-bar title="Dashboard"></ui-title-bar>
 <h1>Tiny app</h1>
-<pre id="config"></pre><pre id="token1"></pre><pre id="token2"></pre><pre id="auth"></pre><pre id="error"></pre>
+<pre id="config"></pre><pre id="token1"></pre><pre id="token2"></pre><pre id="auth"></pre><pre id="flaky"></pre><pre id="error"></pre>
+<a id="toplink" href="/auth/start?shop=via-link" target="_top">Leave by link</a>
 <button id="leave" onclick="window.open('/auth/start?shop=' + shopify.config.shop, '_top')">Leave</button>
 <script>
 (async () => {
@@ -79,7 +81,9 @@ def make_tiny_app(ds_url: str) -> Flask:
     const r = await fetch('/echo', {headers: {'X-Test': '1'}});
     const j = await r.json();
     document.getElementById('auth').textContent = j.authorization || 'none';
-    shopify.loading(false);
+    const f = await fetch(new Request('/flaky', {method: 'POST', body: 'x=1'}));
+    document.getElementById('flaky').textContent = f.status + ' ' + (await f.text());
+    shopify.loading(true);
     shopify.toast.show('Saved from the app', {duration: 60000});
   } catch (e) {
     document.getElementById('error').textContent = String(e);
@@ -100,6 +104,14 @@ def make_tiny_app(ds_url: str) -> Flask:
         auth = request.headers.get("Authorization")
         app.config["echoes"].append(auth)
         return jsonify({"authorization": auth, "x_test": request.headers.get("X-Test")})
+
+    @app.post("/flaky")
+    def flaky():
+        # the first call answers as an app does to a stale session token; App Bridge retries once
+        app.config["flaky"].append((request.headers.get("Authorization"), request.get_data(as_text=True)))
+        if len(app.config["flaky"]) == 1:
+            return "stale", 401, {"X-Shopify-Retry-Invalid-Session-Request": "1"}
+        return "fresh"
 
     @app.get("/auth/start")
     def auth_start():
@@ -219,6 +231,11 @@ def test_embedded_app_in_chromium(servers, browser):
         assert bearer.startswith("Bearer ")
         assert decode_session_token(bearer.split(" ", 1)[1])["dest"] == f"https://{SHOP}"
 
+        # a 401 asking for a new session token is retried once, with a fresh token and the same body
+        frame.locator("#flaky").filter(has_text="200 fresh").wait_for()
+        (a1, b1), (a2, b2) = servers["tiny"].config["flaky"]
+        assert a1 != a2 and a1.startswith("Bearer ") and a2.startswith("Bearer ") and b1 == b2 == "x=1"
+        page.locator('#ds-loading[data-loading="true"]').wait_for()
         # the toast is rendered by the admin frame
         toast = page.get_by_test_id("toast")
         toast.wait_for()
@@ -231,6 +248,11 @@ def test_embedded_app_in_chromium(servers, browser):
         frame.locator("#leave").click()
         page.wait_for_url(f"{servers['app']}/auth/start*", timeout=10000)
         assert SHOP in page.inner_text("#escaped")
+
+        # and by a link with target="_top"
+        page.goto(app_page(servers))
+        page.frame_locator("#app-iframe").locator("#toplink").click()
+        page.wait_for_url(f"{servers['app']}/auth/start?shop=via-link", timeout=10000)
 
         # uninstall from the admin: the install page again
         page.goto(app_page(servers))
