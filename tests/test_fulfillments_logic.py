@@ -1,0 +1,115 @@
+"""Fulfillment and refund decisions, as pure functions."""
+from datetime import datetime, timezone
+
+from shopify_app.sync.fulfillments import (
+    body_hash,
+    find_existing,
+    fulfillment_input,
+    plan_fulfillment,
+    resolve_lines,
+    validate_fulfillment_body,
+)
+from shopify_app.sync.refunds import find_existing_refund, marker, refund_input, validate_return_body
+
+L1, L2 = "gid://shopify/LineItem/1", "gid://shopify/LineItem/2"
+LOC_A, LOC_B = "gid://shopify/Location/7", "gid://shopify/Location/8"
+
+ORDER_LINES = [{"id": L1, "sku": "SKU-1", "quantity": 3}, {"id": L2, "sku": "SKU-2", "quantity": 2}]
+
+
+def fo(fo_id, loc, items, status="OPEN"):
+    return {"id": fo_id, "status": status, "assignedLocation": {"location": {"id": loc}},
+            "lineItems": {"nodes": [{"id": f"{fo_id}/li{n}", "remainingQuantity": q, "lineItem": {"id": li, "sku": None}}
+                                    for n, (li, q) in enumerate(items)]}}
+
+
+def test_validate_body():
+    clean, errors = validate_fulfillment_body({
+        "shop": "Demo.myshopify.com", "order_id": 42, "external_id": "SHIP-1",
+        "lines": [{"sku": "SKU-1", "quantity": 1}, {"line_item_id": "2", "quantity": 2}],
+        "tracking": {"company": "UPS", "number": "1Z", "url": "https://ups.example/1Z"}, "notify_customer": True,
+    })
+    assert errors == []
+    assert clean["shop"] == "demo.myshopify.com" and clean["order_id"] == "gid://shopify/Order/42"
+    assert clean["lines"][1] == {"line_item_id": L2, "quantity": 2}
+    _c, errors = validate_fulfillment_body({"shop": "x", "order_id": "abc", "lines": [{"sku": "A", "quantity": 0},
+                                            {"sku": "A", "line_item_id": 1, "quantity": 1}],
+                                            "tracking": {"url": "ftp://x"}, "notify_customer": "yes", "extra": 1})
+    text = " | ".join(errors)
+    for fragment in ("unknown field", "shop", "order_id", "external_id", "lines[0].quantity", "lines[1] needs",
+                     "tracking.url", "notify_customer"):
+        assert fragment in text
+    assert validate_fulfillment_body([])[1] == ["the body must be a JSON object"]
+
+
+def test_same_body_same_hash():
+    a, _ = validate_fulfillment_body({"shop": "a.myshopify.com", "order_id": 1, "external_id": "x", "lines": [{"sku": "S", "quantity": 1}]})
+    b, _ = validate_fulfillment_body({"shop": "A.myshopify.com", "order_id": "gid://shopify/Order/1", "external_id": "x",
+                                      "lines": [{"sku": "S", "quantity": 1}], "notify_customer": False})
+    assert body_hash(a) == body_hash(b)
+
+
+def test_resolve_lines_by_sku_and_id():
+    wanted, errors = resolve_lines([{"sku": "SKU-1", "quantity": 2}, {"line_item_id": L2, "quantity": 1}], ORDER_LINES)
+    assert errors == [] and wanted == [{"line_item_id": L1, "quantity": 2}, {"line_item_id": L2, "quantity": 1}]
+    _w, errors = resolve_lines([{"sku": "NOPE", "quantity": 1}, {"line_item_id": "gid://shopify/LineItem/9", "quantity": 1}], ORDER_LINES)
+    assert len(errors) == 2
+
+
+def test_plan_splits_across_locations_and_allows_partial():
+    fos = [fo("gid://shopify/FulfillmentOrder/1", LOC_A, [(L1, 2)]),
+           fo("gid://shopify/FulfillmentOrder/2", LOC_B, [(L1, 1), (L2, 2)]),
+           fo("gid://shopify/FulfillmentOrder/3", LOC_A, [(L2, 5)], status="CLOSED")]
+    parts, errors = plan_fulfillment([{"line_item_id": L1, "quantity": 3}, {"line_item_id": L2, "quantity": 1}], fos)
+    assert errors == []
+    assert [p["location_id"] for p in parts] == [LOC_A, LOC_B]
+    assert [(i["line_item_id"], i["quantity"]) for i in parts[0]["items"]] == [(L1, 2)]
+    assert [(i["line_item_id"], i["quantity"]) for i in parts[1]["items"]] == [(L1, 1), (L2, 1)]
+    inp = fulfillment_input(parts[1], {"company": "UPS", "number": "1Z", "url": None}, True)
+    assert inp["notifyCustomer"] is True and inp["trackingInfo"] == {"company": "UPS", "number": "1Z"}
+    assert inp["lineItemsByFulfillmentOrder"][0]["fulfillmentOrderId"] == "gid://shopify/FulfillmentOrder/2"
+    # more than is left: refused, nothing planned silently
+    _p, errors = plan_fulfillment([{"line_item_id": L2, "quantity": 3}], fos)
+    assert errors and "only 2 left" in errors[0]["message"]
+
+
+def test_find_existing_after_crash():
+    part = {"items": [{"fulfillment_order_id": "fo", "id": "x", "line_item_id": L1, "quantity": 2}]}
+    since = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+    shopify = [
+        {"id": "F-old", "createdAt": "2026-11-20T00:00:00Z", "trackingInfo": [{"number": "1Z"}],
+         "fulfillmentLineItems": {"nodes": [{"quantity": 2, "lineItem": {"id": L1}}]}},
+        {"id": "F-other", "createdAt": "2026-11-23T12:00:05Z", "trackingInfo": [{"number": "9X"}],
+         "fulfillmentLineItems": {"nodes": [{"quantity": 2, "lineItem": {"id": L1}}]}},
+        {"id": "F-ours", "createdAt": "2026-11-23T12:00:06Z", "trackingInfo": [{"number": "1Z"}],
+         "fulfillmentLineItems": {"nodes": [{"quantity": 2, "lineItem": {"id": L1}}]}},
+    ]
+    assert find_existing(part, {"number": "1Z"}, shopify, set(), since) == "F-ours"
+    assert find_existing(part, {"number": "1Z"}, shopify, {"F-ours"}, since) is None
+    assert find_existing(part, {"number": "1Z"}, shopify[:2], set(), since) is None
+
+
+def test_return_validation_and_refund_input():
+    clean, errors = validate_return_body({"shop": "a.myshopify.com", "order_id": 5, "external_id": "R-1",
+                                          "lines": [{"sku": "SKU-1", "quantity": 1}], "note": "damaged"})
+    assert errors == []
+    _c, errors = validate_return_body({"shop": "a.myshopify.com", "order_id": 5, "external_id": "R-1",
+                                       "lines": [{"sku": "SKU-1", "quantity": 1}], "restock_type": "RETURN", "amount": "-1"})
+    assert any("location_id" in e for e in errors) and any("amount" in e for e in errors)
+    order = {
+        "id": "gid://shopify/Order/5",
+        "lineItems": {"nodes": [{"id": L1, "sku": "SKU-1", "quantity": 3, "refundableQuantity": 3,
+                                 "discountedUnitPriceSet": {"shopMoney": {"amount": "10.00"}}}]},
+        "transactions": [{"id": "T1", "kind": "SALE", "status": "SUCCESS", "gateway": "bogus",
+                          "amountSet": {"shopMoney": {"amount": "30.00"}}}],
+        "refunds": [],
+    }
+    refund, errors = refund_input(clean, order)
+    assert errors == []
+    assert refund["refundLineItems"] == [{"lineItemId": L1, "quantity": 1, "restockType": "NO_RESTOCK"}]
+    assert refund["transactions"] == [{"orderId": order["id"], "parentId": "T1", "gateway": "bogus", "kind": "REFUND", "amount": "10.00"}]
+    assert marker("R-1") in refund["note"] and "damaged" in refund["note"]
+    assert find_existing_refund("R-1", [{"id": "R9", "note": refund["note"]}]) == "R9"
+    assert find_existing_refund("R-2", [{"id": "R9", "note": refund["note"]}]) is None
+    too_many = dict(clean, lines=[{"sku": "SKU-1", "quantity": 4}])
+    assert refund_input(too_many, order)[1]
