@@ -78,7 +78,7 @@ def build_shape(type_, selection_set, fragments, depth, problems, counter):
         key = f.alias.value if f.alias else name
         if is_connection(fd.type):
             counter[0] += 1
-            if depth + 1 > MAX_DEPTH:
+            if depth > MAX_DEPTH:  # the root connection is depth 0; two nested levels below it
                 problems.append(f"Bulk queries cannot contain connections with a nesting depth greater than {MAX_DEPTH}.")
             sel, nt, how = _conn_node_selection(f, fd.type, fragments)
             if sel is None:
@@ -108,15 +108,16 @@ def _is_list(t):
     return isinstance(t, GraphQLList)
 
 
-def _nested_needs_id(shape, problems, parent_selects_id=True, parent_name=None):
-    for key, (is_conn, child) in shape.children.items():
-        if is_conn and parent_name is not None and not parent_selects_id:
-            problems.append(f"The parent '{parent_name}' field for a nested connection must select the 'id' field. "
-                            f"Connection fields without 'id': {parent_name}.")
+def _nested_needs_id(shape, problems, selects_id, name):
+    """A node whose selection holds a nested connection must select `id` (for __parentId)."""
+    for _key, (is_conn, child) in shape.children.items():
         if is_conn:
+            if not selects_id:
+                problems.append(f"The parent '{name}' field for a nested connection must select the 'id' field. "
+                                f"Connection fields without 'id': {name}.")
             _nested_needs_id(child, problems, child.selects_id, child.field_name)
         else:
-            _nested_needs_id(child, problems, parent_selects_id, parent_name)
+            _nested_needs_id(child, problems, selects_id, name)
 
 
 def analyse(query: str):
@@ -143,7 +144,8 @@ def analyse(query: str):
     top = build_shape(schema.query_type, op.selection_set, fragments, 0, problems, counter)
     if counter[0] > MAX_CONNECTIONS:
         problems.append(f"Bulk queries cannot contain more than {MAX_CONNECTIONS} connections.")
-    _nested_needs_id(top.children[root.alias.value if root.alias else root.name.value][1], problems, True, None)
+    rs = top.children[root.alias.value if root.alias else root.name.value][1]
+    _nested_needs_id(rs, problems, rs.selects_id, root.name.value)
     key = root.alias.value if root.alias else root.name.value
     return op, fragments, doc, key, top.children[key][1], sorted(set(problems))
 
@@ -273,6 +275,8 @@ def _run(state, st, op, ctx: Context, doc, root_key, shape):
             offset = 0
             ctx.bulk = {"offset": 0, "limit": CHUNK, "root_path": (root_key,)}
             while True:
+                if delay:
+                    time.sleep(delay)
                 if op.get("_cancel"):
                     break
                 ctx.bulk["offset"] = offset
@@ -303,8 +307,6 @@ def _run(state, st, op, ctx: Context, doc, root_key, shape):
                 offset += CHUNK
                 if offset >= total:
                     break
-                if delay:
-                    time.sleep(delay)
             if fault and not error_code:
                 error_code = fault.get("errorCode", "INTERNAL_SERVER_ERROR")
     except Exception:

@@ -1,0 +1,165 @@
+"""inventorySetQuantities (2026-10 rules), fulfillmentCreate, refundCreate, webhook subscriptions."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+SET = """mutation Set($input: InventorySetQuantitiesInput!, $key: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { id reason referenceDocumentUri changes { name delta quantityAfterChange item { id } location { id } } }
+    userErrors { field code message } } }"""
+
+
+def _level(shop):
+    lv = shop.client.inventory(shop.domain)[0]
+    return lv["inventoryItemId"], lv["locationId"], lv["quantities"]["available"]
+
+
+def _input(item, loc, qty, cfq="omit", name="available"):
+    q = {"inventoryItemId": item, "locationId": loc, "quantity": qty}
+    if cfq != "omit":
+        q["changeFromQuantity"] = cfq
+    return {"name": name, "reason": "correction", "referenceDocumentUri": "logistics://oms/push/1", "quantities": [q]}
+
+
+def test_inventory_set_quantities_compare_and_idempotency(devstore_shop):
+    shop = devstore_shop
+    item, loc, current = _level(shop)
+    j = shop.graphql(SET, {"input": _input(item, loc, current + 5, current), "key": "push-1"})
+    payload = j["data"]["inventorySetQuantities"]
+    assert payload["userErrors"] == []
+    changes = {c["name"]: c for c in payload["inventoryAdjustmentGroup"]["changes"]}
+    assert changes["available"]["delta"] == 5 and changes["available"]["quantityAfterChange"] == current + 5
+    assert changes["available"]["item"]["id"] == item and changes["available"]["location"]["id"] == loc
+    # the same key again: the same answer, applied once
+    again = shop.graphql(SET, {"input": _input(item, loc, current + 5, current), "key": "push-1"})
+    assert again["data"] == j["data"]
+    level = shop.client.inventory(shop.domain, inventory_item_id=item, location_id=loc)[0]
+    assert level["quantities"]["available"] == current + 5
+    # stale changeFromQuantity
+    stale = shop.graphql(SET, {"input": _input(item, loc, 1, current), "key": "push-2"})
+    p = stale["data"]["inventorySetQuantities"]
+    assert p["inventoryAdjustmentGroup"] is None
+    assert p["userErrors"][0]["code"] == "CHANGE_FROM_QUANTITY_STALE"
+    assert p["userErrors"][0]["field"] == ["input", "quantities", "0", "changeFromQuantity"]
+    # null skips the check
+    ok = shop.graphql(SET, {"input": _input(item, loc, 3, None), "key": "push-3"})
+    assert ok["data"]["inventorySetQuantities"]["userErrors"] == []
+    # omitted is an error in 2026-10
+    om = shop.graphql(SET, {"input": _input(item, loc, 4), "key": "push-4"})
+    assert om["data"]["inventorySetQuantities"]["userErrors"][0]["field"][-1] == "changeFromQuantity"
+    # the same key with other parameters
+    mm = shop.graphql(SET, {"input": _input(item, loc, 9, None), "key": "push-1"})
+    assert mm["data"]["inventorySetQuantities"]["userErrors"][0]["code"] == "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"
+    log = shop.client.inventory_sets(shop.domain)
+    assert [e["idempotency_key"] for e in log] == ["push-1", "push-1", "push-2", "push-3", "push-4"]
+    assert log[1]["replayed"] is True and log[0]["applied"][0]["after"] == current + 5
+    assert shop.client.inventory(shop.domain, inventory_item_id=item, location_id=loc)[0]["quantities"]["available"] == 3
+    hooks = shop.client.webhooks(shop.domain, topic="inventory_levels/update")
+    assert len(hooks) >= 0  # delivery attempts are recorded when an app URL is configured
+
+
+def test_inventory_set_quantities_requires_idempotent_and_limits(devstore_shop):
+    shop = devstore_shop
+    item, loc, current = _level(shop)
+    j = shop.graphql("""mutation($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) {
+        userErrors { code } } }""", {"input": _input(item, loc, 1, None)})
+    assert "@idempotent" in j["errors"][0]["message"]
+    big = _input(item, loc, 1, None)
+    big["quantities"] = big["quantities"] * 251
+    j = shop.graphql(SET, {"input": big, "key": "big"})
+    assert j["errors"][0]["extensions"]["code"] == "MAX_INPUT_SIZE_EXCEEDED"
+    bad = shop.graphql(SET, {"input": _input("gid://shopify/InventoryItem/1", loc, 1, None), "key": "bad"})
+    assert bad["data"]["inventorySetQuantities"]["userErrors"][0]["code"] == "INVALID_INVENTORY_ITEM"
+    name = shop.graphql(SET, {"input": _input(item, loc, 1, None, name="committed"), "key": "nm"})
+    assert name["data"]["inventorySetQuantities"]["userErrors"][0]["code"] == "INVALID_NAME"
+
+
+FULFILL = """mutation F($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) {
+  fulfillment { id status trackingInfo { company number url } fulfillmentLineItems(first: 10) { nodes { quantity lineItem { id } } } }
+  userErrors { field message } } }"""
+ORDER = """query($id: ID!) { order(id: $id) { displayFulfillmentStatus
+  fulfillments { id trackingInfo { number } }
+  fulfillmentOrders(first: 5) { nodes { id status lineItems(first: 10) { nodes { id totalQuantity remainingQuantity lineItem { id } } } } } } }"""
+
+
+def test_fulfillment_create_partial(devstore_shop):
+    shop = devstore_shop
+    variants = [v for p in shop.client.products(shop.domain) for v in p["variants"]][:2]
+    order = shop.client.create_order(shop.domain, [{"variant_id": variants[0]["id"], "quantity": 3},
+                                                   {"variant_id": variants[1]["id"], "quantity": 1}])
+    o = shop.graphql(ORDER, {"id": order["id"]})["data"]["order"]
+    assert o["displayFulfillmentStatus"] == "UNFULFILLED"
+    fo = o["fulfillmentOrders"]["nodes"][0]
+    first, second = fo["lineItems"]["nodes"]
+    j = shop.graphql(FULFILL, {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"],
+                                     "fulfillmentOrderLineItems": [{"id": first["id"], "quantity": 2}]}],
+                                     "trackingInfo": {"company": "UPS", "number": "1Z001", "url": "https://ups.example/1Z001"},
+                                     "notifyCustomer": True}})
+    p = j["data"]["fulfillmentCreate"]
+    assert p["userErrors"] == []
+    assert p["fulfillment"]["trackingInfo"] == [{"company": "UPS", "number": "1Z001", "url": "https://ups.example/1Z001"}]
+    assert p["fulfillment"]["fulfillmentLineItems"]["nodes"] == [{"quantity": 2, "lineItem": {"id": first["lineItem"]["id"]}}]
+    o = shop.graphql(ORDER, {"id": order["id"]})["data"]["order"]
+    assert o["displayFulfillmentStatus"] == "PARTIALLY_FULFILLED"
+    fo2 = o["fulfillmentOrders"]["nodes"][0]
+    assert fo2["status"] == "IN_PROGRESS"
+    assert [li["remainingQuantity"] for li in fo2["lineItems"]["nodes"]] == [1, 1]
+    # more than remains is refused
+    j = shop.graphql(FULFILL, {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"],
+                                     "fulfillmentOrderLineItems": [{"id": first["id"], "quantity": 2}]}]}})
+    assert j["data"]["fulfillmentCreate"]["fulfillment"] is None
+    assert j["data"]["fulfillmentCreate"]["userErrors"]
+    # the rest (no line items given: everything remaining)
+    j = shop.graphql(FULFILL, {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]}],
+                                     "trackingInfo": {"company": "FedEx", "number": "F2"}}})
+    assert j["data"]["fulfillmentCreate"]["userErrors"] == []
+    o = shop.graphql(ORDER, {"id": order["id"]})["data"]["order"]
+    assert o["displayFulfillmentStatus"] == "FULFILLED"
+    assert o["fulfillmentOrders"]["nodes"][0]["status"] == "CLOSED"
+    assert [f["trackingInfo"][0]["number"] for f in o["fulfillments"]] == ["1Z001", "F2"]
+    log = shop.client.fulfillments(shop.domain)
+    assert [e["trackingInfo"]["number"] for e in log if "fulfillment_id" in e] == ["1Z001", "F2"]
+    assert log[0]["notifyCustomer"] is True and log[0]["lines"][0]["quantity"] == 2
+    # a closed fulfillment order cannot be fulfilled again
+    j = shop.graphql(FULFILL, {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]}]}})
+    assert "unfulfillable status" in j["data"]["fulfillmentCreate"]["userErrors"][0]["message"]
+
+
+def test_refund_create(devstore_shop):
+    shop = devstore_shop
+    v = shop.client.products(shop.domain)[0]["variants"][0]
+    order = shop.client.create_order(shop.domain, [{"variant_id": v["id"], "quantity": 2, "price": "10.00"}],
+                                     shipping={"title": "Standard", "code": "STD", "price": "0"})
+    line = order["lineItems"][0]["id"]
+    R = """mutation($input: RefundInput!) { refundCreate(input: $input) { refund { id totalRefundedSet { shopMoney { amount } }
+        refundLineItems(first: 5) { nodes { quantity restockType lineItem { id } } } }
+        order { displayFinancialStatus totalRefundedSet { shopMoney { amount } } } userErrors { field message } } }"""
+    j = shop.graphql(R, {"input": {"orderId": order["id"], "refundLineItems": [{"lineItemId": line, "quantity": 1}],
+                                   "transactions": [{"orderId": order["id"], "amount": "10.00", "kind": "REFUND",
+                                                     "gateway": "shopify_payments"}]}})
+    p = j["data"]["refundCreate"]
+    assert p["userErrors"] == []
+    assert p["refund"]["totalRefundedSet"]["shopMoney"]["amount"] == "10.00"
+    assert p["order"]["displayFinancialStatus"] == "PARTIALLY_REFUNDED"
+    j = shop.graphql(R, {"input": {"orderId": order["id"], "refundLineItems": [{"lineItemId": line, "quantity": 5}]}})
+    assert j["data"]["refundCreate"]["userErrors"]
+    assert shop.client.refunds(shop.domain)[0]["refund_id"] == p["refund"]["id"]
+
+
+def test_webhook_subscriptions(devstore_shop):
+    shop = devstore_shop
+    C = """mutation($topic: WebhookSubscriptionTopic!, $uri: String!) {
+        webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: $uri, format: JSON}) {
+        webhookSubscription { id topic uri format } userErrors { field message } } }"""
+    j = shop.graphql(C, {"topic": "PRODUCTS_UPDATE", "uri": "https://app.example/hooks"})
+    sub = j["data"]["webhookSubscriptionCreate"]["webhookSubscription"]
+    assert sub["topic"] == "PRODUCTS_UPDATE" and sub["format"] == "JSON"
+    dup = shop.graphql(C, {"topic": "PRODUCTS_UPDATE", "uri": "https://app.example/hooks"})
+    assert dup["data"]["webhookSubscriptionCreate"]["userErrors"]
+    listed = shop.graphql("{ webhookSubscriptions(first: 10, topics: [PRODUCTS_UPDATE]) { nodes { id uri } } }")
+    assert [n["id"] for n in listed["data"]["webhookSubscriptions"]["nodes"]] == [sub["id"]]
+    d = shop.graphql("mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId } }",
+                     {"id": sub["id"]})
+    assert d["data"]["webhookSubscriptionDelete"]["deletedWebhookSubscriptionId"] == sub["id"]
