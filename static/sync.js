@@ -69,7 +69,7 @@
       value: flow.interval_minutes ?? "", "data-testid": "interval",
       onchange: (e) => patchFlow(name, { interval_minutes: parseInt(e.target.value, 10) }) });
     const button = el("button", { type: "button", class: "secondary", "data-testid": "sync-now",
-      disabled: !enabled || !!flow.running, text: "Sync now" });
+      disabled: !enabled || !!flow.running || !!flow.queued || !!flow.blocked, text: "Sync now" });
     button.addEventListener("click", () => runNow(name, button));
     return el("article", { class: "sync-card", "data-flow": name, "data-testid": `sync-${name}` }, [
       el("header", {}, [
@@ -78,6 +78,8 @@
       ]),
       el("p", { class: "stats", "data-testid": "stats", text: stats(name, flow) }),
       running(flow.running),
+      flow.queued && !flow.running ? el("p", { class: "running", "data-testid": "queued", text: "Queued: starts within seconds." }) : null,
+      flow.blocked && enabled ? el("p", { class: "subdued", "data-testid": "blocked", text: `Not running: ${flow.blocked}` }) : null,
       lastRun(flow.last_run),
       el("footer", {}, [el("label", {}, ["Every ", interval, " min"]), button]),
     ]);
