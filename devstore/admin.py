@@ -89,7 +89,10 @@ def _shop_or_404(shop: str, create: bool = True):
 
 
 def _check_key(api_key: str):
-    if api_key != _cfg().api_key:
+    """The app is addressed by its API key or, as in Shopify admin URLs, by its toml `handle`."""
+    cfg = _cfg()
+    handle = (getattr(cfg, "toml", None) or {}).get("handle")
+    if api_key != cfg.api_key and not (handle and api_key == handle):
         abort(404, description=f"No app with API key {api_key} in this devstore")
 
 

@@ -145,6 +145,9 @@ def test_install_page_launch_url_and_uninstall():
     c = app.test_client()
     shop = "http-test.myshopify.com"
     assert c.get(f"/{shop}/admin/apps/not-the-key").status_code == 404
+    handle = state.config.toml.get("handle")
+    if handle:   # Shopify admin URLs name the app by its handle too
+        assert c.get(f"/{shop}/admin/apps/{handle}").status_code == 200
     r = c.get(f"/{shop}/admin/apps/{API_KEY}")
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and 'data-testid="install-page"' in html
