@@ -348,6 +348,26 @@ def locations(shop):
                            base=url_for("devstore_admin.locations", shop=shop))
 
 
+@bp.get("/<shop>/admin/webhooks")
+def webhooks(shop):
+    """Recent webhook delivery attempts for this shop, newest first."""
+    st = _shop_or_404(shop)
+    disp = _state().dispatcher
+    attempts = [d for d in list(getattr(disp, "deliveries", []) or []) if d.get("shop") == shop][-250:][::-1]
+    rows = []
+    for d in attempts:
+        result = d.get("status") if d.get("status") is not None else (d.get("error") or "")
+        if d.get("next_retry_at"):
+            result = f"{result} (retry at {d['next_retry_at'][:19]}Z)"
+        rows.append([(d.get("at") or "")[:19].replace("T", " "), d.get("topic"), d.get("attempt"), result,
+                     d.get("duration_ms"), d.get("url") or d.get("uri"), d.get("webhook_id")])
+    subs = [s for s in list(getattr(disp, "subscriptions", []) or []) if s.get("shop") in (None, shop)]
+    return render_template("devstore_admin/table.html", **_nav_context(shop, st, "webhooks"), title="Webhooks",
+                           columns=["Attempted", "Topic", "Attempt", "Result", "ms", "Address", "Webhook id"],
+                           rows=rows, base="", subtitle=f"{len(subs)} subscriptions: " + ", ".join(
+                               sorted({s["topic"] for s in subs})))
+
+
 def _detail(shop, kind, num, collection, active):
     st = _shop_or_404(shop)
     gid = f"gid://shopify/{kind}/{num}"
