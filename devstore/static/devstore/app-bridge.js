@@ -290,7 +290,12 @@
     scan();
     post("history", {path: appPath()});
     if (window.MutationObserver) {
-      new MutationObserver(scan).observe(document.documentElement,
+      var scheduled = false;
+      new MutationObserver(function () {
+        if (scheduled) return;
+        scheduled = true;
+        setTimeout(function () { scheduled = false; scan(); }, 30);
+      }).observe(document.documentElement,
                                          {subtree: true, childList: true, attributes: true, attributeFilter: ["title", "href"]});
     }
   }
