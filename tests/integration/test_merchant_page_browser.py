@@ -71,3 +71,22 @@ def test_locations_import_create_a_facility_and_choose_the_default(connected_app
         assert len(locations) >= 3
     finally:
         page.close()
+
+
+def test_mappings_find_values_in_shopify_and_map_one(connected_app, browser):
+    c = connected_app
+    domain, page, app = open_installed_app(c, browser)
+    try:
+        app.locator("[data-testid=import-mappings]").click()
+        app.get_by_role("tab", name="Product types").click()
+        rows = app.locator("#mappings-body tr[data-value]")
+        rows.first.wait_for(timeout=10000)
+        shopify_value = rows.first.get_attribute("data-value")
+        rows.first.locator("[data-testid=oms-value]").select_option("FINISHED_GOOD")
+        app.locator("[data-testid=save-mappings]").click()
+        headers = lambda: {"Authorization": f"Bearer {c.ds.session_token(domain)}"}  # noqa: E731
+        c.wait_for(lambda: any(
+            v["shopify_value"] == shopify_value and v["oms_value"] == "FINISHED_GOOD"
+            for v in c.http.get(c.url + "/api/mappings/product_type", headers=headers()).json()["values"]))
+    finally:
+        page.close()
