@@ -181,12 +181,13 @@ def wait(ctx: RunContext, op_id: str, *, sleep: Callable[[float], None] = time.s
 
 
 def ingest(ctx: RunContext, lines: Iterable[bytes | str], sink: Sink, *, skip: int = 0,
-           batch_lines: int = BATCH_LINES, on_commit: Callable[[int], None] | None = None) -> int:
+           batch_lines: int | None = None, on_commit: Callable[[int], None] | None = None) -> int:
     """Feed JSONL lines to the sink; commit every `batch_lines`; return the lines read.
 
     The first `skip` lines (committed by an earlier, interrupted run) are passed over.
     `on_commit(lines_done)` runs right after each commit (it saves the resume point).
     """
+    batch_lines = batch_lines or BATCH_LINES
     done = 0
     pending = 0
     for line in lines:
@@ -211,7 +212,7 @@ def ingest(ctx: RunContext, lines: Iterable[bytes | str], sink: Sink, *, skip: i
 
 
 def run(ctx: RunContext, query: str, sink: Sink, *, kind: str, sleep: Callable[[float], None] = time.sleep,
-        http: requests.Session | None = None, batch_lines: int = BATCH_LINES,
+        http: requests.Session | None = None, batch_lines: int | None = None,
         extra: dict | None = None) -> BulkResult:
     """Run (or resume) a bulk download into `sink`.
 
