@@ -3,6 +3,8 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -137,3 +139,32 @@ def test_processed_deliveries_do_not_keep_the_payload(client, shop):
     delivery = db.session.execute(select(WebhookDelivery)).scalar_one()
     assert delivery.status == "processed"
     assert delivery.payload is None
+
+
+def test_a_deferred_topic_is_acknowledged_first_and_applied_right_after(client, shop, app):
+    from shopify_app.sync import webhooks as topics
+
+    started, release = threading.Event(), threading.Event()
+    applied = []
+
+    @topics.handles("test/slow", deferred=True)
+    def slow(shop_domain, payload):
+        started.set()
+        release.wait(5)
+        applied.append(payload["id"])
+
+    try:
+        resp = deliver(client, "test/slow", {"id": 7})
+        assert resp.status_code == 200  # answered while the handler is still waiting
+        assert started.wait(5)
+        release.set()
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            db.session.expire_all()
+            if db.session.execute(select(WebhookDelivery)).scalar_one().status == "processed":
+                break
+        assert applied == [7]
+        assert db.session.execute(select(WebhookDelivery)).scalar_one().status == "processed"
+    finally:
+        topics.handlers.pop("test/slow", None)
+        topics.deferred_topics.discard("test/slow")

@@ -2,13 +2,19 @@
 
 A handler is `fn(shop_domain: str, payload: dict) -> None`, registered with
 @handles("topic"). It runs inside the request that received the delivery, so it
-must be quick: one record applied, never a download.
+must be quick: one record applied, never a download. A handler that has to ask
+Shopify for more (a refetch) registers with `deferred=True`: the delivery is
+acknowledged at once and applied by a worker thread right after; if the process
+dies first, the scheduler finds it in the ledger and applies it.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+
+from sqlalchemy import update
 
 from ..extensions import db
 from ..models import ComplianceRequest, WebhookDelivery
@@ -19,15 +25,49 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[str, dict], None]
 handlers: dict[str, Handler] = {}
+deferred_topics: set[str] = set()
+_workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhooks")
 
 
-def handles(*topics: str):
+def handles(*topics: str, deferred: bool = False):
     def register(fn: Handler) -> Handler:
         for topic in topics:
             handlers[topic] = fn
+            if deferred:
+                deferred_topics.add(topic)
+            else:
+                deferred_topics.discard(topic)
         return fn
 
     return register
+
+
+def is_deferred(topic: str) -> bool:
+    return topic in deferred_topics
+
+
+def process_soon(app, delivery_id: int):
+    """Apply a recorded delivery on a worker thread, after the request has answered."""
+    return _workers.submit(_process_claimed, app, delivery_id)
+
+
+def _process_claimed(app, delivery_id: int) -> None:
+    with app.app_context():
+        try:
+            # Claim it as the scheduler does, so that only one of us applies it.
+            claimed = db.session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "received")
+                .values(status="retrying")
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            db.session.commit()
+            if claimed == 1:
+                process(db.session.get(WebhookDelivery, delivery_id))
+        except Exception:  # left in the ledger for the scheduler
+            log.exception("deferred webhook delivery %s failed", delivery_id)
+        finally:
+            db.session.remove()
 
 
 def process(delivery: WebhookDelivery) -> None:

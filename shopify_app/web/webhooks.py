@@ -61,5 +61,8 @@ def receive():
     except IntegrityError:
         db.session.rollback()  # a redelivery: already recorded, acknowledge it
         return {"status": "duplicate"}, 200
+    if topics.is_deferred(delivery.topic):
+        topics.process_soon(current_app._get_current_object(), delivery.id)
+        return {"status": "accepted"}, 200
     topics.process(delivery)
     return {"status": "ok"}, 200
