@@ -99,15 +99,15 @@ def _lease_update(state_id: int, owner: str, duration: timedelta, now: datetime)
     )
 
 
-def acquire_lease(state_id: int, owner: str = WORKER_ID, duration: timedelta = LEASE_DURATION) -> bool:
+def acquire_lease(state_id: int, owner: str = WORKER_ID, duration: timedelta | None = None) -> bool:
     """Take (or extend, for its owner) the shop+flow lease: one conditional UPDATE."""
     now = datetime.now(timezone.utc)
-    result = db.session.execute(_lease_update(state_id, owner, duration, now))
+    result = db.session.execute(_lease_update(state_id, owner, duration or LEASE_DURATION, now))
     db.session.commit()
     return result.rowcount == 1
 
 
-def renew_lease(state_id: int, owner: str = WORKER_ID, duration: timedelta = LEASE_DURATION) -> bool:
+def renew_lease(state_id: int, owner: str = WORKER_ID, duration: timedelta | None = None) -> bool:
     return acquire_lease(state_id, owner, duration)
 
 
@@ -133,13 +133,13 @@ class LeaseKeeper:
     stops at its next checkpoint. A database hiccup is not a loss: it is retried.
     """
 
-    def __init__(self, engine, state_id: int, owner: str, duration: timedelta = LEASE_DURATION,
-                 every: timedelta = LEASE_RENEW_EVERY):
+    def __init__(self, engine, state_id: int, owner: str, duration: timedelta | None = None,
+                 every: timedelta | None = None):
         self.engine = engine
         self.state_id = state_id
         self.owner = owner
-        self.duration = duration
-        self.every = every
+        self.duration = duration or LEASE_DURATION
+        self.every = every or LEASE_RENEW_EVERY
         self.lost = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"lease-{owner}", daemon=True)
