@@ -313,11 +313,10 @@ def _apply_rest_location(shop: Shop, payload: dict) -> Location | None:
     if gid is None:
         return None
     loc = find_location(shop.id, gid)
-    if loc is None:
-        loc = Location(shop_id=shop.id, shopify_id=gid, fulfills_online_orders=False, pos=False, is_default=False)
-        db.session.add(loc)
-        # The REST payload does not say whether it fulfils online orders: the pull will.
-        queue_run(shop.id, "locations")
+    created = loc is None
+    if created:
+        loc = Location(shop_id=shop.id, shopify_id=gid, fulfills_online_orders=False, pos=False, is_default=False,
+                       address={}, active=True, deleted=False)
     loc.legacy_id = gid.rsplit("/", 1)[-1]
     loc.name = payload.get("name") or loc.name or ""
     loc.address = address_from_rest(payload)
@@ -326,6 +325,10 @@ def _apply_rest_location(shop: Shop, payload: dict) -> Location | None:
     loc.deleted = False
     if not loc.active and loc.is_default:
         loc.is_default = False
+    if created:
+        db.session.add(loc)
+        # The REST payload does not say whether it fulfils online orders: the pull will.
+        queue_run(shop.id, "locations")
     _sync_facility(loc)
     return loc
 
