@@ -168,3 +168,16 @@ def test_a_deferred_topic_is_acknowledged_first_and_applied_right_after(client, 
     finally:
         topics.handlers.pop("test/slow", None)
         topics.deferred_topics.discard("test/slow")
+
+
+def test_the_merchant_gets_the_data_a_data_request_found(client, shop, auth_headers):
+    deliver(client, "customers/data_request", sample("customers/data_request"))
+    listing = client.get("/api/privacy/requests", headers=auth_headers())
+    assert listing.status_code == 200
+    [request] = listing.json["requests"]
+    assert request["topic"] == "customers/data_request" and request["customer_id"] == "191167"
+    full = client.get(f"/api/privacy/requests/{request['id']}", headers=auth_headers())
+    assert full.status_code == 200 and "data" in full.json
+    other = create_shop("other.myshopify.com")
+    assert client.get(f"/api/privacy/requests/{request['id']}",
+                      headers=auth_headers("other.myshopify.com")).status_code == 404

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, g, jsonify, request
+from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Shop
+from ..models import ComplianceRequest, Shop
 from ..shopify.access import parse_level
 from ..sync.shop import set_access_level
 from .errors import json_error
@@ -127,3 +128,42 @@ def patch_shop():
     shop.product_store = product_store
     db.session.commit()
     return jsonify(shop_json(shop))
+
+
+def compliance_json(record: ComplianceRequest, with_data: bool = False) -> dict:
+    item = {
+        "id": record.id,
+        "topic": record.topic,
+        "customer_id": record.customer_id,
+        "customer_email": record.customer_email,
+        "orders_requested": record.orders_requested or [],
+        "data_request_id": record.data_request_id,
+        "received_at": record.received_at.isoformat() if record.received_at else None,
+        "completed_at": record.completed_at.isoformat() if record.completed_at else None,
+    }
+    if with_data:
+        item["data"] = record.result or {}
+    return item
+
+
+@bp.get("/privacy/requests")
+@session_token_required
+def privacy_requests():
+    """The shop's customer data requests and redactions (customers/data_request, customers/redact)."""
+    records = db.session.execute(
+        select(ComplianceRequest)
+        .where(ComplianceRequest.shop_domain == g.shop.domain, ComplianceRequest.topic != "shop/redact")
+        .order_by(ComplianceRequest.received_at.desc())
+        .limit(200)
+    ).scalars()
+    return jsonify({"requests": [compliance_json(r) for r in records]})
+
+
+@bp.get("/privacy/requests/<int:request_id>")
+@session_token_required
+def privacy_request(request_id: int):
+    """One request, with the customer's data we held when it came (for a data request)."""
+    record = db.session.get(ComplianceRequest, request_id)
+    if record is None or record.shop_domain != g.shop.domain:
+        return json_error(404, "no such request")
+    return jsonify(compliance_json(record, with_data=True))
