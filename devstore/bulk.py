@@ -219,10 +219,11 @@ def m_bulk_run(_, info, query, groupObjects=False):
         st.bulk_operations[oid] = op
         st.index[oid] = op
     bulk_ctx = Context(ctx.state, st, set(ctx.scopes), token=ctx.token, api_version=ctx.api_version)
+    snapshot = dict(op)   # the answer shows the operation as created, whatever the thread does next
     t = threading.Thread(target=_run, args=(ctx.state, st, op, bulk_ctx, doc, root_key, shape),
                          name=f"devstore-bulk-{gid_num(oid)}", daemon=True)
     t.start()
-    return {"bulkOperation": op, "userErrors": []}
+    return {"bulkOperation": snapshot, "userErrors": []}
 
 
 @resolver("Mutation", "bulkOperationCancel")
@@ -237,7 +238,8 @@ def m_bulk_cancel(_, info, id):
                 "field": None, "message": f"A bulk operation cannot be canceled when it is {op['status'].lower()}"}]}
         op["_cancel"] = True
         op["status"] = "CANCELING"
-    return {"bulkOperation": op, "userErrors": []}
+        snapshot = dict(op)
+    return {"bulkOperation": snapshot, "userErrors": []}
 
 
 def _take_fault(state, st):
