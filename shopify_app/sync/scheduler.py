@@ -272,6 +272,16 @@ def retry_webhooks(now: datetime | None = None, limit: int = WEBHOOK_BATCH) -> i
         delivery = db.session.get(WebhookDelivery, delivery_id)
         db.session.refresh(delivery)
         topics.process(delivery)
+        # process() rolls back a failed handler's transaction, attempt count included:
+        # count the attempt here so that the retries stay bounded.
+        db.session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery_id, WebhookDelivery.attempts == (attempts or 0))
+            .values(attempts=(attempts or 0) + 1)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        db.session.refresh(delivery)
         done += 1
         log.info("webhook %s (%s) retried: %s", delivery.webhook_id, delivery.topic, delivery.status)
     return done
