@@ -219,7 +219,7 @@ def test_embedded_app_in_chromium(servers, browser):
         page.wait_for_selector("#app-iframe")
         frame = page.frame_locator("#app-iframe")
         auth = frame.locator("#auth")
-        auth.filter(has_text="Bearer").wait_for(timeout=15000)
+        auth.filter(has_text="Bearer").wait_for(timeout=30000)
         assert frame.locator("#error").inner_text() == ""
 
         # the app was opened as Shopify opens it
@@ -251,13 +251,13 @@ def test_embedded_app_in_chromium(servers, browser):
 
         # leaving the iframe: window.open(url, '_top') navigates the whole page
         frame.locator("#leave").click()
-        page.wait_for_url(f"{servers['app']}/auth/start*", timeout=10000)
+        page.wait_for_url(f"{servers['app']}/auth/start*", timeout=20000)
         assert SHOP in page.inner_text("#escaped")
 
         # and by a link with target="_top"
         page.goto(app_page(servers))
         page.frame_locator("#app-iframe").locator("#toplink").click()
-        page.wait_for_url(f"{servers['app']}/auth/start?shop=via-link", timeout=10000)
+        page.wait_for_url(f"{servers['app']}/auth/start?shop=via-link", timeout=20000)
 
         # uninstall from the admin: the install page again
         page.goto(app_page(servers))
@@ -276,7 +276,7 @@ def test_app_opened_outside_admin_goes_into_it(servers, browser):
     page = browser.new_page()
     try:
         page.goto(f"{servers['app']}/?shop={SHOP}&host={host}")
-        page.wait_for_url(f"{app_page(servers)}*", timeout=10000)
-        page.frame_locator("#app-iframe").locator("#auth").filter(has_text="Bearer").wait_for(timeout=15000)
+        page.wait_for_url(f"{app_page(servers)}*", timeout=20000)
+        page.frame_locator("#app-iframe").locator("#auth").filter(has_text="Bearer").wait_for(timeout=30000)
     finally:
         page.close()

@@ -7,13 +7,11 @@
  */
 (function () {
   "use strict";
+  // Loaded in <head>, before the iframe exists, so that no early message from the app is lost:
+  // the page's elements are looked up when needed.
   var cfg = JSON.parse(document.getElementById("ds-admin-config").textContent);
-  var iframe = document.getElementById("app-iframe");
-  var toastsEl = document.getElementById("ds-toasts");
-  var loadingEl = document.getElementById("ds-loading");
-  var loadingBar = document.getElementById("ds-loading-bar");
-  var titleEl = document.getElementById("ds-title-bar");
-  var navEl = document.getElementById("ds-app-nav");
+  function el(id) { return document.getElementById(id); }
+  var iframe = {get contentWindow() { var f = el("app-iframe"); return f ? f.contentWindow : null; }};
 
   var admin = window.devstoreAdmin = {
     toasts: [],          // every toast shown: {id, message, isError, duration, shownAt, hiddenAt}
@@ -51,8 +49,8 @@
   // --- toasts ---
   var toastTimers = {};
   function hideToast(id, dismissed) {
-    var el = toastsEl.querySelector('[data-toast-id="' + CSS.escape(id) + '"]');
-    if (el) el.remove();
+    var node = el("ds-toasts").querySelector('[data-toast-id="' + CSS.escape(id) + '"]');
+    if (node) node.remove();
     clearTimeout(toastTimers[id]);
     admin.toasts.forEach(function (t) { if (t.id === id && !t.hiddenAt) t.hiddenAt = Date.now(); });
     if (dismissed) send("toast.dismiss", {toastId: id});
@@ -60,29 +58,29 @@
   function showToast(msg) {
     var id = msg.toastId || ("toast-" + Date.now());
     var duration = typeof msg.duration === "number" ? msg.duration : 5000;
-    var el = document.createElement("div");
-    el.className = "ds-toast" + (msg.isError ? " ds-toast--error" : "");
-    el.setAttribute("role", "status");
-    el.setAttribute("data-toast-id", id);
-    el.setAttribute("data-testid", "toast");
+    var box = document.createElement("div");
+    box.className = "ds-toast" + (msg.isError ? " ds-toast--error" : "");
+    box.setAttribute("role", "status");
+    box.setAttribute("data-toast-id", id);
+    box.setAttribute("data-testid", "toast");
     var text = document.createElement("span");
     text.className = "ds-toast-message";
     text.textContent = msg.message;
-    el.appendChild(text);
+    box.appendChild(text);
     if (msg.action) {
       var act = document.createElement("button");
       act.className = "ds-toast-action";
       act.textContent = msg.action;
       act.addEventListener("click", function () { send("toast.action", {toastId: id}); hideToast(id, false); });
-      el.appendChild(act);
+      box.appendChild(act);
     }
     var close = document.createElement("button");
     close.className = "ds-toast-close";
     close.setAttribute("aria-label", "Dismiss");
     close.textContent = "\u00d7";
     close.addEventListener("click", function () { hideToast(id, true); });
-    el.appendChild(close);
-    toastsEl.appendChild(el);
+    box.appendChild(close);
+    el("ds-toasts").appendChild(box);
     admin.toasts.push({id: id, message: msg.message, isError: !!msg.isError, duration: duration,
                        shownAt: Date.now(), hiddenAt: null});
     toastTimers[id] = setTimeout(function () { hideToast(id, false); }, Math.max(duration, 0));
@@ -91,8 +89,8 @@
 
   function setLoading(on) {
     admin.loading = !!on;
-    loadingEl.setAttribute("data-loading", on ? "true" : "false");
-    loadingBar.hidden = !on;
+    el("ds-loading").setAttribute("data-loading", on ? "true" : "false");
+    el("ds-loading-bar").hidden = !on;
   }
 
   // --- navigation ---
@@ -110,6 +108,7 @@
   }
 
   function renderNav(items) {
+    var navEl = el("ds-app-nav");
     navEl.innerHTML = "";
     (items || []).forEach(function (it) {
       if (it.rel === "home") return;
@@ -154,7 +153,7 @@
       case "navMenu":
         return renderNav(msg.items);
       case "titleBar":
-        titleEl.textContent = msg.title || "";
+        el("ds-title-bar").textContent = msg.title || "";
         if (msg.title) document.title = msg.title + " · devstore admin";
         return;
       default:
