@@ -179,7 +179,7 @@ def test_emit_does_not_block(receiver):
         receiver.script = [("sleep", 0.5)]
         t = time.monotonic()
         d.emit(SHOP, "orders/create", {"id": 3})
-        assert time.monotonic() - t < 0.1
+        assert time.monotonic() - t < 0.3
         assert d.wait_idle(10)
     finally:
         d.close()
