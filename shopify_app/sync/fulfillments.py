@@ -413,8 +413,11 @@ def push_request(client, req: FulfillmentRequest, after_call=None) -> str:
     if order is None:
         _fail(req, [{"field": ["order_id"], "message": "order not found in Shopify"}], "order not found")
         return req.status
-    fulfillments = order.get("fulfillments") or []
     parts = [dict(p) for p in (req.parts or [])]
+    fulfillments: list[dict] = []
+    if any(p.get("status") == "sending" for p in parts):
+        found = (client.execute("fulfillment_order_fulfillments", {"id": req.order_id}) or {}).get("order") or {}
+        fulfillments = found.get("fulfillments") or []
     claimed = _claimed_ids(req.shop_id, req.id)
 
     # A crash left parts "sending": were they fulfilled?
