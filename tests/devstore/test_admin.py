@@ -113,6 +113,12 @@ def make_tiny_app(ds_url: str) -> Flask:
             return "stale", 401, {"X-Shopify-Retry-Invalid-Session-Request": "1"}
         return "fresh"
 
+    @app.get("/legacy")
+    def legacy():
+        # the escape older Shopify libraries use: a remoteRedirect message to the parent frame
+        return ("<script>window.parent.postMessage(JSON.stringify({message: 'Shopify.API.remoteRedirect', "
+                "data: {location: location.origin + '/auth/start?shop=legacy'}}), '*');</script>")
+
     @app.get("/auth/start")
     def auth_start():
         return f"<h1 id='escaped'>Top-level OAuth start for {request.args.get('shop')}</h1>"
@@ -278,5 +284,16 @@ def test_app_opened_outside_admin_goes_into_it(servers, browser):
         page.goto(f"{servers['app']}/?shop={SHOP}&host={host}")
         page.wait_for_url(f"{app_page(servers)}*", timeout=20000)
         page.frame_locator("#app-iframe").locator("#auth").filter(has_text="Bearer").wait_for(timeout=30000)
+    finally:
+        page.close()
+
+
+def test_legacy_remote_redirect_message(servers, browser):
+    state = servers["ds_app"].extensions["devstore"]
+    state.install(SHOP, state.config.scopes)
+    page = browser.new_page()
+    try:
+        page.goto(app_page(servers) + "/legacy")
+        page.wait_for_url(f"{servers['app']}/auth/start?shop=legacy", timeout=20000)
     finally:
         page.close()
