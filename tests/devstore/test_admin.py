@@ -67,7 +67,7 @@ def make_tiny_app(ds_url: str) -> Flask:
 <ui-nav-menu><a href="/" rel="home">Home</a><a href="/settings">Settings</a></ui-nav-menu>
 <ui-title-bar title="Dashboard"></ui-title-bar>
 <h1>Tiny app</h1>
-<pre id="config"></pre><pre id="token1"></pre><pre id="token2"></pre><pre id="auth"></pre><pre id="flaky"></pre><pre id="error"></pre>
+<pre id="config"></pre><pre id="token1"></pre><pre id="token2"></pre><pre id="auth"></pre><pre id="flaky"></pre><pre id="undone"></pre><pre id="error"></pre>
 <a id="toplink" href="/auth/start?shop=via-link" target="_top">Leave by link</a>
 <button id="leave" onclick="window.open('/auth/start?shop=' + shopify.config.shop, '_top')">Leave</button>
 <script>
@@ -85,6 +85,8 @@ def make_tiny_app(ds_url: str) -> Flask:
     document.getElementById('flaky').textContent = f.status + ' ' + (await f.text());
     shopify.loading(true);
     shopify.toast.show('Saved from the app', {duration: 60000});
+    shopify.toast.show('Order archived', {duration: 60000, action: 'Undo', isError: true,
+      onAction: () => { document.getElementById('undone').textContent = 'undone'; }});
   } catch (e) {
     document.getElementById('error').textContent = String(e);
   }
@@ -248,9 +250,12 @@ def test_embedded_app_in_chromium(servers, browser):
         assert a1 != a2 and a1.startswith("Bearer ") and a2.startswith("Bearer ") and b1 == b2 == "x=1"
         page.locator('#ds-loading[data-loading="true"]').wait_for()
         # the toast is rendered by the admin frame
-        toast = page.get_by_test_id("toast")
+        toast = page.get_by_test_id("toast").filter(has_text="Saved from the app")
         toast.wait_for()
-        assert "Saved from the app" in toast.inner_text()
+        undo = page.get_by_test_id("toast").filter(has_text="Order archived")
+        assert "ds-toast--error" in undo.get_attribute("class")
+        undo.get_by_role("button", name="Undo").click()
+        frame.locator("#undone").filter(has_text="undone").wait_for()
         # nav menu and title bar from <ui-nav-menu> and <ui-title-bar>
         page.locator("#ds-app-nav a", has_text="Settings").wait_for()
         page.locator("#ds-title-bar", has_text="Dashboard").wait_for()
