@@ -268,8 +268,10 @@ class _Gen:
     K_PRODUCT, K_ORDER, K_CUSTOMER, K_SHOP = 1, 2, 3, 4
 
     def __init__(self, seed: int, n_products: int, n_orders: int, n_locations: int, shop_domain: str,
-                 currency: str, anchor, image_base: str | None, n_customers: int | None):
+                 currency: str, anchor, image_base: str | None, n_customers: int | None,
+                 sku_edge_cases: bool = False):
         self.seed = seed
+        self.sku_edge_cases = sku_edge_cases
         self.n_products = max(0, int(n_products))
         self.n_orders = max(0, int(n_orders))
         self.n_locations = max(1, int(n_locations))
@@ -526,6 +528,12 @@ class _Gen:
             inum = B_ITEM + i * 8 + k
             item_id = f"gid://shopify/InventoryItem/{inum}"
             sku = f"{code}-{i + 1:06d}-{k + 1:02d}"
+            if self.sku_edge_cases:
+                x = rnd()
+                if x < 0.02:
+                    sku = ""                                   # a variant without a SKU
+                elif x < 0.04:
+                    sku = f"SHARED-{int(rnd() * 5) + 1:03d}"   # one SKU on several variants
             price = base_price + (k // 2) * 200 if len(options) > 1 and options[0][0] in ("Size", "Capacity") else base_price
             compare = price + int(price * 0.25) // 100 * 100 if on_sale else None
             vtitle = " / ".join(combo)
@@ -1288,7 +1296,8 @@ class _Gen:
 
 def generate(seed: int = 1, products: int = 20, orders: int = 20, locations: int = 4, *,
              shop_domain: str = "demo.myshopify.com", currency: str = "USD", anchor=ANCHOR,
-             image_base: str | None = None, customers: int | None = None) -> SeedData:
+             image_base: str | None = None, customers: int | None = None,
+             sku_edge_cases: bool = False) -> SeedData:
     """A deterministic store.
 
     - `products`: number of products (each has 1-6 variants, about 3.4 on average, so
@@ -1300,8 +1309,12 @@ def generate(seed: int = 1, products: int = 20, orders: int = 20, locations: int
     - `anchor`: the instant the data is dated against (ISO string, datetime or epoch).
     - `image_base`: base URL of product image files (`{image_base}/{handle}-{n}.svg`);
       devstore serves such files at `/cdn/shop/files/<name>.svg`.
+    - `customers`: size of the customer pool orders draw from (default: orders / 3, at least 5).
+    - `sku_edge_cases`: off by default (every SKU unique and present); on, about 2% of
+      variants have no SKU and 2% share one of five `SHARED-00n` SKUs.
     """
-    g = _Gen(seed, products, orders, locations, shop_domain, currency, anchor, image_base, customers)
+    g = _Gen(seed, products, orders, locations, shop_domain, currency, anchor, image_base, customers,
+             sku_edge_cases)
     return SeedData(
         shop=g.shop(),
         locations=copy.deepcopy(g.locations),

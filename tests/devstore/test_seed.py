@@ -230,3 +230,14 @@ def test_keys_are_schema_field_names(store, products, orders):
     for dp in store.delivery_profiles:
         _check(schema, dp, "DeliveryProfile", "delivery_profile", errors)
     assert not sorted(set(errors)), "\n".join(sorted(set(errors))[:60])
+
+
+def test_sku_edge_cases_only_on_request():
+    d = seed.generate(seed=9, products=300, orders=0, shop_domain=SHOP, sku_edge_cases=True)
+    skus = [v["sku"] for p in d.products for v in p["variants"]]
+    assert "" in skus
+    shared = Counter(s for s in skus if s.startswith("SHARED-"))
+    assert shared and max(shared.values()) > 1
+    plain = seed.generate(seed=9, products=300, orders=0, shop_domain=SHOP)
+    skus = [v["sku"] for p in plain.products for v in p["variants"]]
+    assert all(skus) and len(skus) == len(set(skus))
