@@ -436,6 +436,17 @@ def test_scheduler_process_runs_sync_now_and_stops_gracefully_on_sigterm(app, sh
 
 
 def test_two_scheduler_processes_never_run_the_same_shop_and_flow_at_once(app, database_url):
+    two_scheduler_processes(database_url)
+
+
+@pytest.mark.postgres
+def test_two_scheduler_processes_on_postgresql(pg_app, pg_database_url):
+    two_scheduler_processes(pg_database_url)
+    # The leader kept its interval jobs in the shared job store.
+    assert len(job_rows()) == 3
+
+
+def two_scheduler_processes(database_url):
     shops = [create_shop(f"p{i}.myshopify.com") for i in range(3)]
     procs = [start_process(database_url, seconds=1.0) for _ in range(2)]
     try:
