@@ -286,6 +286,10 @@ class ShopState:
                 if isinstance(c, dict) and c.get("id"):
                     self.customers.setdefault(c["id"], c)
             for pub in get("publications") or []:
+                cat = pub.get("catalog")
+                if isinstance(cat, dict) and "apps" not in cat and pub.get("app"):
+                    cat["apps"] = [pub["app"]]          # AppCatalog.apps: the app behind the channel
+                    cat.setdefault("__typename", "AppCatalog")
                 self.publications[pub["id"]] = pub
                 self.index[pub["id"]] = pub
             for dp in get("delivery_profiles") or []:

@@ -423,10 +423,28 @@ def m_refund_create(_, info, input):
     ctx = _ctx(info)
     st = ctx.shop
     _max_input(info, input.get("refundLineItems"), ["input", "refundLineItems"])
+    key = idempotency_key(info)   # optional for refundCreate: with a key, a repeat is not applied twice
+    fingerprint = hashlib.sha256(json.dumps(input, sort_keys=True, default=str).encode()).hexdigest()
     with st.lock:
+        if key is not None:
+            prior = st.idempotency.get(("refundCreate", key))
+            if prior is not None:
+                if prior["fingerprint"] != fingerprint:
+                    return {"refund": None, "order": None, "userErrors": [_ue(
+                        ["input"], "The same idempotency key cannot be used with different operation parameters.")]}
+                st.refund_log.append({"at": now_iso(), "input": input, "refund_id": prior["refund_id"],
+                                      "userErrors": [], "source": "graphql", "idempotency_key": key,
+                                      "replayed": True})
+                order = st.orders.get(input.get("orderId"))
+                refund = st.index.get(prior["refund_id"]) if prior["refund_id"] else None
+                return {"refund": refund, "order": order, "userErrors": prior["userErrors"]}
         refund, order, errors = refund_order(ctx, st, input)
+        if key is not None:
+            st.idempotency[("refundCreate", key)] = {"fingerprint": fingerprint, "userErrors": errors,
+                                                     "refund_id": refund and refund["id"]}
         st.refund_log.append({"at": now_iso(), "input": input, "refund_id": refund and refund["id"],
-                              "userErrors": errors, "source": "graphql"})
+                              "userErrors": errors, "source": "graphql", "idempotency_key": key,
+                              "replayed": False})
     if errors:
         return {"refund": None, "order": order, "userErrors": errors}
     ctx.state.emit(st, "refunds/create", events.refund_payload(refund, order))

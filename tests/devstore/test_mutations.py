@@ -146,6 +146,15 @@ def test_refund_create(devstore_shop):
     j = shop.graphql(R, {"input": {"orderId": order["id"], "refundLineItems": [{"lineItemId": line, "quantity": 5}]}})
     assert j["data"]["refundCreate"]["userErrors"]
     assert shop.client.refunds(shop.domain)[0]["refund_id"] == p["refund"]["id"]
+    # with @idempotent a repeat is answered, not applied again
+    RK = R.replace("refundCreate(input: $input)", "refundCreate(input: $input) @idempotent(key: $key)").replace(
+        "mutation($input: RefundInput!)", "mutation($input: RefundInput!, $key: String!)")
+    inp = {"orderId": order["id"], "refundLineItems": [{"lineItemId": line, "quantity": 1}]}
+    a = shop.graphql(RK, {"input": inp, "key": "ret-1"})["data"]["refundCreate"]
+    b = shop.graphql(RK, {"input": inp, "key": "ret-1"})["data"]["refundCreate"]
+    assert a["userErrors"] == [] and b["refund"]["id"] == a["refund"]["id"]
+    assert len(shop.graphql("query($id: ID!) { order(id: $id) { refunds { id } } }", {"id": order["id"]})
+               ["data"]["order"]["refunds"]) == 2
 
 
 def test_webhook_subscriptions(devstore_shop):
