@@ -184,3 +184,14 @@ def test_patch_bad_input_is_400_and_changes_nothing(client, shop, auth_headers, 
 def test_patch_unknown_flow_is_404(client, shop, auth_headers):
     assert client.patch("/api/sync/widgets", json={"enabled": False}, headers=auth_headers()).status_code == 404
     assert db.session.execute(select(func.count()).select_from(FlowState)).scalar() == 0
+
+
+def test_get_sync_with_the_registered_flows(client, shop, auth_headers):
+    body = client.get("/api/sync", headers=auth_headers()).json
+    assert set(body) == set(FLOW_NAMES)
+    assert {"imported_24h", "total"} <= set(body["products"])
+    assert {"imported_15m", "total"} <= set(body["orders"])
+    assert "last_pushed_at" in body["inventory"]
+    for name in FLOW_NAMES:
+        assert body[name]["available"] is True and body[name]["blocked"] is None
+        assert body[name]["interval_minutes"] == flows.FLOWS[name].default_interval_minutes
