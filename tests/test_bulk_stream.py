@@ -1,0 +1,197 @@
+"""Pure decisions and the JSONL ingest: parsing, `__parentId` in any order, which
+version wins, cursor windows, resuming at a line, a failed fetch failing the run."""
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from shopify_app.extensions import db
+from shopify_app.models import FlowState, Order, OrderLine, Product, SyncRun, Variant
+from shopify_app.sync import bulk
+from shopify_app.sync.orders import Mapper, OrderSink, import_query, wanted_new
+from shopify_app.sync.products import ProductSink, TypeResolver
+
+
+def jsonl(objs) -> list[bytes]:
+    return [json.dumps(o).encode() for o in objs]
+
+
+def test_parse_lines_skips_blanks_and_takes_bytes_or_text():
+    lines = [b'{"id": "gid://shopify/Product/1"}', b"", "  ", '{"id": "gid://shopify/ProductVariant/2", "__parentId": "gid://shopify/Product/1"}']
+    objs = list(bulk.parse_lines(lines))
+    assert [bulk.typename(o["id"]) for o in objs] == ["Product", "ProductVariant"]
+    assert objs[1]["__parentId"] == "gid://shopify/Product/1"
+
+
+def test_typename_and_gid():
+    assert bulk.typename("gid://shopify/LineItem/9") == "LineItem"
+    assert bulk.typename("not a gid") is None
+    assert bulk.gid("Order", 5) == "gid://shopify/Order/5"
+
+
+def test_parse_time_normalises_offsets_to_utc():
+    assert bulk.parse_time("2021-12-31T19:00:00-05:00") == datetime(2022, 1, 1, tzinfo=timezone.utc)
+    assert bulk.parse_time("2022-01-01T00:00:00Z") == datetime(2022, 1, 1, tzinfo=timezone.utc)
+    assert bulk.parse_time(None) is None
+
+
+@pytest.mark.parametrize("incoming,stored,wins", [
+    ("2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z", True),
+    ("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", False),
+    ("2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", True),  # the same version re-applies: idempotent
+    ("2026-01-01T00:00:00Z", None, True),
+    (None, "2026-01-01T00:00:00Z", False),
+])
+def test_which_version_wins(incoming, stored, wins):
+    assert bulk.is_newer(incoming, stored) is wins
+
+
+def test_the_window_overlaps_the_last_one():
+    start = bulk.window_start("2026-11-23T10:00:00Z", timedelta(minutes=10))
+    assert start == datetime(2026, 11, 23, 9, 50, tzinfo=timezone.utc)
+    assert bulk.window_start(None, timedelta(minutes=10)) is None
+
+
+def test_import_filter():
+    assert import_query({}) == "status:open AND fulfillment_status:unfulfilled"
+    assert import_query({"order_import": "open"}) == "status:open"
+    assert import_query({"order_import": "open", "orders_since": "2026-01-15"}) == \
+        "status:open AND created_at:>='2026-01-15'"
+    node = {"displayFulfillmentStatus": "UNFULFILLED", "createdAt": "2026-02-01T00:00:00Z"}
+    assert wanted_new(node, {})
+    assert not wanted_new({**node, "displayFulfillmentStatus": "FULFILLED"}, {})
+    assert wanted_new({**node, "displayFulfillmentStatus": "PARTIALLY_FULFILLED"}, {"order_import": "open"})
+    assert not wanted_new({**node, "cancelledAt": "2026-02-02T00:00:00Z"}, {"order_import": "open"})
+    assert not wanted_new(node, {"orders_since": "2026-03-01"})
+
+
+# --- the sinks, fed in any order ------------------------------------------------------------------
+
+class Ctx:
+    """Enough of RunContext for ingest()."""
+
+    def __init__(self):
+        self.counts = {}
+
+    def count(self, key, n=1):
+        self.counts[key] = self.counts.get(key, 0) + n
+
+
+def catalog_lines(n_products=20, variants_each=3):
+    out = []
+    for p in range(1, n_products + 1):
+        pid = f"gid://shopify/Product/{p}"
+        out.append({"id": pid, "title": f"P{p}", "productType": "Shirts", "status": "ACTIVE", "tags": ["a"],
+                    "updatedAt": "2026-11-01T00:00:00Z", "options": [{"name": "Size", "position": 1, "values": ["S"]}]})
+        for v in range(variants_each):
+            vid = f"gid://shopify/ProductVariant/{p * 100 + v}"
+            out.append({"id": vid, "sku": "SHARED" if v == 0 else f"SKU-{p}-{v}", "price": "9.99",
+                        "updatedAt": "2026-11-01T00:00:00Z", "selectedOptions": [{"name": "Size", "value": "S"}],
+                        "inventoryItem": {"id": f"gid://shopify/InventoryItem/{p * 100 + v}",
+                                          "measurement": {"weight": {"unit": "GRAMS", "value": 100.0}}},
+                        "__parentId": pid})
+        out.append({"id": f"gid://shopify/MediaImage/{p}", "image": {"url": f"https://cdn.example/{p}.png", "altText": None},
+                    "__parentId": pid})
+    return out
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_product_stream_in_any_order_lands_every_row_once(app, shop, shuffle):
+    objs = catalog_lines()
+    if shuffle:
+        random.Random(7).shuffle(objs)  # children before parents, far from them
+    sink = ProductSink(shop.id, TypeResolver(shop.id))
+    done = bulk.ingest(Ctx(), jsonl(objs), sink, batch_lines=7)
+    assert done == len(objs)
+    assert db.session.execute(select(func.count()).select_from(Product)).scalar_one() == 20
+    # variants keyed by Shopify id: a SKU shared by 20 variants neither merges nor duplicates
+    assert db.session.execute(select(func.count()).select_from(Variant)).scalar_one() == 60
+    assert db.session.execute(select(func.count()).select_from(Variant).where(Variant.sku == "SHARED")).scalar_one() == 20
+    p = db.session.execute(select(Product).where(Product.shopify_id == "gid://shopify/Product/3")).scalar_one()
+    assert p.product_type_unmapped and p.oms_product_type is None
+    if not shuffle:  # images follow their product in Shopify's order
+        assert p.images == [{"id": "gid://shopify/MediaImage/3", "url": "https://cdn.example/3.png", "alt": None}]
+    # the same file again: still one row each
+    bulk.ingest(Ctx(), jsonl(objs), ProductSink(shop.id, TypeResolver(shop.id)), batch_lines=5)
+    assert db.session.execute(select(func.count()).select_from(Variant)).scalar_one() == 60
+
+
+def test_resuming_skips_the_committed_lines(app, shop):
+    objs = catalog_lines(10, 2)
+    lines = jsonl(objs)
+    seen = []
+
+    class Counting(ProductSink):
+        def add(self, obj):
+            seen.append(obj["id"])
+            super().add(obj)
+
+    bulk.ingest(Ctx(), lines, Counting(shop.id, TypeResolver(shop.id)), skip=12, batch_lines=4)
+    assert seen == [o["id"] for o in objs[12:]]
+
+
+def order_lines(n_orders=10, lines_each=4, version="2026-11-01T00:00:00Z"):
+    out = []
+    for o in range(1, n_orders + 1):
+        oid = f"gid://shopify/Order/{o}"
+        out.append({"id": oid, "name": f"#{o}", "updatedAt": version, "createdAt": "2026-11-01T00:00:00Z",
+                    "displayFulfillmentStatus": "UNFULFILLED", "paymentGatewayNames": ["paypal"], "sourceName": "web",
+                    "shippingAddress": {"city": "Ottawa", "countryCodeV2": "CA"}})
+        for l in range(lines_each):
+            out.append({"id": f"gid://shopify/LineItem/{o * 100 + l}", "quantity": 2, "currentQuantity": 2, "sku": "X",
+                        "variant": {"id": f"gid://shopify/ProductVariant/{l}"}, "product": {"id": "gid://shopify/Product/1"},
+                        "__parentId": oid})
+        out.append({"id": f"gid://shopify/ShippingLine/{o}", "title": "Standard", "__parentId": oid})
+        out.append({"id": f"gid://shopify/FulfillmentOrder/{o}", "status": "OPEN", "__parentId": oid})
+    return out
+
+
+def test_order_stream_with_placeholders_and_children(app, shop):
+    objs = order_lines()
+    bulk.ingest(Ctx(), jsonl(objs), OrderSink(shop.id, Mapper(shop.id)), batch_lines=6)
+    assert db.session.execute(select(func.count()).select_from(Order)).scalar_one() == 10
+    assert db.session.execute(select(func.count()).select_from(OrderLine)).scalar_one() == 40
+    o = db.session.execute(select(Order).where(Order.shopify_id == "gid://shopify/Order/4")).scalar_one()
+    assert o.broker_status == "queued" and o.has_placeholder_products
+    assert [s["title"] for s in o.shipping_lines] == ["Standard"]
+    assert o.unmapped == {"sales_channel": "web", "payment_method": "paypal", "shipping_method": "Standard"}
+    assert [f["status"] for f in o.fulfillment_orders] == ["OPEN"]
+    assert o.shipping_address["city"] == "Ottawa"
+    lines = db.session.execute(select(OrderLine).where(OrderLine.order_shopify_id == o.shopify_id)).scalars().all()
+    assert all(l.placeholder_product and l.order_updated_at for l in lines)
+    # placeholders stand for the products the catalog lacks, flagged
+    assert db.session.execute(select(Variant).where(Variant.shopify_id == "gid://shopify/ProductVariant/1")).scalar_one().is_placeholder
+
+
+def test_an_older_stream_never_overwrites_a_newer_order(app, shop):
+    bulk.ingest(Ctx(), jsonl(order_lines(2, 1, version="2026-11-05T00:00:00Z")), OrderSink(shop.id, Mapper(shop.id)))
+    db.session.execute(OrderLine.__table__.update().values(current_quantity=1))
+    db.session.execute(Order.__table__.update().values(email="newer@example.com"))
+    db.session.commit()
+    older = order_lines(2, 1, version="2026-11-01T00:00:00Z")
+    bulk.ingest(Ctx(), jsonl(older), OrderSink(shop.id, Mapper(shop.id)))
+    db.session.expire_all()
+    assert {o.email for o in db.session.execute(select(Order)).scalars()} == {"newer@example.com"}
+    assert {l.current_quantity for l in db.session.execute(select(OrderLine)).scalars()} == {1}
+
+
+def test_a_failed_fetch_is_a_failed_run_never_completed_with_zero(app, shop, monkeypatch):
+    from shopify_app.shopify.graphql_client import ShopifyUnavailable
+    from shopify_app.sync import runner
+
+    class Broken:
+        def execute(self, name, variables=None):
+            raise ShopifyUnavailable("Shopify kept failing")
+
+    monkeypatch.setattr(runner, "client_for", lambda shop, min_level=None: Broken())
+    shop.settings = {}
+    db.session.commit()
+    for flow in ("products", "orders"):
+        run = runner.run_flow(shop.id, flow, "schedule")
+        assert run.status == "failed"
+        assert "Shopify kept failing" in run.error
+        assert run.cursor_after is None
