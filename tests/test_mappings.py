@@ -229,7 +229,9 @@ def test_import_mapping_values_from_shopify(app, shop):
 
 
 def test_import_goes_on_when_one_part_is_refused(app, shop):
-    added = mappings.import_mapping_values(shop, FakeClient(refuse={"mapping_publications"}))
+    errors = []
+    added = mappings.import_mapping_values(shop, FakeClient(refuse={"mapping_publications"}), errors=errors)
+    assert len(errors) == 1 and errors[0].startswith("publications")
     assert added["product_type"] == 3 and added["sales_channel"] == 2  # web, Online Store (orders)
 
 
@@ -368,6 +370,6 @@ def test_import_endpoint_runs_the_import(client, shop, auth_headers, monkeypatch
     monkeypatch.setattr("shopify_app.sync.connection.client_for", lambda shop, **kw: FakeClient())
     resp = client.post("/api/mappings/import", headers=auth_headers())
     assert resp.status_code == 200, resp.json
-    assert resp.json["added"]["product_type"] == 3
+    assert resp.json["added"]["product_type"] == 3 and resp.json["skipped"] == []
     listed = client.get("/api/mappings/product_type", headers=auth_headers()).json
     assert {v["shopify_value"] for v in listed["values"]} == {"Shirts", "Mugs", "Gift Cards"}

@@ -151,7 +151,8 @@ def oms_value_exists(shop_id: int, catalogue_kind: str, value: str) -> bool:
 # --- values found in Shopify -------------------------------------------------------
 
 # (shop_id, kind) -> set of values known to be recorded, so that record_seen is free
-# when nothing is new. Entries expire with the mapping cache.
+# when nothing is new. Entries expire like the mapping cache (a caller's rollback
+# may have undone an insert: the next look after the expiry records it again).
 _seen: dict[tuple[int, str], tuple[float, set[str]]] = {}
 _seen_lock = threading.Lock()
 
@@ -177,7 +178,7 @@ def record_seen(shop: Shop | int, kind: str, values: Iterable, *, source: str = 
     now_mono = time.monotonic()
     with _seen_lock:
         stamp, known = _seen.get((shop_id, kind), (0.0, set()))
-        if now_mono - stamp > CACHE_TTL_SECONDS * 12:
+        if now_mono - stamp > CACHE_TTL_SECONDS:
             known = set()
     new = wanted - known
     if not new:
@@ -212,7 +213,9 @@ def record_seen(shop: Shop | int, kind: str, values: Iterable, *, source: str = 
         if added:
             log.info("shop %s: %d new %s value(s) found in Shopify", shop_id, added, kind)
     with _seen_lock:
-        stamp, known = _seen.get((shop_id, kind), (now_mono, set()))
+        stamp, known = _seen.get((shop_id, kind), (0.0, set()))
+        if now_mono - stamp > CACHE_TTL_SECONDS:
+            stamp, known = now_mono, set()
         _seen[(shop_id, kind)] = (stamp, known | wanted)
     return added
 
@@ -257,6 +260,9 @@ def invalidate(shop_id: int | None = None) -> None:
     with _cache_lock:
         for key in [k for k in _cache if shop_id is None or k[0] == shop_id]:
             del _cache[key]
+    with _seen_lock:
+        for key in [k for k in _seen if shop_id is None or k[0] == shop_id]:
+            del _seen[key]
 
 
 def resolve(shop_id: int, kind: str, shopify_value) -> str | None:
@@ -467,7 +473,10 @@ def apply_changes(shop_id: int, kind: str, body) -> dict:
 # --- importing the values from Shopify -------------------------------------------------
 
 IMPORT_ORDER_DAYS = 60
-IMPORT_MAX_ORDERS = 1000
+IMPORT_MAX_ORDERS = 500
+# Page sizes that keep each query under Shopify's single-query cost limit (1000).
+ORDERS_PAGE = 50
+PROFILES_PAGE = 3
 
 
 def _pages(client, document: str, root: str, variables: dict, max_pages: int = 50):
@@ -490,13 +499,14 @@ def _nodes(connection: dict | None) -> list:
     return [edge["node"] for edge in connection.get("edges") or []]
 
 
-def import_mapping_values(shop: Shop, client=None, *, now: datetime | None = None) -> dict[str, int]:
+def import_mapping_values(shop: Shop, client=None, *, now: datetime | None = None,
+                          errors: list[str] | None = None) -> dict[str, int]:
     """Query Shopify for every value the merchant may want to map; returns new values per kind.
 
     Product types (`productTypes`), sales channels (publications, and recent orders'
     source and app), payment gateways and shipping lines of recent orders, and the
     method definitions of the delivery profiles. A part Shopify refuses (a scope not
-    granted) is logged and skipped; the others still count.
+    granted) is logged, appended to `errors`, and skipped; the others still count.
     """
     from ..shopify.graphql_client import GraphQLError
     from .connection import client_for
@@ -510,6 +520,8 @@ def import_mapping_values(shop: Shop, client=None, *, now: datetime | None = Non
             fn()
         except GraphQLError as exc:
             log.warning("mapping import for %s: %s skipped: %s", shop.domain, name, exc)
+            if errors is not None:
+                errors.append(f"{name}: {exc}"[:500])
 
     def product_types():
         for conn in _pages(client, "mapping_product_types", "productTypes", {"first": 250}):
@@ -529,7 +541,7 @@ def import_mapping_values(shop: Shop, client=None, *, now: datetime | None = Non
 
     def delivery_profiles():
         names = []
-        for conn in _pages(client, "mapping_delivery_profiles", "deliveryProfiles", {"first": 25}):
+        for conn in _pages(client, "mapping_delivery_profiles", "deliveryProfiles", {"first": PROFILES_PAGE}):
             for profile in _nodes(conn):
                 for group in profile.get("profileLocationGroups") or []:
                     for zone in _nodes(group.get("locationGroupZones")):
@@ -538,8 +550,9 @@ def import_mapping_values(shop: Shop, client=None, *, now: datetime | None = Non
 
     def orders():
         since = (now - timedelta(days=IMPORT_ORDER_DAYS)).date().isoformat()
-        for conn in _pages(client, "mapping_recent_orders", "orders", {"first": 250, "query": f"created_at:>={since}"},
-                           max_pages=IMPORT_MAX_ORDERS // 250):
+        for conn in _pages(client, "mapping_recent_orders", "orders",
+                           {"first": ORDERS_PAGE, "query": f"created_at:>={since}"},
+                           max_pages=IMPORT_MAX_ORDERS // ORDERS_PAGE):
             added.update(record_order_values(shop, _nodes(conn), added))
 
     part("product types", product_types)
@@ -575,3 +588,24 @@ def record_order_values(shop: Shop | int, orders: Iterable[dict], totals: dict[s
     totals["payment_method"] = totals.get("payment_method", 0) + record_seen(shop, "payment_method", gateways)
     totals["shipping_method"] = totals.get("shipping_method", 0) + record_seen(shop, "shipping_method", shipping)
     return totals
+
+
+# --- the daily import, as a flow ---------------------------------------------------------
+
+def _register_flow() -> None:
+    from ..shopify.access import AccessLevel
+    from .flows import register_flow
+
+    @register_flow("mappings", min_level=AccessLevel.READ, default_interval_minutes=24 * 60,
+                   description="Import the values to map (product types, channels, gateways, shipping rates)")
+    def run_mapping_import(ctx) -> None:
+        """Look up in Shopify every value to map; new ones show up unmapped for the merchant."""
+        errors: list[str] = []
+        added = import_mapping_values(ctx.shop, ctx.client, errors=errors)
+        for kind, n in added.items():
+            ctx.count(f"new_{kind}", n)
+        if errors:  # a part Shopify refused (e.g. a scope not granted): the rest is kept
+            ctx.report_progress(skipped=errors)
+
+
+_register_flow()

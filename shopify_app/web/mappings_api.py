@@ -42,8 +42,9 @@ def import_values():
 
     if not AccessLevel(g.shop.access_level).allows(AccessLevel.READ):
         return json_error(409, "the access level is none: the app calls Shopify for nothing on this shop")
+    errors: list[str] = []
     try:
-        added = mappings.import_mapping_values(g.shop)
+        added = mappings.import_mapping_values(g.shop, errors=errors)
     except (AccessDenied, NeedsReauthentication) as exc:
         return json_error(409, str(exc))
-    return jsonify({"added": added})
+    return jsonify({"added": added, "skipped": errors})
