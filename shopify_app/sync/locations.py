@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Facility, Location, Shop, SyncRun
+from ..models import Facility, Location, Shop
 from ..shopify.access import AccessLevel
 from ..shopify.shop_domain import admin_url
 from .flows import RunContext, register_flow
@@ -300,12 +300,10 @@ def run_locations(ctx: RunContext) -> None:
 
 
 def queue_run(shop_id: int, flow: str, trigger: str = "webhook") -> None:
-    """Ask the scheduler for a run soon, unless one is already queued."""
-    queued = db.session.execute(
-        select(SyncRun.id).where(SyncRun.shop_id == shop_id, SyncRun.flow == flow, SyncRun.status == "queued")
-    ).first()
-    if queued is None:
-        db.session.add(SyncRun(shop_id=shop_id, flow=flow, trigger=trigger, status="queued"))
+    """Ask the scheduler for a run soon, unless one is already queued (commits)."""
+    from .runner import queue_run as runner_queue_run
+
+    runner_queue_run(shop_id, flow, trigger)
 
 
 def _apply_rest_location(shop: Shop, payload: dict) -> Location | None:
