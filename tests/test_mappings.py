@@ -373,3 +373,25 @@ def test_import_endpoint_runs_the_import(client, shop, auth_headers, monkeypatch
     assert resp.json["added"]["product_type"] == 3 and resp.json["skipped"] == []
     listed = client.get("/api/mappings/product_type", headers=auth_headers()).json
     assert {v["shopify_value"] for v in listed["values"]} == {"Shirts", "Mugs", "Gift Cards"}
+
+
+@pytest.mark.postgres
+def test_record_resolve_and_put_on_postgresql(pg_app, auth_headers):
+    shop = create_shop()
+    assert mappings.record_seen(shop, "payment_method", ["manual", "stripe"]) == 2
+    db.session.commit()
+    mappings._seen.clear()
+    assert mappings.record_seen(shop.id, "payment_method", ["manual", "paypal"]) == 1
+    db.session.commit()
+    client = pg_app.test_client()
+    resp = client.put("/api/mappings/payment_method", headers=auth_headers(), json={
+        "create_oms_values": [{"value": "EXT_STRIPE", "label": "Stripe"}],
+        "mappings": [{"shopify_value": "stripe", "oms_value": "EXT_STRIPE"},
+                     {"shopify_value": "manual", "oms_value": "EXT_OFFLINE"}]})
+    assert resp.status_code == 200, resp.json
+    assert mappings.resolve(shop.id, "payment_method", "stripe") == "EXT_STRIPE"
+    assert mappings.resolve(shop.id, "payment_method", "paypal") is None
+    assert client.put("/api/mappings/payment_method", headers=auth_headers(),
+                      json={"mappings": {"paypal": "NOPE"}}).status_code == 422
+    body = client.get("/api/mappings/payment_method", headers=auth_headers()).json
+    assert body["unmapped"] == 1 and len(body["values"]) == 3

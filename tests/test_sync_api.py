@@ -195,3 +195,18 @@ def test_get_sync_with_the_registered_flows(client, shop, auth_headers):
     for name in FLOW_NAMES:
         assert body[name]["available"] is True and body[name]["blocked"] is None
         assert body[name]["interval_minutes"] == flows.FLOWS[name].default_interval_minutes
+
+
+@pytest.mark.postgres
+def test_sync_api_on_postgresql(pg_app, auth_headers):
+    shop = create_shop()
+    client = pg_app.test_client()
+    now = datetime.now(timezone.utc)
+    db.session.add(SyncRun(shop_id=shop.id, flow="orders", trigger="schedule", status="succeeded",
+                           started_at=now, finished_at=now, counts={"orders": 3}))
+    db.session.commit()
+    assert client.post("/api/sync/products/run", headers=auth_headers()).status_code == 202
+    assert client.patch("/api/sync/products", json={"interval_minutes": 20}, headers=auth_headers()).status_code == 200
+    body = client.get("/api/sync", headers=auth_headers()).json
+    assert body["orders"]["last_run"]["counts"] == {"orders": 3}
+    assert body["products"]["queued"] and body["products"]["interval_minutes"] == 20

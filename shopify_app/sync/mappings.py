@@ -208,8 +208,8 @@ def record_seen(shop: Shop | int, kind: str, values: Iterable, *, source: str = 
         ]
         stmt = _insert(MappingValue.__table__).values(rows).on_conflict_do_nothing(
             index_elements=["shop_id", "kind", "shopify_value"]
-        )
-        added = db.session.execute(stmt).rowcount or 0
+        ).returning(MappingValue.__table__.c.id)
+        added = len(db.session.execute(stmt).all())
         if added:
             log.info("shop %s: %d new %s value(s) found in Shopify", shop_id, added, kind)
     with _seen_lock:
