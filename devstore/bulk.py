@@ -10,12 +10,12 @@ import threading
 import time
 
 from flask import Blueprint, abort, current_app, send_file
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, execute
+from graphql import FieldNode, execute
 
 from devstore.graphql import events
 from devstore.graphql import schema as schemamod
 from devstore.graphql.cost import _fields
-from devstore.graphql.resolvers import Context, _conn, field_resolver, resolver, type_resolver
+from devstore.graphql.resolvers import Context, field_resolver, resolver, type_resolver
 from devstore.graphql.schema import is_connection, named
 from devstore.store import gid_num, now_iso
 
@@ -82,7 +82,7 @@ def build_shape(type_, selection_set, fragments, depth, problems, counter):
                 problems.append(f"Bulk queries cannot contain connections with a nesting depth greater than {MAX_DEPTH}.")
             sel, nt, how = _conn_node_selection(f, fd.type, fragments)
             if sel is None:
-                problems.append(f"The connection field '{name}' must select 'edges { node }' or 'nodes'.")
+                problems.append(f"The connection field '{name}' must select 'edges {{ node }}' or 'nodes'.")
                 continue
             child = build_shape(nt, sel, fragments, depth + 1, problems, counter)
             child.how = how

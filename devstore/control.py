@@ -5,11 +5,9 @@ GraphQL API and emit the same webhooks Shopify would.
 """
 from __future__ import annotations
 
-import copy
 import random
 import re
 import socket
-import threading
 import time
 from decimal import Decimal
 
@@ -17,7 +15,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from devstore.config import PLANS
 from devstore.graphql import events
-from devstore.store import gid, gid_num, gid_type, now_iso
+from devstore.store import gid, gid_num, now_iso
 
 bp = Blueprint("devstore_control", __name__)
 _rand = random.Random()
@@ -30,7 +28,6 @@ def _state():
 def _shop(shop):
     st = _state().shop(shop)
     if st is None:
-        abort(jsonify({"error": f"no shop {shop}"}), 404) if False else None
         resp = jsonify({"error": f"There's no store at {shop}; create it with POST /_devstore/shops"})
         resp.status_code = 404
         abort(resp)
@@ -150,7 +147,9 @@ def get_config():
                     "redirect_urls": c.redirect_urls, "resolved_redirect_urls": c.resolved_redirect_urls(),
                     "toml": c.toml_path, "data_dir": c.data_dir, "token_ttl": s.token_ttl,
                     "shop_origin_template": c.base_url + "/{shop}", "plans": {k: v[:2] for k, v in PLANS.items()},
-                    "webhook_subscriptions": getattr(s.dispatcher, "subscriptions", [])})
+                    "webhook_subscriptions": getattr(s.dispatcher, "subscriptions", []),
+                    "muted_topics": sorted(getattr(s, "muted_topics", ()) or ()),
+                    "webhooks_paused": bool(getattr(s.dispatcher, "paused", False))})
 
 
 @bp.route("/_devstore/config", methods=["PATCH", "PUT"])
@@ -164,6 +163,12 @@ def patch_config():
         _set_ttl(data["token_ttl"])
     if "webhook_retry_schedule" in data and hasattr(s.dispatcher, "set_retry_schedule"):
         s.dispatcher.set_retry_schedule([float(x) for x in data["webhook_retry_schedule"]])
+    if "muted_topics" in data:   # topics not sent at all (e.g. inventory_levels/update during a benchmark)
+        muted = set(data["muted_topics"] or [])
+        s.muted_topics = muted
+        s.dispatcher.should_deliver = (lambda shop, topic: topic not in muted) if muted else None
+    if "webhooks_paused" in data and hasattr(s.dispatcher, "paused"):
+        s.dispatcher.paused = bool(data["webhooks_paused"])
     if "scopes" in data:
         sc = data["scopes"]
         s.config.scopes = [x.strip() for x in sc.split(",")] if isinstance(sc, str) else list(sc)

@@ -7,10 +7,8 @@ refunded the difference between requested and actual cost; `extensions.cost` alw
 """
 from __future__ import annotations
 
-import collections
 import json
 import re
-import threading
 import time
 
 from flask import Blueprint, current_app, jsonify, request
@@ -38,7 +36,7 @@ def schema_ready() -> bool:
 def warm_schema():
     schemamod.warm()
     # mutations register their resolvers on import
-    from devstore.graphql import mutations  # noqa: F401
+    from devstore.graphql import mutations  # noqa: F401  (registers the mutation resolvers)
 
 
 def authenticate(state, shop_domain, token):
@@ -222,16 +220,7 @@ def run(ctx: Context, query: str, variables: dict, operation_name=None, charge=T
                   operation_name=operation_name, field_resolver=field_resolver, type_resolver=type_resolver)
     out = {}
     if res.errors:
-        out["errors"] = [shopify_error(e, default_code="INTERNAL_SERVER_ERROR" if e.original_error and not
-                                       isinstance(e.original_error, GraphQLError) else None)
-                         if True else None for e in res.errors]
-        for e, raw in zip(out["errors"], res.errors):
-            if e["extensions"].get("code") is None:
-                e["extensions"].pop("code")
-                if not e["extensions"]:
-                    e.pop("extensions")
-            if raw.original_error is not None and not isinstance(raw.original_error, GraphQLError):
-                current_app.logger.exception("resolver error", exc_info=raw.original_error)
+        out["errors"] = [_execution_error(e) for e in res.errors]
     out["data"] = res.data
     actual = costmod.actual_cost(op, root, res.data, coerced, fragments)
     actual = min(actual, requested) if op.operation.value != "mutation" else actual
@@ -243,6 +232,24 @@ def run(ctx: Context, query: str, variables: dict, operation_name=None, charge=T
                                                      for f in sorted(v)]} for k, v in ctx.warnings.items()]
     out["extensions"] = ext
     return out, 200
+
+
+def _execution_error(e: GraphQLError) -> dict:
+    """A resolver error in Shopify's shape; unexpected exceptions are INTERNAL_SERVER_ERROR."""
+    unexpected = e.original_error is not None and not isinstance(e.original_error, GraphQLError)
+    if unexpected:
+        current_app.logger.error("resolver error at %s", e.path, exc_info=e.original_error)
+    out = {"message": "Internal error. Looks like something went wrong on our end." if unexpected else e.message}
+    if e.locations:
+        out["locations"] = [{"line": l.line, "column": l.column} for l in e.locations]
+    if e.path:
+        out["path"] = list(e.path)
+    ext = dict(e.extensions or {})
+    if unexpected:
+        ext = {"code": "INTERNAL_SERVER_ERROR", "detail": f"{type(e.original_error).__name__}: {e.original_error}"}
+    if ext:
+        out["extensions"] = ext
+    return out
 
 
 def _log(st, body, result, seconds, tok):

@@ -101,6 +101,7 @@ class ShopState:
         self.item_variant: dict[str, str] = {}
         self.levels: dict[str, dict] = {}
         self.level_item: dict[str, str] = {}
+        self.location_levels: dict[str, dict[str, dict]] = {}   # location id -> level id -> level
         self.locations: dict[str, dict] = {}
         self.orders: dict[str, dict] = {}
         self.publications: dict[str, dict] = {}
@@ -177,6 +178,7 @@ class ShopState:
                 self.levels[lv["id"]] = lv
                 self.index[lv["id"]] = lv
                 self.level_item[lv["id"]] = item["id"]
+                self.location_levels.setdefault((lv.get("location") or {}).get("id"), {})[lv["id"]] = lv
 
     def remove_product(self, pid: str) -> dict | None:
         with self.lock:
@@ -202,6 +204,7 @@ class ShopState:
                 self.levels.pop(lv["id"], None)
                 self.index.pop(lv["id"], None)
                 self.level_item.pop(lv["id"], None)
+                self.location_levels.get((lv.get("location") or {}).get("id"), {}).pop(lv["id"], None)
 
     def put_order(self, o: dict):
         with self.lock:
@@ -262,6 +265,7 @@ class ShopState:
             self.levels[lv["id"]] = lv
             self.index[lv["id"]] = lv
             self.level_item[lv["id"]] = item_id
+            self.location_levels.setdefault(location_id, {})[lv["id"]] = lv
             return lv
 
     # --- seed ------------------------------------------------------------------

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from graphql import GraphQLError, value_from_ast_untyped
 
 from devstore.graphql import events
-from devstore.graphql.resolvers import QUANTITY_NAMES, RESOLVERS, resolver
+from devstore.graphql.resolvers import RESOLVERS, resolver
 from devstore.store import gid_num, gid_type, now_iso
 
 MAX_INPUT = 250
@@ -351,7 +351,7 @@ def refund_order(ctx, st, inp, source="app"):
         refundable = li.get("quantity", 0) - refunded_qty.get(li["id"], 0)
         if rl["quantity"] <= 0 or rl["quantity"] > refundable:
             errors.append(_ue(["refundLineItems", str(i), "quantity"],
-                              f"Quantity cannot refund more items than were purchased"))
+                              "Quantity cannot refund more items than were purchased"))
             continue
         unit = _amount(li.get("discountedUnitPriceSet") or li.get("originalUnitPriceSet"))
         rlis.append((li, rl, unit))

@@ -9,8 +9,8 @@ import json
 from graphql import GraphQLError
 
 from devstore.graphql import search
-from devstore.graphql.schema import get_scopes, is_connection, named
-from devstore.store import gid_num, gid_type, now_iso
+from devstore.graphql.schema import get_scopes, is_connection
+from devstore.store import gid_num, gid_type
 
 RESOLVERS: dict = {}
 MAX_PAGE = 250
@@ -159,7 +159,7 @@ def _decode_cursor(info, cursor, keylen):
             return (d["last_id"],)
         return (d["last_value"], d["last_id"])
     except Exception:
-        raise GraphQLError(f"Invalid cursor for current pagination sort.", info.field_nodes,
+        raise GraphQLError("Invalid cursor for current pagination sort.", info.field_nodes,
                            extensions={"code": "BAD_USER_INPUT"})
 
 
@@ -234,9 +234,6 @@ def _conn(page, key, has_next, has_prev):
 
 
 def string_conn(info, values, args):
-    class _K:
-        pass
-    key = lambda s: (s,)  # noqa: E731
     ctx = info.context
     if ctx.bulk is None and args.get("first") is None and args.get("last") is None:
         raise GraphQLError("you must provide one of first or last", info.field_nodes)
@@ -361,8 +358,7 @@ def _ctx(info) -> Context:
 
 def _lookup(info, gid_value, *types):
     if not isinstance(gid_value, str) or not gid_value.startswith("gid://shopify/"):
-        raise GraphQLError(f"Invalid global id '{gid_value}'", info.field_nodes,
-                           extensions={"code": "argumentLiteralsIncompatible"} if False else None)
+        raise GraphQLError(f"Invalid global id '{gid_value}'", info.field_nodes)
     if types and gid_type(gid_value) not in types:
         return None
     return _ctx(info).shop.node(gid_value.split("?")[0] if types and types[0] != "InventoryLevel" else gid_value)
@@ -648,7 +644,7 @@ def r_level_alert(level, info):
 @resolver("Location", "inventoryLevels")
 def r_location_levels(loc, info, query=None, includeInactive=False, **args):
     st = _ctx(info).shop
-    levels = [lv for lv in st.levels.values() if (lv.get("location") or {}).get("id") == loc["id"]]
+    levels = list(st.location_levels.get(loc["id"], {}).values())
     return paginate(info, levels, args, key=lambda l: (gid_num(st.level_item.get(l["id"], "0")),))
 
 

@@ -64,6 +64,8 @@ def test_invalid_bulk_queries(devstore_shop):
         inventoryLevels { edges { node { id location { id inventoryLevels { edges { node { id } } } } } } } } } } } } } } }"""
     out = _run(shop, deep)
     assert any("nesting depth" in e["message"] for e in out["userErrors"])
+    out = _run(shop, "{ products { pageInfo { hasNextPage } } }")
+    assert any("edges { node }" in e["message"] for e in out["userErrors"])
     no_id = "{ products { edges { node { title variants { edges { node { id } } } } } } }"
     out = _run(shop, no_id)
     assert any("'id'" in e["message"] for e in out["userErrors"])
