@@ -142,6 +142,9 @@ def analyse(query: str):
         return op, fragments, doc, None, None, problems
     counter = [0]
     top = build_shape(schema.query_type, op.selection_set, fragments, 0, problems, counter)
+    key = root.alias.value if root.alias else root.name.value
+    if key not in top.children:
+        return op, fragments, doc, None, None, sorted(set(problems))
     if counter[0] > MAX_CONNECTIONS:
         problems.append(f"Bulk queries cannot contain more than {MAX_CONNECTIONS} connections.")
     rs = top.children[root.alias.value if root.alias else root.name.value][1]
