@@ -369,6 +369,14 @@ from shopify_app.sync.scheduler import Scheduler
 
 app = create_app(base_env(DATABASE_URL=sys.argv[1]))
 seconds = float(sys.argv[2])
+if len(sys.argv) > 3:  # short leases, to test what happens when a process is killed
+    from datetime import timedelta
+    from shopify_app.sync import runner, scheduler
+    short = timedelta(seconds=float(sys.argv[3]))
+    runner.LEASE_DURATION = scheduler.LEADER_TTL = short
+    runner.LEASE_RENEW_EVERY = short / 3
+    scheduler.STALE_RUN_GRACE = short
+    scheduler.SWEEP_EVERY = timedelta(seconds=0.5)
 flows.FLOWS.clear()
 
 @flows.register_flow("sleepy", min_level=AccessLevel.READ, default_interval_minutes=5)
@@ -384,8 +392,9 @@ Scheduler(app, tick_seconds=0.3).run_forever(grace_seconds=10)
 """
 
 
-def start_process(database_url, seconds):
-    return subprocess.Popen([sys.executable, "-c", SCRIPT.format(root=str(ROOT)), database_url, str(seconds)],
+def start_process(database_url, seconds, short_leases=None):
+    extra = [str(short_leases)] if short_leases else []
+    return subprocess.Popen([sys.executable, "-c", SCRIPT.format(root=str(ROOT)), database_url, str(seconds), *extra],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -492,3 +501,32 @@ def test_flask_scheduler_command(database_url, tmp_path):
         if proc.poll() is None:
             proc.kill()
         engine.dispose()
+
+
+def test_a_killed_scheduler_is_replaced_and_its_run_resumed(app, shop, database_url):
+    runner.flow_state(shop.id, "sleepy").last_started_at = datetime.now(UTC)
+    db.session.commit()
+    first = start_process(database_url, seconds=120, short_leases=3)
+    second = None
+    try:
+        run, _ = runner.queue_run(shop.id, "sleepy", "manual")
+        assert wait_for(lambda: runs(id=run.id, status="running") and runs(id=run.id)[0].progress, timeout=30)
+        leader = db.session.get(SchedulerLock, sched.LEADER_LOCK).owner
+        assert leader
+        second = start_process(database_url, seconds=0.5, short_leases=3)
+        time.sleep(3)
+        first.kill()  # SIGKILL: no goodbye, the lease and the leadership just expire
+        first.communicate(timeout=10)
+        # The other process takes the lead and marks the orphaned run failed...
+        assert wait_for(lambda: (db.session.get(SchedulerLock, sched.LEADER_LOCK).owner or leader) != leader,
+                        timeout=30)
+        assert wait_for(lambda: runs(id=run.id, status="failed"), timeout=30)
+        assert "worker" in runs(id=run.id)[0].error
+        # ...and the next run resumes from the committed cursor.
+        again, _ = runner.queue_run(shop.id, "sleepy", "manual")
+        assert wait_for(lambda: runs(id=again.id, status="succeeded"), timeout=30)
+        assert runs(id=again.id)[0].cursor_before == "started"
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                stop_process(proc)

@@ -350,9 +350,10 @@ def execute_run(run_id: int) -> SyncRun | None:
 
 # --- the leadership ------------------------------------------------------------------
 
-def take_leadership(owner: str, now: datetime | None = None, ttl: timedelta = LEADER_TTL) -> bool:
+def take_leadership(owner: str, now: datetime | None = None, ttl: timedelta | None = None) -> bool:
     """Take or renew the leader lock; True when this process leads."""
     now = now or datetime.now(UTC)
+    ttl = ttl or LEADER_TTL
     table = SchedulerLock.__table__
     result = db.session.execute(
         update(table)
