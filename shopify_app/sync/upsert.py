@@ -1,8 +1,8 @@
 """Batched upserts on SQLite and PostgreSQL: `INSERT ... ON CONFLICT DO UPDATE`.
 
-One statement per batch, run as an executemany (the rows' values go through the
-columns' own type processing, so what is written reads back exactly as the ORM
-writes it). The caller owns the transaction: one commit per
+One statement per batch, compiled once and run as one DBAPI executemany; the
+rows' values go through the columns' own bind processors, so what is written reads
+back exactly as the ORM writes it. The caller owns the transaction: one commit per
 batch, so the cursor can advance right after.
 
 `newer` names a version column (Shopify's `updatedAt`): an existing row is only
@@ -69,9 +69,34 @@ def upsert(
         if newer is not None:
             where = or_(table.c[newer].is_(None), table.c[newer] <= stmt.excluded[newer])
         stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=set_, where=where)
-    if extra:
-        rows = [{**r, **{c: now for c in extra}} for r in rows]
-    session.execute(stmt, list(rows))
+    # Column defaults the ORM would fill in (flags, the brokering status): insert-only values.
+    defaults = {}
+    for col in table.c:
+        if col.name in columns or col.name in extra or col.default is None:
+            continue
+        defaults[col.name] = col.default.arg if col.default.is_scalar else now
+    names = columns + extra + list(defaults)
+    conn = session.connection()
+    dialect = conn.dialect
+    compiled = stmt.compile(dialect=dialect, column_keys=names)
+    procs = [(c, table.c[c].type._cached_bind_processor(dialect)) for c in names]
+    # The statement is compiled once; each row only goes through its columns' own
+    # bind processors (JSON, timestamps), then one DBAPI executemany.
+    fixed = {**{c: now for c in extra}, **defaults}
+    fixed_values = {c: (p(fixed[c]) if p else fixed[c]) for c, p in procs if c in fixed}
+    plain = [c for c, p in procs if c not in fixed and p is None]
+    processed = [(c, p) for c, p in procs if c not in fixed and p is not None]
+    params = []
+    for r in rows:
+        values = {c: r[c] for c in plain}
+        for c, p in processed:
+            values[c] = p(r[c])
+        values.update(fixed_values)
+        params.append(values)
+    if compiled.positiontup is not None:  # qmark / format paramstyles (SQLite)
+        order = compiled.positiontup
+        params = [tuple(v[k] for k in order) for v in params]
+    conn.exec_driver_sql(compiled.string, params)
     return len(rows)
 
 
