@@ -461,6 +461,8 @@ class Scheduler:
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+        # Every run is recorded in sync_runs; APScheduler's per-job lines would only repeat it.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         self.start()  # returns once stop() shut the scheduler down
         thread = stopper.get("thread")
         if thread is not None:
