@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from ..extensions import db
 from ..models import AtpLevel, Facility, FlowState, Location, PushedLevel, Shop
@@ -335,15 +335,17 @@ def apply_atp(body) -> dict:
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
+    table = AtpLevel.__table__
+    stmt = upsert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["facility_id", "sku"],
+        set_={"atp": stmt.excluded.atp, "updated_at": stmt.excluded.updated_at},
+        where=table.c.atp != stmt.excluded.atp,
+    )
     try:
-        for chunk in batched(values, 1000):
-            stmt = upsert(AtpLevel).values(chunk)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["facility_id", "sku"],
-                set_={"atp": stmt.excluded.atp, "updated_at": stmt.excluded.updated_at},
-                where=AtpLevel.atp != stmt.excluded.atp,
-            )
-            db.session.execute(stmt)
+        conn = db.session.connection()
+        for chunk in batched(values, 5000):
+            conn.execute(stmt, chunk)  # one compiled statement, executemany
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -452,10 +454,16 @@ class Ledger:
                                 "pushed_quantity": None, "pushed_at": None, **row})
             else:
                 updates.append({"id": known[0], **row})
+        table = PushedLevel.__table__
+        conn = db.session.connection()
         if updates:
-            db.session.execute(update(PushedLevel), updates)
+            # One compiled statement per shape, executemany (fast for thousands of rows).
+            cols = [k for k in updates[0] if k != "id"]
+            stmt = update(table).where(table.c.id == bindparam("b_id")).values(
+                {c: bindparam(f"b_{c}") for c in cols})
+            conn.execute(stmt, [{"b_id": u["id"], **{f"b_{c}": u[c] for c in cols}} for u in updates])
         if inserts:
-            db.session.execute(insert(PushedLevel), inserts)
+            conn.execute(insert(table), inserts)
         if inserts:
             fresh = db.session.execute(
                 select(PushedLevel.id, PushedLevel.inventory_item_id, PushedLevel.location_id)
