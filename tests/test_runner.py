@@ -229,6 +229,35 @@ def test_a_run_whose_lease_was_taken_stops_at_its_next_checkpoint(app, shop, onl
     assert state_of(shop.id, "probe").lease_owner == "thief"  # not released: not ours
 
 
+@pytest.mark.parametrize("change, reason", [
+    ({"access_level": "none"}, "access level is none"),
+    ({"status": "uninstalled"}, "shop is uninstalled"),
+    ("flow off", "switched off"),
+])
+def test_a_run_stops_when_its_shop_or_flow_may_no_longer_run(app, shop, only_flows, monkeypatch, change, reason):
+    monkeypatch.setattr(runner, "PERMISSION_CHECK_EVERY", timedelta(seconds=0.2))
+    from shopify_app.models import Shop
+
+    def flow(ctx):
+        with db.engine.begin() as conn:  # the merchant (another process) changes something
+            if change == "flow off":
+                conn.execute(FlowState.__table__.update().where(FlowState.__table__.c.id == ctx.state.id)
+                             .values(enabled=False))
+            else:
+                conn.execute(Shop.__table__.update().where(Shop.__table__.c.id == ctx.shop.id).values(**change))
+        for i in range(100):
+            time.sleep(0.05)
+            ctx.report_progress(step=i)
+        ctx.commit_cursor("should not get here")
+
+    only_flows("probe", flow)
+    run = runner.run_flow(shop.id, "probe")
+    assert run.status == "failed" and reason in run.error and run.error.startswith("interrupted: stopped")
+    assert run.cursor_after is None
+    assert not [r for r in all_runs() if r.status == "queued"]  # not requeued
+    assert state_of(shop.id, "probe").lease_owner is None
+
+
 def test_shutdown_interrupts_at_the_next_checkpoint_and_requeues(app, shop, only_flows):
     def flow(ctx):
         ctx.commit_cursor("halfway")

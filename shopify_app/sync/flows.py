@@ -29,7 +29,8 @@ shutdown_event = threading.Event()
 
 
 class RunInterrupted(Exception):
-    """The run must stop now: the scheduler is shutting down, or the lease was lost."""
+    """The run must stop now: the scheduler is shutting down, the lease was lost, or the
+    shop or flow may no longer run (uninstalled, access lowered, switched off)."""
 
 
 @dataclass
@@ -45,7 +46,8 @@ class RunContext:
 
     @property
     def should_stop(self) -> bool:
-        return shutdown_event.is_set() or bool(self.lease is not None and self.lease.lost)
+        lease = self.lease
+        return shutdown_event.is_set() or bool(lease is not None and (lease.lost or lease.stop_reason))
 
     def check_interrupt(self) -> None:
         """Raise RunInterrupted when the run must stop (call it between batches)."""
@@ -53,6 +55,8 @@ class RunContext:
             raise RunInterrupted("the scheduler is shutting down")
         if self.lease is not None and self.lease.lost:
             raise RunInterrupted("the lease on this shop and flow was lost")
+        if self.lease is not None and self.lease.stop_reason:
+            raise RunInterrupted(f"stopped: {self.lease.stop_reason}")
 
     def renew_lease(self) -> None:
         """Extend the lease now (the runner also renews it in the background)."""

@@ -16,7 +16,9 @@ import logging
 import os
 import socket
 import threading
+import time
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,6 +34,9 @@ log = logging.getLogger(__name__)
 LEASE_DURATION = timedelta(minutes=10)
 # How often a running run extends its lease (well inside LEASE_DURATION).
 LEASE_RENEW_EVERY = timedelta(minutes=2)
+# How often a running run checks that it may still run (shop uninstalled, access
+# lowered to none, flow switched off...): it stops at its next checkpoint if not.
+PERMISSION_CHECK_EVERY = timedelta(seconds=15)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -129,18 +134,22 @@ def lease_is_free(state: FlowState | None, now: datetime | None = None) -> bool:
 class LeaseKeeper:
     """Renews a run's lease in a background thread, on its own connection.
 
-    `lost` turns true when the lease was taken over (it had expired); the run then
-    stops at its next checkpoint. A database hiccup is not a loss: it is retried.
+    `lost` turns true when the lease was taken over (it had expired); `stop_reason`
+    is set when the shop or flow may no longer run (uninstalled, access lowered,
+    switched off). The run then stops at its next checkpoint. A database hiccup is
+    not a loss: it is retried.
     """
 
     def __init__(self, engine, state_id: int, owner: str, duration: timedelta | None = None,
-                 every: timedelta | None = None):
+                 every: timedelta | None = None, flow: str | None = None):
         self.engine = engine
         self.state_id = state_id
         self.owner = owner
         self.duration = duration or LEASE_DURATION
         self.every = every or LEASE_RENEW_EVERY
+        self.flow = flow
         self.lost = False
+        self.stop_reason: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"lease-{owner}", daemon=True)
 
@@ -164,10 +173,37 @@ class LeaseKeeper:
             return False
         return True
 
+    def check_allowed(self) -> None:
+        """Set stop_reason when the shop or flow may no longer run (a fresh look at the database)."""
+        if self.flow is None or self.stop_reason:
+            return
+        try:
+            with self.engine.connect() as conn:
+                row = conn.execute(
+                    select(Shop.status, Shop.access_level, Shop.needs_reauth, FlowState.enabled)
+                    .join(FlowState, FlowState.shop_id == Shop.id)
+                    .where(FlowState.id == self.state_id)
+                ).one_or_none()
+        except SQLAlchemyError as exc:
+            log.warning("could not check run %s (will retry): %s", self.owner, exc)
+            return
+        if row is None:
+            self.stop_reason = "the shop was deleted"
+            return
+        shop = SimpleNamespace(status=row.status, access_level=row.access_level, needs_reauth=row.needs_reauth)
+        reason = skip_reason(shop, SimpleNamespace(enabled=row.enabled), self.flow)
+        if reason:
+            log.warning("run %s stops: %s", self.owner, reason)
+            self.stop_reason = reason
+
     def _loop(self) -> None:
-        while not self._stop.wait(self.every.total_seconds()):
-            if not self.renew():
-                return
+        last_renewal = time.monotonic()
+        while not self._stop.wait(min(self.every, PERMISSION_CHECK_EVERY).total_seconds()):
+            if time.monotonic() - last_renewal >= self.every.total_seconds() * 0.999:
+                if not self.renew():
+                    return
+                last_renewal = time.monotonic()
+            self.check_allowed()
 
     def stop(self) -> None:
         self._stop.set()
@@ -246,7 +282,7 @@ def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun
     run.started_at = datetime.now(timezone.utc)
     state.last_started_at = run.started_at
     db.session.commit()
-    keeper = LeaseKeeper(db.engine, state.id, owner).start()
+    keeper = LeaseKeeper(db.engine, state.id, owner, flow=flow_name).start()
     ctx = RunContext(
         shop=shop,
         run=run,
