@@ -235,3 +235,52 @@ def test_echo_webhooks_are_ignored(setup):
         PushedLevel.shop_id == s.shop_id, PushedLevel.location_id == MAIN)).scalar() == 2)
     status, counts, _ = s.run()
     assert counts.get("stale_retried", 0) == 0 and s.level(a, MAIN) == 6
+
+
+def test_new_user_maps_locations_over_http_and_atp_reaches_shopify_in_one_push(connected_app):
+    """As a merchant would: import locations, create facilities, choose the default (session-token API);
+    then the OMS posts ATP and one push puts it in Shopify."""
+    handle = new_shop(connected_app.devstore, products=4, orders=0)
+    with connected_app.app.app_context():
+        shop = create_shop(handle.domain, access="read_write", token=handle.token, expires_in=None)
+        shop_id = shop.id
+        _record, key = create_api_key("oms")
+        db.session.commit()
+        assert run_flow(shop_id, "products", "manual").status == "succeeded"
+        sku = db.session.execute(select(Variant.sku).where(Variant.shop_id == shop_id, Variant.sku.is_not(None))
+                                 .order_by(Variant.sku)).scalars().first()
+    http, url, ds = connected_app.http, connected_app.url, connected_app.ds
+
+    def api(method, path, **kw):
+        token = ds.session_token(handle.domain)
+        return http.request(method, f"{url}{path}", headers={"Authorization": f"Bearer {token}"}, **kw)
+
+    r = api("POST", "/api/locations/import")
+    assert r.status_code == 200, r.text
+    locs = {l["id"]: l for l in r.json()}
+    assert set(locs) == {MAIN, EAST, DOWNTOWN, KIOSK}
+    assert locs[MAIN]["default"] is True
+    assert locs[EAST]["shopify_admin_url"] == (
+        f"{connected_app.devstore.url}/{handle.domain}/admin/settings/locations/61000000002")
+    for gid in (EAST, DOWNTOWN):
+        r = api("POST", f"/api/locations/{gid}/facility")
+        assert r.status_code == 201, r.text
+    r = api("PUT", f"/api/locations/{EAST}", json={"default": True})
+    assert r.status_code == 200 and r.json()["default"] is True
+    facilities = http.get(f"{url}/oms/v1/facilities", params={"shop": handle.domain},
+                          headers={"Authorization": f"Bearer {key}"}).json()["items"]
+    assert {f["facility_id"]: f["brokering_queue"] for f in facilities} == {"SHOPIFY_61000000002": True,
+                                                                            "SHOPIFY_61000000003": False}
+    r = http.put(f"{url}/oms/v1/inventory", headers={"Authorization": f"Bearer {key}"},
+                 json=[{"facility_id": "SHOPIFY_61000000002", "sku": sku, "atp": 17},
+                       {"facility_id": "SHOPIFY_61000000003", "sku": sku, "atp": 4}])
+    assert r.status_code == 200, r.text
+    r = api("POST", "/api/sync/inventory/run")
+    assert r.status_code == 202, r.text
+    with connected_app.app.app_context():
+        run = run_flow(shop_id, "inventory", "manual")
+        assert run.status == "succeeded", run.error
+    levels = {row["locationId"]: row["quantities"]["available"] for row in ds.inventory(handle.domain, sku=sku)}
+    assert levels[EAST] == 17 and levels[DOWNTOWN] == 4
+    r = api("GET", "/api/sync")
+    assert r.status_code == 200 and r.json()["inventory"]["last_pushed_at"]

@@ -385,11 +385,12 @@ def request_json(req: FulfillmentRequest, shop_domain: str) -> dict:
 
 # --- the push ------------------------------------------------------------------------------
 
-def _claimed_ids(shop_id: int, except_id: int) -> set[str]:
+def _claimed_ids(shop_id: int, order_id: str, except_id: int) -> set[str]:
+    """Shopify fulfillments of this order that other requests already own."""
     rows = db.session.execute(
         select(FulfillmentRequest.fulfillment_ids).where(
-            FulfillmentRequest.shop_id == shop_id, FulfillmentRequest.id != except_id,
-            FulfillmentRequest.order_id.is_not(None),
+            FulfillmentRequest.shop_id == shop_id, FulfillmentRequest.order_id == order_id,
+            FulfillmentRequest.id != except_id,
         )
     ).scalars()
     return {fid for ids in rows for fid in (ids or [])}
@@ -418,7 +419,7 @@ def push_request(client, req: FulfillmentRequest, after_call=None) -> str:
     if any(p.get("status") == "sending" for p in parts):
         found = (client.execute("fulfillment_order_fulfillments", {"id": req.order_id}) or {}).get("order") or {}
         fulfillments = found.get("fulfillments") or []
-    claimed = _claimed_ids(req.shop_id, req.id)
+    claimed = _claimed_ids(req.shop_id, req.order_id, req.id)
 
     # A crash left parts "sending": were they fulfilled?
     for part in parts:
