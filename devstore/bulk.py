@@ -123,7 +123,7 @@ def _nested_needs_id(shape, problems, selects_id, name):
 def analyse(query: str):
     """-> (op, fragments, doc, root field, root shape, problems)"""
     from devstore.graphql_api import prepare
-    op, fragments, coerced, doc, errors = prepare(query, {})
+    op, fragments, coerced, doc, errors, _exe = prepare(query, {})
     if errors:
         return None, None, None, None, None, ["Invalid bulk query: " + e["message"] for e in errors]
     if op.operation.value != "query":

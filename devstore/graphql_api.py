@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 
 from flask import Blueprint, current_app, jsonify, request
-from graphql import (GraphQLError, OperationDefinitionNode, FragmentDefinitionNode, execute, parse,
-                     validate)
+from graphql import GraphQLError, OperationDefinitionNode, FragmentDefinitionNode, parse, validate
+from graphql.execution import ExecutionContext
 from graphql.error import GraphQLSyntaxError
-from graphql.execution.values import get_variable_values
 
 from devstore.config import API_VERSIONS
 from devstore.graphql import cost as costmod
@@ -73,7 +73,10 @@ def graphql_endpoint(shop, version):
     t0 = time.monotonic()
     result, status = run(ctx, body.get("query") or "", body.get("variables") or {}, body.get("operationName"))
     _log(st, body, result, time.monotonic() - t0, tok)
-    return current_app.response_class(json.dumps(result), status=status, mimetype="application/json")
+    resp = current_app.response_class(json.dumps(result), status=status, mimetype="application/json")
+    resp.headers["X-Shopify-API-Version"] = version
+    resp.headers["X-Request-Id"] = uuid.uuid4().hex
+    return resp
 
 
 def _body():
@@ -170,43 +173,45 @@ def _variable_error(err: GraphQLError) -> dict:
 
 # --- running a document --------------------------------------------------------------------------
 
-def prepare(query: str, variables: dict, operation_name=None):
-    """Parse, validate and coerce. -> (op, fragments, coerced_variables, document, errors)."""
+def prepare(query: str, variables: dict, operation_name=None, context=None):
+    """Parse, validate, choose the operation and coerce the variables (once).
+
+    -> (op, fragments, coerced_variables, document, errors, execution_context)"""
     schema = schemamod.get_schema()
     try:
         doc = parse(query)
     except GraphQLSyntaxError as e:
         err = {"message": e.message, "locations": [{"line": l.line, "column": l.column} for l in (e.locations or [])],
                "extensions": {"code": "GRAPHQL_PARSE_FAILED"}}
-        return None, None, None, None, [err]
+        return None, None, None, None, [err], None
     errors = validate(schema, doc)
     if errors:
-        return None, None, None, doc, [shopify_error(e) for e in errors]
+        return None, None, None, doc, [shopify_error(e) for e in errors], None
     ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
     fragments = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
     if operation_name:
-        ops = [o for o in ops if o.name and o.name.value == operation_name]
-        if not ops:
+        if not any(o.name and o.name.value == operation_name for o in ops):
             return None, None, None, doc, [{"message": f"No operation named \"{operation_name}\"",
-                                            "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]
+                                            "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}], None
     elif len(ops) > 1:
         return None, None, None, doc, [{"message": "An operation name is required",
-                                        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]
-    op = ops[0]
+                                        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}], None
+    exe = ExecutionContext.build(schema, doc, {}, context, variables or {}, operation_name,
+                                 field_resolver, type_resolver)
+    if isinstance(exe, list):
+        return None, None, None, doc, [_variable_error(e) for e in exe], None
+    op = exe.operation
     if op.operation.value == "subscription":
         return None, None, None, doc, [{"message": "Subscriptions are not supported",
-                                        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]
-    coerced = get_variable_values(schema, op.variable_definitions or [], variables or {})
-    if isinstance(coerced, list):
-        return None, None, None, doc, [_variable_error(e) for e in coerced]
-    return op, fragments, coerced, doc, []
+                                        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}], None
+    return op, fragments, exe.variable_values, doc, [], exe
 
 
 def run(ctx: Context, query: str, variables: dict, operation_name=None, charge=True):
     """Run a document for the API endpoint. -> (response dict, http status)."""
     st = ctx.shop
     schema = schemamod.get_schema()
-    op, fragments, coerced, doc, errors = prepare(query, variables, operation_name)
+    op, fragments, coerced, doc, errors, exe = prepare(query, variables, operation_name, ctx)
     if errors:
         return {"errors": errors, "extensions": _cost_ext(st, 0, 0)}, 200
     root = schema.mutation_type if op.operation.value == "mutation" else schema.query_type
@@ -216,8 +221,12 @@ def run(ctx: Context, query: str, variables: dict, operation_name=None, charge=T
     if charge and not st.bucket.try_take(requested):
         return {"errors": [costmod.throttled_error()], "extensions": _cost_ext(st, requested, None)}, 200
     ctx.operation = op
-    res = execute(schema, doc, root_value={}, context_value=ctx, variable_values=coerced,
-                  operation_name=operation_name, field_resolver=field_resolver, type_resolver=type_resolver)
+    try:
+        data = exe.execute_operation(op, {})
+    except GraphQLError as e:
+        exe.errors.append(e)
+        data = None
+    res = exe.build_response(data, exe.errors)
     out = {}
     if res.errors:
         out["errors"] = [_execution_error(e) for e in res.errors]
