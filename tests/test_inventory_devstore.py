@@ -194,9 +194,10 @@ def test_reconcile_corrects_drift(setup):
 def test_throttled_push_completes(setup):
     s = setup(products=12)
     skus = s.skus(12)
-    s.ds.set_plan(s.handle.domain, size=25, rate=20, available=0)
+    s.put_atp([{"facility_id": "SHOPIFY_61000000003", "sku": sku, "atp": i + 1} for i, sku in enumerate(skus)])
+    s.ds.clear_logs(s.handle.domain)
+    s.ds.set_plan(s.handle.domain, size=15, rate=5, available=0)
     try:
-        s.put_atp([{"facility_id": "SHOPIFY_61000000003", "sku": sku, "atp": i + 1} for i, sku in enumerate(skus)])
         status, counts, error = s.run()
         assert status == "succeeded", error
         assert s.level(skus[-1], DOWNTOWN) == len(skus)
