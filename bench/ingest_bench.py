@@ -198,22 +198,29 @@ def worker_ingest(url: str, kind: str, path: str, preload: str | None) -> dict:
     return {"seconds": seconds, "rows": lines}
 
 
-PRODUCT_COLS = ("shop_id", "shopify_id", "title", "handle", "description", "vendor", "product_type", "tags", "status",
-                "options", "shopify_updated_at", "is_placeholder", "product_type_unmapped", "created_at", "updated_at")
+PRODUCT_COLS = ("shop_id", "shopify_id", "title", "handle", "description", "vendor", "product_type", "oms_product_type",
+                "product_type_unmapped", "tags", "status", "options", "images", "shopify_updated_at", "deleted_at",
+                "is_placeholder", "created_at", "updated_at")
 VARIANT_COLS = ("shop_id", "shopify_id", "product_shopify_id", "title", "sku", "barcode", "price", "weight", "weight_unit",
-                "inventory_item_id", "selected_options", "position", "shopify_updated_at", "is_placeholder",
+                "inventory_item_id", "selected_options", "position", "shopify_updated_at", "deleted_at", "is_placeholder",
                 "created_at", "updated_at")
-ORDER_COLS = ("shop_id", "shopify_id", "name", "email", "customer_id", "customer", "shipping_address",
-              "billing_address", "payment_gateways", "source_name", "currency", "financial_status", "fulfillment_status",
-              "totals", "tax_lines", "shopify_created_at", "shopify_updated_at", "broker_status",
+ORDER_COLS = ("shop_id", "shopify_id", "name", "email", "phone", "customer_id", "customer", "shipping_address",
+              "billing_address", "payment_gateways", "source_name", "channel", "discounts", "tax_lines", "totals",
+              "currency", "financial_status", "fulfillment_status", "refunds", "cancelled_at", "cancel_reason", "closed",
+              "processed_at", "shopify_created_at", "shopify_updated_at", "broker_status", "queued_at", "sales_channel",
+              "payment_method", "shipping_method", "unmapped", "shipping_lines", "fulfillment_orders",
               "has_placeholder_products", "created_at", "updated_at")
 LINE_COLS = ("shop_id", "shopify_id", "order_shopify_id", "product_shopify_id", "variant_shopify_id", "sku", "title",
-             "quantity", "current_quantity", "price", "placeholder_product", "removed", "created_at", "updated_at")
+             "variant_title", "quantity", "current_quantity", "fulfillable_quantity", "unfulfilled_quantity",
+             "refunded_quantity", "price", "discounted_total", "discounts", "tax_lines", "requires_shipping",
+             "placeholder_product", "removed", "order_updated_at", "created_at", "updated_at")
 
 
 def raw_rows(kind: str, path: str, sid: int, ts: str):
-    """The same rows the ingest writes, straight from the file: (table, tuple)."""
+    """The same rows (every column the ingest writes) straight from the file: (table, tuple).
+    Timestamps are passed as the text the database stores, JSON as text."""
     dumps = json.dumps
+    empty = "[]"
     with open(path, "rb") as fh:
         for line in fh:
             o = json.loads(line)
@@ -221,25 +228,31 @@ def raw_rows(kind: str, path: str, sid: int, ts: str):
             if kind == "products":
                 if parent is None:
                     yield "products", (sid, o["id"], o["title"], o["handle"], o["description"], o["vendor"],
-                                       o["productType"], dumps(o["tags"]), o["status"], dumps(o["options"]),
-                                       o["updatedAt"], False, True, ts, ts)
+                                       o["productType"], None, True, dumps(o["tags"]), o["status"],
+                                       dumps(o["options"]), empty, ts, None, False, ts, ts)
                 else:
                     w = o["inventoryItem"]["measurement"]["weight"]
                     yield "variants", (sid, o["id"], parent, o["title"], o["sku"], o["barcode"], o["price"],
                                        str(w["value"]), w["unit"], o["inventoryItem"]["id"],
-                                       dumps(o["selectedOptions"]), o["position"], o["updatedAt"], False, ts, ts)
+                                       dumps(o["selectedOptions"]), o["position"], ts, None, False, ts, ts)
             else:
                 if parent is None:
-                    yield "orders", (sid, o["id"], o["name"], o["email"], o["customer"]["id"], dumps(o["customer"]),
-                                     dumps(o["shippingAddress"]), dumps(o["billingAddress"]),
-                                     dumps(o["paymentGatewayNames"]), o["sourceName"], o["currencyCode"],
-                                     o["displayFinancialStatus"], o["displayFulfillmentStatus"],
-                                     dumps({"total": o["totalPriceSet"]["shopMoney"]["amount"]}), dumps(o["taxLines"]),
-                                     o["createdAt"], o["updatedAt"], "queued", False, ts, ts)
+                    totals = {k: o[f"{k}PriceSet" if k != "tax" else "totalTaxSet"]["shopMoney"]["amount"]
+                              for k in ("subtotal", "total", "tax")}
+                    yield "orders", (sid, o["id"], o["name"], o["email"], o["phone"], o["customer"]["id"],
+                                     dumps(o["customer"]), dumps(o["shippingAddress"]), dumps(o["billingAddress"]),
+                                     dumps(o["paymentGatewayNames"]), o["sourceName"], o["sourceName"],
+                                     dumps(o["discountCodes"]), dumps(o["taxLines"]), dumps(totals), o["currencyCode"],
+                                     o["displayFinancialStatus"], o["displayFulfillmentStatus"], dumps(o["refunds"]),
+                                     None, None, False, ts, ts, ts, "queued", ts, None, None, None,
+                                     dumps({"sales_channel": o["sourceName"]}), empty, empty, False, ts, ts)
                 else:
                     yield "order_lines", (sid, o["id"], parent, o["product"]["id"], o["variant"]["id"], o["sku"],
-                                          o["title"], o["quantity"], o["currentQuantity"],
-                                          o["originalUnitPriceSet"]["shopMoney"]["amount"], False, False, ts, ts)
+                                          o["title"], o["variantTitle"], o["quantity"], o["currentQuantity"],
+                                          o["unfulfilledQuantity"], o["unfulfilledQuantity"], 0,
+                                          o["originalUnitPriceSet"]["shopMoney"]["amount"],
+                                          o["discountedTotalSet"]["shopMoney"]["amount"], empty, empty,
+                                          o["requiresShipping"], False, False, ts, ts, ts)
 
 
 COLS = {"products": PRODUCT_COLS, "variants": VARIANT_COLS, "orders": ORDER_COLS, "order_lines": LINE_COLS}

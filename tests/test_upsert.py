@@ -82,3 +82,31 @@ def test_batched_is_lazy_and_complete():
         yield from range(10)
 
     assert [len(b) for b in batched(gen(), 4)] == [4, 4, 2]
+
+
+def check_large_batches(app_db):
+    """Large batches (COPY + INSERT ... SELECT on PostgreSQL): same results as small ones."""
+    shop = create_shop()
+    big = rows(shop.id, 1200, "a", T1)
+    upsert(db.session, Product, big + big[:3], newer="shopify_updated_at")  # a key twice in one batch
+    db.session.commit()
+    assert db.session.execute(select(func.count()).select_from(Product)).scalar_one() == 1200
+    upsert(db.session, Product, rows(shop.id, 1200, "b", T2), newer="shopify_updated_at")
+    upsert(db.session, Product, rows(shop.id, 1200, "old", T1), newer="shopify_updated_at")
+    db.session.commit()
+    assert set(db.session.execute(select(Product.title)).scalars()) == {f"b{i}" for i in range(1200)}
+    p = db.session.execute(select(Product).where(Product.shopify_id == "gid://shopify/Product/9")).scalar_one()
+    assert p.tags == ["x", "9"] and p.shopify_updated_at == T2 and p.is_placeholder is False
+    upsert(db.session, Product, [{"shop_id": shop.id, "shopify_id": f"gid://shopify/Product/{i}", "title": "ph",
+                                  "is_placeholder": True} for i in range(1100, 1800)], do_nothing=True)
+    db.session.commit()
+    assert db.session.execute(select(func.count()).select_from(Product)).scalar_one() == 1800
+    assert db.session.execute(select(func.count()).select_from(Product).where(Product.title == "ph")).scalar_one() == 600
+
+
+def test_large_batches_on_sqlite(app):
+    check_large_batches(app)
+
+
+def test_large_batches_on_postgresql(pg_app):
+    check_large_batches(pg_app)

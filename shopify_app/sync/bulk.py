@@ -27,7 +27,7 @@ from .flows import RunContext
 
 log = logging.getLogger(__name__)
 
-BATCH_LINES = 2000
+BATCH_LINES = 5000
 POLL_MIN, POLL_MAX = 1.0, 10.0
 DEFAULT_TIMEOUT = 6 * 3600
 FINAL = {"COMPLETED", "FAILED", "CANCELED", "CANCELLED", "EXPIRED"}

@@ -14,11 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
-from sqlalchemy import Table, or_
+import json
+
+from sqlalchemy import JSON, Table, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 DEFAULT_BATCH_SIZE = 1000
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+# From this many rows on PostgreSQL, rows go through COPY into a staging table.
+COPY_THRESHOLD = 500
 
 
 def _table(model) -> Table:
@@ -32,6 +37,18 @@ def _dialect_insert(session: Session):
     if name == "sqlite":
         return sqlite.insert
     raise NotImplementedError(f"upsert does not support {name}")
+
+
+_NAMED: dict = {}
+
+
+def _named(dialect):
+    """The dialect, compiling named parameters (`:name` / `%(name)s`)."""
+    if dialect.paramstyle in ("named", "pyformat"):
+        return dialect
+    if dialect.name not in _NAMED:
+        _NAMED[dialect.name] = type(dialect)(paramstyle="named")
+    return _NAMED[dialect.name]
 
 
 def upsert(
@@ -78,26 +95,66 @@ def upsert(
     names = columns + extra + list(defaults)
     conn = session.connection()
     dialect = conn.dialect
-    compiled = stmt.compile(dialect=dialect, column_keys=names)
+    # Compiled once, with named parameters (SQLite takes them too): each row is then a
+    # copy of the caller's dict with its JSON and timestamp columns processed.
+    compiled = stmt.compile(dialect=_named(dialect), column_keys=names)
     procs = [(c, table.c[c].type._cached_bind_processor(dialect)) for c in names]
-    # The statement is compiled once; each row only goes through its columns' own
-    # bind processors (JSON, timestamps), then one DBAPI executemany.
     fixed = {**{c: now for c in extra}, **defaults}
     fixed_values = {c: (p(fixed[c]) if p else fixed[c]) for c, p in procs if c in fixed}
-    plain = [c for c, p in procs if c not in fixed and p is None]
     processed = [(c, p) for c, p in procs if c not in fixed and p is not None]
-    params = []
-    for r in rows:
-        values = {c: r[c] for c in plain}
-        for c, p in processed:
-            values[c] = p(r[c])
-        values.update(fixed_values)
-        params.append(values)
-    if compiled.positiontup is not None:  # qmark / format paramstyles (SQLite)
-        order = compiled.positiontup
-        params = [tuple(v[k] for k in order) for v in params]
-    conn.exec_driver_sql(compiled.string, params)
+    if dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        # COPY takes JSON as text: serialise it here rather than through driver wrappers
+        json_cols = [c for c in columns if isinstance(table.c[c].type, JSON)]
+        params = []
+        for r in rows:
+            values = dict(r)
+            for c in json_cols:
+                if values[c] is not None:
+                    values[c] = _dumps(values[c])
+            for c, p in processed:
+                if c not in json_cols:
+                    values[c] = p(values[c])
+            values.update({c: fixed[c] for c in fixed})
+            params.append(values)
+        _copy_then_upsert(conn, table, stmt, names, params, keys, do_nothing)
+    else:
+        params = []
+        append = params.append
+        for r in rows:
+            values = dict(r)
+            for c, p in processed:
+                values[c] = p(values[c])
+            values.update(fixed_values)
+            append(values)
+        conn.exec_driver_sql(compiled.string, params)
     return len(rows)
+
+
+def _copy_then_upsert(conn, table: Table, stmt, names: list[str], params: list[dict], keys, do_nothing: bool) -> None:
+    """PostgreSQL, large batches: COPY the rows into a temporary staging table, then one
+    set-based `INSERT ... SELECT ... ON CONFLICT` into the real one (same conflict rule)."""
+    from sqlalchemy import column, select as sa_select, table as sa_table
+
+    stage = f"stage_{table.name}"
+    cols = ", ".join(f'"{c}"' for c in names)
+    dbapi = conn.connection.driver_connection
+    with dbapi.cursor() as cur:
+        cur.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" AS SELECT {cols} FROM "{table.name}" WITH NO DATA')
+        cur.execute(f'TRUNCATE "{stage}"')
+        # a key twice in one batch would make ON CONFLICT touch a row twice: the last one wins
+        unique = {tuple(v[k] for k in keys): v for v in params}
+        with cur.copy(f'COPY "{stage}" ({cols}) FROM STDIN') as copy:
+            for v in unique.values():
+                copy.write_row([v[c] for c in names])
+    source = sa_table(stage, *[column(c) for c in names])
+    final = stmt.__class__(table).from_select(names, sa_select(*[source.c[c] for c in names]))
+    if do_nothing:
+        final = final.on_conflict_do_nothing(index_elements=list(keys))
+    else:
+        spec = stmt._post_values_clause
+        final = final.on_conflict_do_update(index_elements=list(keys), set_=dict(spec.update_values_to_set),
+                                            where=spec.update_whereclause)
+    conn.execute(final)
 
 
 def batched(iterable: Iterable, size: int = DEFAULT_BATCH_SIZE):
