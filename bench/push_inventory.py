@@ -50,7 +50,7 @@ def main() -> int:
     from shopify_app.api_keys import create_api_key
     from shopify_app.crypto import encrypt_token
     from shopify_app.extensions import db
-    from shopify_app.models import Shop, SyncRun, Variant
+    from shopify_app.models import Shop, Variant
     from shopify_app.sync import locations as loc_sync
     from shopify_app.sync.runner import run_flow
 

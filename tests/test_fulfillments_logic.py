@@ -113,3 +113,15 @@ def test_return_validation_and_refund_input():
     assert find_existing_refund("R-2", [{"id": "R9", "note": refund["note"]}]) is None
     too_many = dict(clean, lines=[{"sku": "SKU-1", "quantity": 4}])
     assert refund_input(too_many, order)[1]
+
+
+def test_truncated_orders_are_noticed():
+    from shopify_app.sync.fulfillments import truncated
+
+    small = {"lineItems": {"pageInfo": {"hasNextPage": False}},
+             "fulfillmentOrders": {"pageInfo": {"hasNextPage": False},
+                                   "nodes": [{"lineItems": {"pageInfo": {"hasNextPage": False}}}]}}
+    assert truncated(small) is False
+    big = {**small, "fulfillmentOrders": {"pageInfo": {"hasNextPage": False},
+                                          "nodes": [{"lineItems": {"pageInfo": {"hasNextPage": True}}}]}}
+    assert truncated(big) is True

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import FulfillmentRequest, Shop
+from ..models import FulfillmentRequest
 from ..shopify.access import AccessLevel
 from ..shopify.graphql_client import GraphQLError
 from ..shopify.shop_domain import InvalidShopDomain, validate_shop_domain
@@ -251,6 +251,15 @@ def plan_fulfillment(wanted: list[dict], fulfillment_orders: list[dict]) -> tupl
     return list(parts.values()), errors
 
 
+def truncated(order: dict) -> bool:
+    """Whether the order query left line items or fulfillment orders out (a page limit)."""
+    def more(conn) -> bool:
+        return bool(((conn or {}).get("pageInfo") or {}).get("hasNextPage"))
+
+    fos = order.get("fulfillmentOrders") or {}
+    return more(order.get("lineItems")) or more(fos) or any(more(fo.get("lineItems")) for fo in fos.get("nodes") or [])
+
+
 def fulfillment_input(part: dict, tracking: dict | None, notify: bool) -> dict:
     groups: "OrderedDict[str, list]" = OrderedDict()
     for item in part["items"]:
@@ -433,6 +442,11 @@ def push_request(client, req: FulfillmentRequest, after_call=None) -> str:
             else:
                 part["status"] = "pending"
     if not any(p.get("status") == "done" for p in parts):
+        if truncated(order):
+            _fail(req, [{"field": ["order_id"], "message": "the order has more line items or fulfillment orders "
+                                                          "than one query reads (50 lines, 5 fulfillment orders)"}],
+                  "order too large to plan")
+            return req.status
         # Nothing sent yet: plan against the fulfillment orders as they are now.
         wanted, errors = resolve_lines(req.lines or [], (order.get("lineItems") or {}).get("nodes") or [])
         if not errors:

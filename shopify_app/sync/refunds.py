@@ -265,6 +265,11 @@ def push_return(client, req: ReturnRequest, after_call=None) -> str:
         req.status, req.refund_id, req.error = "refunded", found, None
         db.session.commit()
         return req.status
+    if ((order.get("lineItems") or {}).get("pageInfo") or {}).get("hasNextPage"):
+        req.status, req.error = "failed", "order too large"
+        req.user_errors = [{"field": ["order_id"], "message": "the order has more than 50 line items"}]
+        db.session.commit()
+        return req.status
     refund, errors = refund_input(req.body or {}, order)
     if errors:
         req.status, req.user_errors, req.error = "failed", errors, "the order cannot take this refund"
