@@ -12,10 +12,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from shopify_app.extensions import db
-from shopify_app.models import FlowState, SchedulerLock, SyncRun, WebhookDelivery
+from shopify_app.models import SchedulerLock, SyncRun, WebhookDelivery
 from shopify_app.models.mappings import apscheduler_jobs
 from shopify_app.shopify.access import AccessLevel
 from shopify_app.sync import runner
