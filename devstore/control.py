@@ -217,6 +217,11 @@ def create_shop():
     return jsonify(out), 201
 
 
+@bp.get("/_devstore/skipped-events")
+def skipped_events():
+    return jsonify(_state().skipped_events)
+
+
 @bp.get("/_devstore/token-requests")
 def all_token_requests():
     return jsonify(_state().token_requests)

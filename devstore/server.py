@@ -70,6 +70,7 @@ class DevStore:
         self.token_ttl = {"access": config.access_token_ttl, "refresh": config.refresh_token_ttl}
         self.started_at = time.time()
         self.token_requests: list[dict] = []
+        self.skipped_events: list[dict] = []
 
     # --- shops -------------------------------------------------------------------
     def shop(self, domain: str) -> ShopState | None:
@@ -157,8 +158,17 @@ class DevStore:
         return jwt.encode(claims, self.config.api_secret, algorithm="HS256")
 
     # --- webhooks ------------------------------------------------------------------------
+    # topics Shopify sends to an app that is no longer installed
+    AFTER_UNINSTALL = ("app/uninstalled", "shop/redact", "customers/redact", "customers/data_request")
+
     def emit(self, st: ShopState | str, topic: str, payload: dict, api_version: str | None = None):
         domain = st if isinstance(st, str) else st.domain
+        shop = self.shop(domain)
+        if shop is not None and not shop.installed and topic not in self.AFTER_UNINSTALL:
+            # no webhooks for a shop the app is not installed on
+            self.skipped_events.append({"shop": domain, "topic": topic, "at": now_iso(), "reason": "not installed"})
+            del self.skipped_events[:-1000]
+            return
         try:
             self.dispatcher.emit(domain, topic, payload, api_version=api_version or self.config.webhook_api_version)
         except Exception:  # never let a webhook failure break the store
