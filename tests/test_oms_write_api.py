@@ -108,6 +108,12 @@ def test_facilities_list(client, oms, mapped):
     assert items["SHOPIFY_11"]["location"]["id"] == "gid://shopify/Location/11"
     assert client.get("/oms/v1/facilities?shop=nope.myshopify.com", headers=oms).status_code == 404
     assert len(client.get(f"/oms/v1/facilities?shop={SHOP}", headers=oms).get_json()["items"]) == 2
+    page = client.get("/oms/v1/facilities?limit=1", headers=oms).get_json()
+    assert len(page["items"]) == 1 and page["next_cursor"]
+    page2 = client.get(f"/oms/v1/facilities?limit=1&cursor={page['next_cursor']}", headers=oms).get_json()
+    assert page2["items"][0]["facility_id"] != page["items"][0]["facility_id"] and page2["next_cursor"] is None
+    assert client.get("/oms/v1/facilities?cursor=zzz", headers=oms).status_code == 400
+    assert client.get("/oms/v1/facilities?limit=0", headers=oms).status_code == 400
 
 
 # --- /api/locations ---------------------------------------------------------------------------

@@ -253,17 +253,22 @@ def location_json(shop: Shop, loc: Location, facilities: dict[int, Facility] | N
     }
 
 
-def facilities_json(shop_ids: list[int] | None = None) -> list[dict]:
-    """Facilities with their mapped location, online-selling flag and brokering queue tie."""
-    query = select(Facility).order_by(Facility.shop_id, Facility.external_id)
+def facilities_json(shop_ids: list[int] | None = None, after_id: int = 0, limit: int | None = None) -> list[dict]:
+    """Facilities (in id order, after `after_id`) with their mapped location, online-selling
+    flag and brokering queue tie. Each item carries its row id as `_id` for paging."""
+    query = select(Facility).where(Facility.id > after_id).order_by(Facility.id)
     if shop_ids is not None:
         query = query.where(Facility.shop_id.in_(shop_ids))
+    if limit is not None:
+        query = query.limit(limit)
     facilities = list(db.session.execute(query).scalars())
+    ids = [f.id for f in facilities]
     locs = {
         l.facility_id: l
-        for l in db.session.execute(select(Location).where(Location.facility_id.is_not(None))).scalars()
-    }
-    shops = {s.id: s for s in db.session.execute(select(Shop)).scalars()}
+        for l in db.session.execute(select(Location).where(Location.facility_id.in_(ids))).scalars()
+    } if ids else {}
+    shop_pks = {f.shop_id for f in facilities}
+    shops = {s.id: s for s in db.session.execute(select(Shop).where(Shop.id.in_(shop_pks))).scalars()} if shop_pks else {}
     out = []
     for f in facilities:
         loc = locs.get(f.id)
@@ -285,6 +290,7 @@ def facilities_json(shop_ids: list[int] | None = None) -> list[dict]:
             },
             # Orders taken at the default location go to the OMS brokering queue.
             "brokering_queue": bool(loc is not None and loc.is_default),
+            "_id": f.id,
         })
     return out
 

@@ -8,7 +8,7 @@ from ...extensions import db
 from ...models import Shop
 from ...sync.locations import facilities_json
 from ..errors import json_error
-from . import add_paths, api_key_required, bp
+from . import add_paths, api_key_required, bp, decode_cursor, encode_cursor, page_size
 
 
 @bp.get("/facilities")
@@ -21,7 +21,19 @@ def list_facilities():
         if shop is None:
             return json_error(404, f"unknown shop {domain!r}")
         shop_ids = [shop.id]
-    return jsonify({"items": facilities_json(shop_ids)})
+    try:
+        limit = page_size()
+        cursor = decode_cursor(request.args.get("cursor"))
+        after = int((cursor or {}).get("id", 0))
+    except (ValueError, TypeError) as exc:
+        return json_error(400, str(exc) if "limit" in str(exc) else "cursor is not valid")
+    items = facilities_json(shop_ids, after_id=after, limit=limit + 1)
+    more = len(items) > limit
+    items = items[:limit]
+    next_cursor = encode_cursor({"id": items[-1]["_id"]}) if more and items else None
+    for item in items:
+        item.pop("_id", None)
+    return jsonify({"items": items, "next_cursor": next_cursor})
 
 
 add_paths(
@@ -30,12 +42,17 @@ add_paths(
             "get": {
                 "summary": "Facilities, with their mapped Shopify location and online-selling flag",
                 "parameters": [{"name": "shop", "in": "query", "schema": {"type": "string"},
-                                "description": "Only this shop's facilities (myshopify domain)"}],
+                                "description": "Only this shop's facilities (myshopify domain)"},
+                               {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                               {"name": "cursor", "in": "query", "schema": {"type": "string"},
+                                "description": "The previous page's next_cursor"}],
                 "responses": {
                     "200": {"description": "The facilities", "content": {"application/json": {"schema": {
-                        "type": "object", "required": ["items"],
-                        "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Facility"}}},
+                        "type": "object", "required": ["items", "next_cursor"],
+                        "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Facility"}},
+                                       "next_cursor": {"type": "string", "nullable": True}},
                     }}}},
+                    "400": {"$ref": "#/components/responses/BadRequest"},
                     "401": {"$ref": "#/components/responses/Unauthorized"},
                     "404": {"description": "Unknown shop", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 },
