@@ -50,8 +50,9 @@ class DevstoreClient:
     def _url(self, path, shop=None):
         return f"{self.base_url}/{shop}/_devstore{path}" if shop else f"{self.base_url}/_devstore{path}"
 
-    def _call(self, method, path, shop=None, json=None, params=None, ok=(200, 201)):
-        r = self.http.request(method, self._url(path, shop), json=json, params=params, timeout=self.timeout)
+    def _call(self, method, path, shop=None, json=None, params=None, ok=(200, 201), timeout=None):
+        r = self.http.request(method, self._url(path, shop), json=json, params=params,
+                              timeout=timeout or self.timeout)
         if r.status_code not in ok:
             raise DevstoreError(f"{method} {r.url} -> {r.status_code}: {r.text[:500]}")
         return r.json()
@@ -87,7 +88,7 @@ class DevstoreClient:
 
     def create_shop(self, shop, **kw):
         """seed, products, orders, locations, plan, currency, name, replace, install, scopes, token, expiring"""
-        return self._call("POST", "/shops", json={"shop": shop, **kw})
+        return self._call("POST", "/shops", json={"shop": shop, **kw}, timeout=600)   # big stores take a while
 
     def all_token_requests(self):
         return self._call("GET", "/token-requests")
