@@ -90,25 +90,26 @@ def test_db_upgrade_then_apikey_create_prints_a_working_key_last(tmp_path, live_
     assert ok.json()["openapi"].startswith("3.")
 
 
-def test_gunicorn_serves_the_app(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "3"])
+def test_gunicorn_serves_the_app_migrating_a_new_database_once(tmp_path, workers):
     url = f"sqlite:///{tmp_path}/g.db"
-    assert flask("db", "upgrade", env=process_env(url)).returncode == 0
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", workers],
         cwd=ROOT, env=process_env(url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.time() + 30
+        deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                resp = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                resp = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         else:
             pytest.fail("gunicorn did not answer")
         assert resp.json() == {"status": "ok"}
+        assert requests.get(f"http://127.0.0.1:{port}/api/shop", timeout=5).status_code == 401  # tables exist
     finally:
         proc.terminate()
         proc.wait(10)
