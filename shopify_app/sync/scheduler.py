@@ -41,7 +41,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..extensions import db
@@ -57,6 +57,9 @@ LEADER_LOCK = "scheduler-leader"
 LEADER_TTL = timedelta(seconds=30)
 TICK_SECONDS = 2.0
 SWEEP_EVERY = timedelta(seconds=5)
+# A sweep reads every shop and flow setting only when a cheap signature of them
+# changed, and at least this often.
+FULL_SWEEP_EVERY = timedelta(minutes=1)
 WEBHOOK_RETRY_EVERY = timedelta(seconds=15)
 RECONCILE_EVERY = timedelta(days=1)
 # A run marked running whose lease is not held by it for this long has lost its worker.
@@ -209,6 +212,19 @@ def enqueue_scheduled(shop_id: int, flow: str, now: datetime | None = None) -> S
         run.trigger = "reconcile"
         db.session.commit()
     return run
+
+
+def settings_signature() -> tuple:
+    """A cheap summary of what decides the jobs: it changes when a shop or a flow setting does."""
+    shops = db.session.execute(select(func.count(Shop.id), func.max(Shop.updated_at))).one()
+    states = db.session.execute(
+        select(
+            func.count(FlowState.id),
+            func.sum(case((FlowState.enabled.is_(False), FlowState.id), else_=0)),
+            func.sum(func.coalesce(FlowState.interval_minutes, 0) * FlowState.id),
+        )
+    ).one()
+    return (tuple(shops), tuple(states), tuple(sorted(FLOWS)))
 
 
 def recover_stale_runs(now: datetime | None = None) -> int:
@@ -395,6 +411,8 @@ class Scheduler:
         self.worker_id = worker_id
         self.is_leader = False
         self._known_jobs: dict[str, int] | None = None  # job id -> interval in the shared store
+        self._signature: tuple | None = None
+        self._last_full_sweep = 0.0
         self._last_sweep = 0.0
         self._last_webhooks = 0.0
         self._inflight = 0
@@ -530,8 +548,22 @@ class Scheduler:
         now = now or datetime.now(UTC)
         if self._known_jobs is None:
             self._known_jobs = self._load_known_jobs()
-        shops = db.session.execute(select(Shop).where(Shop.status == "active")).scalars().all()
-        states = {(s.shop_id, s.flow): s for s in db.session.execute(select(FlowState)).scalars()}
+            self._signature = None
+        signature = settings_signature()
+        if signature == self._signature and time.monotonic() - self._last_full_sweep < FULL_SWEEP_EVERY.total_seconds():
+            return {"added": 0, "removed": 0, "total": len(self._known_jobs)}
+        self._signature = signature
+        self._last_full_sweep = time.monotonic()
+        shops = db.session.execute(
+            select(Shop.id, Shop.status, Shop.access_level, Shop.needs_reauth).where(Shop.status == "active")
+        ).all()
+        states = {
+            (s.shop_id, s.flow): s
+            for s in db.session.execute(
+                select(FlowState.shop_id, FlowState.flow, FlowState.enabled, FlowState.interval_minutes,
+                       FlowState.last_started_at)
+            )
+        }
         wanted = desired_jobs(shops, states)
         added = removed = 0
         for job_key in sorted(set(self._known_jobs) - set(wanted)):
