@@ -125,3 +125,12 @@ def test_truncated_orders_are_noticed():
     big = {**small, "fulfillmentOrders": {"pageInfo": {"hasNextPage": False},
                                           "nodes": [{"lineItems": {"pageInfo": {"hasNextPage": True}}}]}}
     assert truncated(big) is True
+
+
+def test_return_amounts():
+    base = {"shop": "a.myshopify.com", "order_id": 1, "external_id": "x"}
+    clean, errors = validate_return_body({**base, "amount": "5.00"})
+    assert errors == [] and clean["lines"] == [] and clean["amount"] == "5.00"
+    assert validate_return_body(base)[1]  # neither lines nor amount
+    for bad in ("NaN", "1e30", "-1", "1.234", True, [1]):
+        assert validate_return_body({**base, "amount": bad})[1], bad

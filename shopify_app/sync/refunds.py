@@ -59,7 +59,7 @@ def _money(value, name: str, errors: list) -> str | None:
     except InvalidOperation:
         errors.append(f"{name} must be a decimal amount")
         return None
-    if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:
+    if not amount.is_finite() or amount < 0 or amount > Decimal("1e12") or amount.as_tuple().exponent < -2:
         errors.append(f"{name} must be a non-negative amount with at most 2 decimals")
         return None
     return format(amount.quantize(Decimal("0.01")), "f")
@@ -76,7 +76,8 @@ def validate_return_body(body) -> tuple[dict, list[str]]:
         errors.append(f"unknown field(s): {', '.join(unknown)}")
     shop, order = validate_shop_and_order(body, errors)
     external_id = _text(body.get("external_id"), "external_id", errors, required=True)
-    lines = validate_lines(body.get("lines"), errors, allow_empty="amount" in body)
+    amount_only = body.get("amount") is not None
+    lines = validate_lines(body.get("lines", [] if amount_only else None), errors, allow_empty=amount_only)
     note = _text(body.get("note"), "note", errors, max_len=2000)
     reason = _text(body.get("reason"), "reason", errors)
     notify = body.get("notify_customer", False)
