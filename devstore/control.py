@@ -598,6 +598,11 @@ def _product_options(p):
                                                            for x in values[n]], "linkedMetafield": None}
                     for i, n in enumerate(names)]
     p["hasOnlyDefaultVariant"] = names == ["Title"] and len(p["variants"]) == 1
+    prices = [Decimal(str(v.get("price") or "0")) for v in p["variants"]] or [Decimal(0)]
+    cur = ((p.get("priceRangeV2") or {}).get("minVariantPrice") or {}).get("currencyCode") or "USD"
+    p["priceRangeV2"] = {"minVariantPrice": _money(min(prices), cur), "maxVariantPrice": _money(max(prices), cur)}
+    p["variantsCount"] = {"count": len(p["variants"]), "precision": "EXACT"}
+    p.setdefault("resourcePublications", [])
     p["totalInventory"] = sum(v.get("inventoryQuantity", 0) for v in p["variants"])
 
 
@@ -623,7 +628,8 @@ def create_product(shop):
              "tracksInventory": True, "totalInventory": 0, "createdAt": now, "updatedAt": now,
              "publishedAt": now if data.get("status", "ACTIVE") == "ACTIVE" else None, "onlineStoreUrl": None,
              "seo": {"title": None, "description": None}, "category": None, "media": [], "images": [],
-             "featuredMedia": None, "featuredImage": None, "variants": []}
+             "featuredMedia": None, "featuredImage": None, "variants": [],
+             "priceRangeV2": {"minVariantPrice": _money(0, cur), "maxVariantPrice": _money(0, cur)}}
         specs = data.get("variants") or [{}]
         for i, spec in enumerate(specs):
             p["variants"].append(_build_variant(st, p, spec, i + 1, now, cur))

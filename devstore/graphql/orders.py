@@ -50,7 +50,10 @@ def _line(st, v, qty, price, cur, ship=True):
             "originalUnitPriceSet": _bag(price, cur), "discountedUnitPriceSet": _bag(price, cur),
             "discountedUnitPriceAfterAllDiscountsSet": _bag(price, cur), "originalTotalSet": _bag(total, cur),
             "discountedTotalSet": _bag(total, cur), "totalDiscountSet": _bag(0, cur), "taxLines": [],
-            "discountAllocations": [], "duties": []}
+            "discountAllocations": [], "duties": [], "unfulfilledDiscountedTotalSet": _bag(total, cur),
+            "unfulfilledOriginalTotalSet": _bag(total, cur),
+            "weight": {"unit": "GRAMS", "value": float((((v.get("inventoryItem") or {}).get("measurement") or {})
+                                                         .get("weight") or {}).get("value") or 0)}}
 
 
 def _fo_line(st, li, v):
@@ -61,15 +64,21 @@ def _fo_line(st, li, v):
             "requiresShipping": li.get("requiresShipping", True), "weight": {"unit": "GRAMS", "value": 0.0}}
 
 
-def _address(a):
+def _address(a, st=None):
     if not a:
         return None
-    base = {"firstName": None, "lastName": None, "name": None, "company": None, "address1": None, "address2": None,
+    base = {"id": a.get("id") or (st.new_id("MailingAddress") if st is not None else None), "formatted": [],
+            "formattedArea": None,
+            "coordinatesValidated": False,"firstName": None, "lastName": None, "name": None, "company": None, "address1": None, "address2": None,
             "city": None, "province": None, "provinceCode": None, "zip": None, "country": "United States",
             "countryCodeV2": "US", "phone": None, "latitude": None, "longitude": None}
     base.update(a)
     if not base.get("name"):
         base["name"] = " ".join(x for x in (base.get("firstName"), base.get("lastName")) if x) or None
+    base["formatted"] = [x for x in (base.get("address1"), base.get("address2"),
+                                     " ".join(y for y in (base.get("city"), base.get("provinceCode"), base.get("zip")) if y),
+                                     base.get("country")) if x]
+    base["formattedArea"] = ", ".join(x for x in (base.get("city"), base.get("province"), base.get("country")) if x) or None
     return base
 
 
@@ -101,22 +110,29 @@ def build_order(st, data: dict) -> dict:
     tax = (subtotal * Decimal(str(data.get("tax_rate", "0")))).quantize(TWO)
     total = subtotal + ship_price + tax
     gateway = data.get("gateway", "shopify_payments")
-    addr = _address(data.get("shipping_address") or {"firstName": "Dev", "lastName": "Customer",
+    addr = _address(st=st, a=data.get("shipping_address") or {"firstName": "Dev", "lastName": "Customer",
                                                      "address1": "1 Test St", "city": "Chicago",
                                                      "province": "Illinois", "provinceCode": "IL", "zip": "60601"})
     email = data.get("email", "customer@example.com")
     customer = data.get("customer")
     if customer is None and email:
         cid = f"gid://shopify/Customer/{9_100_000_000_000 + gid_num(oid) % 1_000_000}"
-        customer = {"id": cid, "firstName": addr.get("firstName") if addr else None,
+        customer = {"id": cid, "legacyResourceId": str(gid_num(cid)),
+                    "firstName": addr.get("firstName") if addr else None,
                     "lastName": addr.get("lastName") if addr else None, "email": email, "phone": None,
-                    "displayName": (addr or {}).get("name") or email}
+                    "displayName": (addr or {}).get("name") or email, "note": None, "tags": [], "state": "ENABLED",
+                    "locale": "en", "verifiedEmail": True, "taxExempt": False, "taxExemptions": [],
+                    "createdAt": now, "updatedAt": now, "defaultAddress": addr, "addresses": [addr] if addr else [],
+                    "defaultEmailAddress": {"emailAddress": email, "marketingState": "NOT_SUBSCRIBED"},
+                    "defaultPhoneNumber": None}
         st.customers.setdefault(cid, customer)
     source = data.get("source_name", "web")
     ship_line = {"id": st.new_id("ShippingLine"), "title": ship.get("title"), "code": ship.get("code"),
                  "source": ship.get("source", "shopify"), "carrierIdentifier": None, "custom": False,
                  "originalPriceSet": _bag(ship_price, cur), "discountedPriceSet": _bag(ship_price, cur),
-                 "currentDiscountedPriceSet": _bag(ship_price, cur), "taxLines": [], "isRemoved": False}
+                 "currentDiscountedPriceSet": _bag(ship_price, cur), "taxLines": [], "isRemoved": False,
+                 "deliveryCategory": ship.get("deliveryCategory", "shipping"), "phone": None,
+                 "discountAllocations": [], "shippingRateHandle": None}
     paid = data.get("financial_status", "PAID").upper()
     o = {"id": oid, "legacyResourceId": str(gid_num(oid)), "name": f"#{number}", "number": number,
          "confirmationNumber": secrets.token_hex(5).upper()[:9], "email": email, "phone": None,
@@ -186,9 +202,9 @@ def edit_order(st, o, data) -> dict | None:
         if k in data:
             o[k] = data[k]
     if "shipping_address" in data:
-        o["shippingAddress"] = _address(data["shipping_address"])
+        o["shippingAddress"] = _address({**(o.get("shippingAddress") or {}), **data["shipping_address"]}, st)
     if "billing_address" in data:
-        o["billingAddress"] = _address(data["billing_address"])
+        o["billingAddress"] = _address({**(o.get("billingAddress") or {}), **data["billing_address"]}, st)
     additions, removals = [], []
     lines = {li["id"]: li for li in o.get("lineItems", [])}
     fo_line_of = {}
