@@ -331,9 +331,9 @@ def _apply_rest_location(shop: Shop, payload: dict) -> Location | None:
         loc.is_default = False
     if created:
         db.session.add(loc)
-        # The REST payload does not say whether it fulfils online orders: the pull will.
-        queue_run(shop.id, "locations")
     _sync_facility(loc)
+    # The REST payload does not say whether it fulfils online orders: a pull, queued now, will.
+    queue_run(shop.id, "locations")
     return loc
 
 
