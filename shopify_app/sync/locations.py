@@ -365,3 +365,17 @@ def import_now(shop: Shop) -> dict:
     from .connection import client_for
 
     return import_locations(shop, client_for(shop, min_level=AccessLevel.READ))
+
+
+def default_location(shop_id: int) -> Location | None:
+    """The shop's default location (takes online orders; its orders go to the OMS brokering queue)."""
+    return db.session.execute(
+        select(Location).where(Location.shop_id == shop_id, Location.is_default.is_(True), Location.deleted.is_(False))
+    ).scalars().first()
+
+
+def facility_for_location(shop_id: int, location_gid_value: str | None) -> Facility | None:
+    """The OMS facility mapped to a Shopify location, if any (e.g. for an order's fulfillment location)."""
+    gid = location_gid(location_gid_value)
+    loc = find_location(shop_id, gid) if gid else None
+    return db.session.get(Facility, loc.facility_id) if loc is not None and loc.facility_id else None
