@@ -1,7 +1,7 @@
 """Shopify's calculated query cost.
 
 Requested cost is static analysis of the document: scalars and enums 0, objects 1,
-interfaces/unions 1, connections `2 + (first|last) x (cost of one node)`, lists sized by
+interfaces/unions 1 plus the most expensive of their possible selections, connections `2 + (first|last) x (cost of one node)`, lists sized by
 their `first`, `nodes(ids:)` by the number of ids, and every mutation field 10.
 Actual cost walks the same document against the data that was returned: connections
 count the nodes actually returned, null objects cost nothing.
@@ -9,7 +9,7 @@ count the nodes actually returned, null objects cost nothing.
 from __future__ import annotations
 
 from graphql import (FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode,
-                     GraphQLList, GraphQLNonNull, value_from_ast_untyped)
+                     GraphQLList, GraphQLNonNull, is_abstract_type, is_object_type, value_from_ast_untyped)
 
 from devstore.graphql.schema import is_connection, is_leaf, named
 
@@ -76,10 +76,47 @@ def _conn_node_cost(conn_type, field: FieldNode, variables, fragments):
     return total
 
 
+def _typed_fields(selection_set, fragments, cond=None):
+    """Fields of a selection set with the type condition they sit under (None: the parent's type)."""
+    out = []
+    if selection_set is None:
+        return out
+    for sel in selection_set.selections:
+        if isinstance(sel, FieldNode):
+            out.append((sel, cond))
+        elif isinstance(sel, InlineFragmentNode):
+            tc = sel.type_condition.name.value if sel.type_condition else cond
+            out.extend(_typed_fields(sel.selection_set, fragments, tc))
+        elif isinstance(sel, FragmentSpreadNode):
+            frag = fragments.get(sel.name.value)
+            if frag:
+                out.extend(_typed_fields(frag.selection_set, fragments, frag.type_condition.name.value))
+    return out
+
+
 def _sel_cost(parent_type, selection_set, variables, fragments) -> int:
+    """Sum of the selected fields; on an interface or union, the most expensive possible type."""
+    from devstore.graphql.schema import get_schema
+    pt = named(parent_type)
+    items = _typed_fields(selection_set, fragments)
+    if is_abstract_type(pt):
+        schema = get_schema()
+        conds = {tc for _f, tc in items if tc and tc != pt.name and is_object_type(schema.type_map.get(tc))}
+        if conds:
+            best = 0
+            for c in conds:
+                ct = schema.type_map[c]
+                total = 0
+                for f, tc in items:
+                    if tc in (None, pt.name, c):
+                        total += field_cost(ct, f, variables, fragments)
+                    elif tc and is_abstract_type(schema.type_map.get(tc)) and schema.is_sub_type(schema.type_map[tc], ct):
+                        total += field_cost(ct, f, variables, fragments)
+                best = max(best, total)
+            return best
     total = 0
-    for f in _fields(selection_set, fragments):
-        total += field_cost(parent_type, f, variables, fragments)
+    for f, tc in items:
+        total += field_cost(pt, f, variables, fragments)
     return total
 
 

@@ -169,6 +169,10 @@ def test_cost_arithmetic(devstore_shop):
     assert c["requestedQueryCost"] == 52 and c["actualQueryCost"] == 2
     c = cost("query($n: Int) { products(first: $n) { nodes { id } } }", {"n": 7})
     assert c["requestedQueryCost"] == 9
+    # an interface costs its most expensive possible selection, not the sum of its fragments
+    c = cost("""query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Product { variants(first: 2) { nodes { id } } }
+             ... on Order { lineItems(first: 5) { nodes { id } } } } }""", {"ids": ["gid://shopify/Product/1", "gid://shopify/Order/1"]})
+    assert c["requestedQueryCost"] == 2 * (1 + 2 + 5)
     c = cost('mutation { webhookSubscriptionDelete(id: "gid://shopify/WebhookSubscription/1") { userErrors { message } } }')
     assert c["requestedQueryCost"] == 10 and c["actualQueryCost"] == 10
 
