@@ -94,7 +94,7 @@ class Config:
             toml_path = None
         cfg = cls(toml_path=toml_path, toml=data)
         cfg.api_key = kw.pop("api_key", None) or os.environ.get("SHOPIFY_API_KEY") or data.get("client_id", "")
-        cfg.api_secret = kw.pop("api_secret", None) or os.environ.get("SHOPIFY_API_SECRET") or "devstore-secret"
+        cfg.api_secret = kw.pop("api_secret", None) or os.environ.get("SHOPIFY_API_SECRET") or "devstore-dev-secret-0123456789abcdef"
         cfg.app_url = (kw.pop("app_url", None) or os.environ.get("SHOPIFY_APP_URL") or "").rstrip("/")
         scopes = kw.pop("scopes", None)
         if scopes is None:
