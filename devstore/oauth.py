@@ -214,6 +214,12 @@ def access_token(shop):
             if not st.installed:
                 return _fail(st, state, entry, 400, "invalid_grant", "The app is not installed on this shop")
             body = issue(state, st, st.granted_scopes, expiring, online=c["online"])
+        elif grant == TOKEN_EXCHANGE and p.get("subject_token_type") == OFFLINE:
+            # migrating a non-expiring offline token to an expiring one
+            body, err = _migrate(state, st, p)
+            if err:
+                return _fail(st, state, entry, 400, "invalid_subject_token", err)
+            entry["migration"] = True
         elif grant == TOKEN_EXCHANGE:
             err = _verify_subject(state, shop, p)
             if err:
@@ -231,6 +237,7 @@ def access_token(shop):
                 return _fail(st, state, entry, 400, "invalid_grant",
                              "The refresh token is invalid, expired or revoked")
             entry["expiring"] = True
+            r["used"] = True
             body = issue(state, st, r["scopes"], True, replaces_refresh=r["token"])
         else:
             return _fail(st, state, entry, 400, "unsupported_grant_type", f"Unsupported grant_type {grant!r}")
@@ -238,6 +245,37 @@ def access_token(shop):
                       "refresh_token_issued": "refresh_token" in body})
     _record(st, state, entry)
     return jsonify(body)
+
+
+MIGRATION_RECOVERY = 7 * 24 * 3600
+
+
+def _migrate(state, st, p):
+    """Token exchange of a non-expiring offline token for an expiring pair. The old token stops
+    working; retrying with it within 7 days returns the same pair (access expiry extended)
+    until the pair is refreshed or replaced. -> (body, error)"""
+    old = st.tokens.get(p.get("subject_token") or "")
+    if old is None or old.get("online") or old.get("expiring"):
+        return None, "The subject token is not a non-expiring offline access token of this shop"
+    done = old.get("migrated_to")
+    if done:
+        acc = st.tokens.get(done["access_token"])
+        ref = st.refresh_tokens.get(done["refresh_token"])
+        if (acc and ref and not acc["revoked"] and not ref["revoked"] and not ref.get("used")
+                and time.time() - done["at"] < MIGRATION_RECOVERY):
+            a_ttl = int(state.token_ttl["access"])
+            acc["expires_at"] = max(acc.get("expires_at", 0), time.time() + a_ttl)
+            return {"access_token": acc["token"], "scope": ",".join(acc["scopes"]), "expires_in": a_ttl,
+                    "refresh_token": ref["token"],
+                    "refresh_token_expires_in": max(0, int(ref["expires_at"] - time.time()))}, None
+        return None, "The subject token was already exchanged and can no longer be used"
+    if old.get("revoked"):
+        return None, "The subject token has been revoked"
+    body = issue(state, st, old["scopes"], True)
+    old["revoked"] = True
+    old["migrated_to"] = {"access_token": body["access_token"], "refresh_token": body["refresh_token"],
+                          "at": time.time()}
+    return body, None
 
 
 def _verify_subject(state, shop, p) -> str | None:

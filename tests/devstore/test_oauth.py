@@ -184,3 +184,17 @@ def test_uninstall_revokes_tokens(ds, shop):
     assert ds.client.graphql(shop, "{ shop { name } }", token=token, raw=True).status_code == 401
     hooks = [d for d in ds.client.webhooks(shop) if d.get("topic") == "app/uninstalled"]
     assert hooks  # attempted (the app URL is unreachable in this test)
+
+
+def test_migrating_a_non_expiring_token(ds, shop):
+    old = ds.client.install(shop, token=True)["access_token"]
+    data = {"client_id": ds.api_key, "client_secret": DEFAULT_API_SECRET, "grant_type": TOKEN_EXCHANGE,
+            "subject_token": old, "subject_token_type": OFFLINE, "requested_token_type": OFFLINE, "expiring": "1"}
+    first = requests.post(_token_url(ds, shop), json=data)
+    assert first.status_code == 200 and first.json()["refresh_token"]
+    assert ds.client.graphql(shop, "{ shop { name } }", token=old, raw=True).status_code == 401
+    again = requests.post(_token_url(ds, shop), json=data)           # a lost answer can be recovered
+    assert again.json()["access_token"] == first.json()["access_token"]
+    assert _refresh(ds, shop, first.json()["refresh_token"]).status_code == 200
+    late = requests.post(_token_url(ds, shop), json=data)            # not after the pair was refreshed
+    assert late.status_code == 400 and late.json()["error"] == "invalid_subject_token"
