@@ -111,7 +111,7 @@ def set_faults():
     data = _json()
     f = _state().faults
     allowed = {"error_rate", "error_status", "latency_ms", "drop_rate", "paths", "bulk_fail", "bulk_chunk_delay_ms",
-               "fail_next"}
+               "fail_next", "throttled_status"}
     unknown = set(data) - allowed
     if unknown:
         _bad(f"unknown fault(s) {sorted(unknown)}; allowed: {sorted(allowed)}")

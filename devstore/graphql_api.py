@@ -76,6 +76,10 @@ def graphql_endpoint(shop, version):
     resp = current_app.response_class(json.dumps(result), status=status, mimetype="application/json")
     resp.headers["X-Shopify-API-Version"] = version
     resp.headers["X-Request-Id"] = uuid.uuid4().hex
+    if status == 429:
+        tstat = st.bucket.status()
+        short = max(0.0, (result["extensions"]["cost"]["requestedQueryCost"] - tstat["currentlyAvailable"]))
+        resp.headers["Retry-After"] = str(max(1, int(-(-short // max(tstat["restoreRate"], 1)))))
     return resp
 
 
@@ -219,7 +223,9 @@ def run(ctx: Context, query: str, variables: dict, operation_name=None, charge=T
     if requested > costmod.MAX_QUERY_COST:
         return {"errors": [costmod.max_cost_error(requested)], "extensions": _cost_ext(st, requested, None)}, 200
     if charge and not st.bucket.try_take(requested):
-        return {"errors": [costmod.throttled_error()], "extensions": _cost_ext(st, requested, None)}, 200
+        # HTTP 200 as is common; the `throttled_status` fault makes it 429 (also seen from Shopify)
+        status = int(ctx.state.faults.get("throttled_status") or 200)
+        return {"errors": [costmod.throttled_error()], "extensions": _cost_ext(st, requested, None)}, status
     ctx.operation = op
     try:
         data = exe.execute_operation(op, {})

@@ -198,6 +198,13 @@ def test_throttling_leaky_bucket(devstore, devstore_shop):
         "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}]
     assert j["extensions"]["cost"]["requestedQueryCost"] == 12
     assert j["extensions"]["cost"]["actualQueryCost"] is None
+    devstore.client.faults(throttled_status=429)
+    try:
+        r = devstore_shop.graphql("{ products(first: 10) { nodes { id } } }", raw=True)
+        assert r.status_code == 429 and r.json()["errors"][0]["extensions"]["code"] == "THROTTLED"
+        assert int(r.headers["Retry-After"]) >= 1
+    finally:
+        devstore.client.faults(throttled_status=None)
     log = devstore.client.graphql_log(shop)
     assert log[-1]["throttled"] is True and log[-1]["requestedQueryCost"] == 12
     # the unused part of the requested cost is refunded
