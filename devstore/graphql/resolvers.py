@@ -193,15 +193,19 @@ def paginate(info, items, args, key=id_key, sort_needed=True):
     rev = bool(args.get("reverse"))
     start, end = 0, len(items)
     probe = key(items[0]) if items else (0,)
-    if args.get("after"):
-        ak = _safe_key(_decode_cursor(info, args["after"], len(probe)))
-        start = next((i for i, it in enumerate(items)
-                      if (_safe_key(key(it)) < ak if rev else _safe_key(key(it)) > ak)), len(items))
-    if args.get("before"):
-        bk = _safe_key(_decode_cursor(info, args["before"], len(probe)))
-        end = next((i for i, it in enumerate(items)
-                    if (_safe_key(key(it)) <= bk if rev else _safe_key(key(it)) >= bk)), len(items))
-        end = max(end, start)
+    try:
+        if args.get("after"):
+            ak = _safe_key(_decode_cursor(info, args["after"], len(probe)))
+            start = next((i for i, it in enumerate(items)
+                          if (_safe_key(key(it)) < ak if rev else _safe_key(key(it)) > ak)), len(items))
+        if args.get("before"):
+            bk = _safe_key(_decode_cursor(info, args["before"], len(probe)))
+            end = next((i for i, it in enumerate(items)
+                        if (_safe_key(key(it)) <= bk if rev else _safe_key(key(it)) >= bk)), len(items))
+            end = max(end, start)
+    except TypeError:   # a cursor from another sort order
+        raise GraphQLError("Invalid cursor for current pagination sort.", info.field_nodes,
+                           extensions={"code": "BAD_USER_INPUT"})
     window = items[start:end]
     if first is not None:
         page = window[:first]
