@@ -22,10 +22,10 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
     app.config.update(settings.as_flask_config())
     app.config.update(
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
-        JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
     )
     app.config.update(overrides)
+    app.json.sort_keys = False  # keep documented key order in JSON answers
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from shopify_app.extensions import db
 from shopify_app.models import SchedulerLock, SyncRun, WebhookDelivery
-from shopify_app.models.mappings import apscheduler_jobs
+from shopify_app.models.sync import apscheduler_jobs
 from shopify_app.shopify.access import AccessLevel
 from shopify_app.sync import runner
 from shopify_app.sync import scheduler as sched

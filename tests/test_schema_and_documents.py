@@ -24,11 +24,7 @@ def admin_schema():
 def schema_differences(engine) -> list:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        return [
-            diff for diff in compare_metadata(context, Base.metadata)
-            # APScheduler's table belongs to the scheduler, not to our models.
-            if not (isinstance(diff, tuple) and diff[0] == "remove_table" and diff[1].name == "apscheduler_jobs")
-        ]
+        return compare_metadata(context, Base.metadata)
 
 
 def test_migrations_build_the_models_schema_on_sqlite(app):

@@ -3,10 +3,10 @@ from .base import Base
 from .catalog import Product, Variant
 from .orders import Order, OrderLine
 from .shop import OAuthState, Shop, ShopStatus
-from .sync import FlowState, SyncRun
+from .sync import FlowState, SchedulerLock, SyncRun
 from .users import ApiKey
 from .inventory import AtpLevel, Facility, Location, PushedLevel
-from .mappings import MappingValue, OmsValue, SchedulerLock
+from .mappings import MappingValue, OmsValue
 from .fulfillments import FulfillmentRequest, ReturnRequest
 from .webhooks import ComplianceRequest, WebhookDelivery
 

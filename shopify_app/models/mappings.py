@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Float, ForeignKey, LargeBinary, String, Table, Unicode, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -53,25 +53,3 @@ class OmsValue(Base):
     value: Mapped[str] = mapped_column(String(64))
     label: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class SchedulerLock(Base):
-    """A named lock with an expiry: the scheduler processes elect their leader with it."""
-
-    __tablename__ = "scheduler_locks"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owner: Mapped[str | None] = mapped_column(String(255))
-    acquired_at: Mapped[datetime | None]
-    expires_at: Mapped[datetime | None]
-
-
-# APScheduler 3's SQLAlchemyJobStore table, declared as the job store declares it
-# (apscheduler/jobstores/sqlalchemy.py) so that migrations create it.
-apscheduler_jobs = Table(
-    "apscheduler_jobs",
-    Base.metadata,
-    Column("id", Unicode(191), primary_key=True),
-    Column("next_run_time", Float(25), index=True),
-    Column("job_state", LargeBinary, nullable=False),
-)

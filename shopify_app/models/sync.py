@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, LargeBinary, String, Table, Text, Unicode, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -54,3 +54,25 @@ class SyncRun(Base):
     cursor_before: Mapped[str | None] = mapped_column(Text)
     cursor_after: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(255))
+
+
+class SchedulerLock(Base):
+    """A named lock with an expiry: the scheduler processes elect their leader with it."""
+
+    __tablename__ = "scheduler_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    acquired_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+
+
+# APScheduler 3's SQLAlchemyJobStore table, declared as the job store declares it
+# (apscheduler/jobstores/sqlalchemy.py) so that migrations create it.
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

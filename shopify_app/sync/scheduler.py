@@ -46,7 +46,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..extensions import db
 from ..models import FlowState, Shop, SyncRun, WebhookDelivery
-from ..models.mappings import SchedulerLock
+from ..models.sync import SchedulerLock
 from .flows import FLOWS, interval_for, shutdown_event
 from .runner import WORKER_ID, lease_is_free, queue_run, run_flow, run_id_of_owner, skip_reason
 

@@ -85,6 +85,7 @@ def process(delivery: WebhookDelivery) -> None:
         db.session.rollback()
         log.exception("webhook %s (%s) for %s failed", delivery.webhook_id, delivery.topic, delivery.shop_domain)
         delivery = db.session.merge(delivery)
+        delivery.attempts = (delivery.attempts or 0) + 1  # the rollback dropped the count
         delivery.status = "failed"
         delivery.error = f"{exc.__class__.__name__}: {exc}"[:2000]
         db.session.commit()
