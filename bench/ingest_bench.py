@@ -352,7 +352,7 @@ def main() -> int:
         print(f"generated {products:,} products / {plines - products:,} variants ({os.path.getsize(pfile) / 1e6:.0f} MB), "
               f"{orders:,} orders / {olines - orders:,} lines ({os.path.getsize(ofile) / 1e6:.0f} MB) "
               f"in {time.perf_counter() - t:.1f}s")
-        header = f"{'db':<11}{'file':<10}{'rows':>9}  {'ingest rows/s':>13} {'raw rows/s':>11} {'raw/ingest':>10}   " \
+        header = f"{'db':<11}{'file':<10}{'rows':>9}  {'ingest rows/s':>13} {'raw rows/s':>11} {'time ratio':>10}   " \
                  f"{'ingest MB':>9} {'raw MB':>7} {'mem ratio':>9}  verdict"
         print(header)
         print("-" * len(header))

@@ -298,7 +298,7 @@ def from_rest(p: dict) -> dict:
         "cancelReason": (p.get("cancel_reason") or "").upper() or None,
         "closed": p.get("closed_at") is not None,
         "displayFinancialStatus": fin.upper() if fin else None,
-        "displayFulfillmentStatus": (ful or "unfulfilled").upper(),
+        "displayFulfillmentStatus": {"partial": "PARTIALLY_FULFILLED", None: "UNFULFILLED"}.get(ful, str(ful).upper()),
         "currencyCode": p.get("currency"), "sourceName": p.get("source_name"),
         "paymentGatewayNames": p.get("payment_gateway_names") or [],
         "discountCodes": [d.get("code") for d in p.get("discount_codes") or [] if d.get("code")],
