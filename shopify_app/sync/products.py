@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover
 FLOW = "products"
 OVERLAP = timedelta(minutes=10)
 BULK_THRESHOLD = 2000  # changed products above which an incremental run uses a bulk operation
-PAGE_SIZE = 8
+PAGE_SIZE = 6  # requested cost about 125 a product (variants and media inline): under the 1,000 cap
 
 PRODUCT_COLUMNS = (
     "shop_id", "shopify_id", "title", "handle", "description", "vendor", "product_type",
