@@ -196,7 +196,7 @@ def test_throttled_push_completes(setup):
     skus = s.skus(12)
     s.put_atp([{"facility_id": "SHOPIFY_61000000003", "sku": sku, "atp": i + 1} for i, sku in enumerate(skus)])
     s.ds.clear_logs(s.handle.domain)
-    s.ds.set_plan(s.handle.domain, size=15, rate=5, available=0)
+    s.ds.set_plan(s.handle.domain, size=60, rate=20, available=0)
     try:
         status, counts, error = s.run()
         assert status == "succeeded", error

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 250  # Shopify's maximum input array size
 READ_BATCH = 100  # inventory items per read call
-BULK_READ_THRESHOLD = 2000  # more unknown levels than this: read them with a bulk operation
+BULK_READ_THRESHOLD = 600  # more unknown levels than this (about a full Standard bucket of reads): bulk operation
 MAX_STALE_ROUNDS = 3
 MAX_ATP = 1_000_000_000
 MAX_ROWS_PER_CALL = 100_000
