@@ -189,7 +189,10 @@ def test_reconciliation_fetches_what_is_missing(connected_app, linked):
         assert count(Order, shop_id) == total
 
 
-def test_a_failed_fetch_is_a_failed_run(connected_app, linked, ds):
+def test_a_failed_fetch_is_a_failed_run(connected_app, linked, ds, monkeypatch):
+    from shopify_app.shopify.graphql_client import GraphQLClient
+
+    monkeypatch.setattr(GraphQLClient, "_backoff", lambda self, delay: delay)  # no waiting between retries
     handle, shop_id = linked(products=5, orders=5)
     ds.client.faults(error_rate=1.0, error_status=500, paths="graphql")
     with connected_app.app.app_context():
@@ -198,3 +201,24 @@ def test_a_failed_fetch_is_a_failed_run(connected_app, linked, ds):
         assert run.status == "failed" and run.error
         assert run.counts.get("orders", 0) == 0
         assert run.cursor_after is None
+
+
+def test_a_large_change_set_goes_through_an_incremental_bulk_operation(connected_app, linked, monkeypatch):
+    from shopify_app.sync import orders as orders_flow
+
+    handle, shop_id = linked(products=5, orders=40)
+    with connected_app.app.app_context():
+        assert run_flow(shop_id, "orders", "schedule").status == "succeeded"
+        held = count(Order, shop_id)
+        state = db.session.execute(select(FlowState).where(FlowState.shop_id == shop_id, FlowState.flow == "orders")).scalar_one()
+        state.cursor = "2000-01-01T00:00:00Z"  # every order counts as changed
+        db.session.commit()
+        monkeypatch.setattr(orders_flow, "BULK_THRESHOLD", 5)
+        run = run_flow(shop_id, "orders", "schedule")
+        assert run.status == "succeeded", run.error
+        assert run.bulk_operation_id
+        # every changed order came; the ones we did not hold and that fail the import
+        # filter (fulfilled, closed) stayed out
+        db.session.expire_all()
+        assert count(Order, shop_id) == held
+        assert run.cursor_after > "2000-01-01T00:00:00Z"

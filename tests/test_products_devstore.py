@@ -223,3 +223,25 @@ def test_a_download_killed_midway_resumes_without_duplicates_or_gaps(connected_a
         theirs = handle.graphql("{ productVariantsCount { count } }")["data"]["productVariantsCount"]["count"]
         assert count(Variant, shop_id) == theirs
         assert run.cursor_after
+
+
+def test_a_large_change_set_goes_through_an_incremental_bulk_operation(connected_app, linked, monkeypatch):
+    from shopify_app.sync import products as products_flow
+
+    handle, shop_id = linked(products=20)
+    ds = connected_app.ds
+    with connected_app.app.app_context():
+        assert run_flow(shop_id, "products", "schedule").status == "succeeded"
+        pid = db.session.execute(select(Product.shopify_id).where(Product.shop_id == shop_id).limit(1)).scalar_one()
+        state = db.session.execute(select(FlowState).where(FlowState.shop_id == shop_id, FlowState.flow == "products")).scalar_one()
+        state.cursor = "2000-01-01T00:00:00Z"
+        db.session.commit()
+    ds.update_product(handle.domain, pid, title="Changed before the bulk")
+    monkeypatch.setattr(products_flow, "BULK_THRESHOLD", 5)
+    with connected_app.app.app_context():
+        run = run_flow(shop_id, "products", "schedule")
+        assert run.status == "succeeded", run.error
+        assert run.bulk_operation_id and run.counts.get("products") == 20
+        assert count(Product, shop_id) == 20
+        assert count(Product, shop_id, Product.deleted_at.is_not(None)) == 0  # no sweep on a partial download
+        assert _product(shop_id, pid).title == "Changed before the bulk"
