@@ -134,3 +134,29 @@ def test_the_openapi_document_is_valid_and_matches_the_responses(client, data, k
     body = client.get("/oms/v1/orders", query_string={"limit": 1000}, headers=key).get_json()
     assert len(body["items"]) == 13
     schema_validator(client, "OrderPage").validate(body)
+
+
+def test_placeholders_are_decided_when_read_and_carriers_come_with_shipping(client, data, key):
+    from shopify_app.models import MappingValue
+    from shopify_app.sync import mappings
+
+    body = client.get("/oms/v1/orders", query_string={"limit": 1}, headers=key).get_json()
+    order = body["items"][0]
+    assert order["has_placeholder_products"] and all(l["placeholder_product"] for l in order["lines"])
+    # the catalog gets variant 1 (the orders' second line): that line is no placeholder any more
+    product = [{"id": "gid://shopify/Product/900", "title": "Late", "updatedAt": "2026-11-02T00:00:00Z"},
+               {"id": "gid://shopify/ProductVariant/1", "sku": "X", "__parentId": "gid://shopify/Product/900",
+                "updatedAt": "2026-11-02T00:00:00Z"}]
+    bulk.ingest(Ctx(), jsonl(product), ProductSink(data.id, TypeResolver(data.id)))
+    db.session.add(MappingValue(shop_id=data.id, kind="shipping_method", shopify_value="Standard",
+                                oms_value="GROUND", oms_carrier="UPS"))
+    db.session.commit()
+    mappings.invalidate()
+    bulk.ingest(Ctx(), jsonl(order_lines(1, 2, version="2026-11-03T00:00:00Z")), OrderSink(data.id, Mapper(data.id)))
+    body = client.get("/oms/v1/orders", query_string={"limit": 1000}, headers=key).get_json()
+    first = next(o for o in body["items"] if o["id"] == "gid://shopify/Order/1")
+    flags = {l["variant_id"]: l["placeholder_product"] for l in first["lines"]}
+    assert flags["gid://shopify/ProductVariant/1"] is False and flags["gid://shopify/ProductVariant/0"] is True
+    assert (first["shipping_method"], first["shipping_carrier"]) == ("GROUND", "UPS")
+    assert "shipping_method" not in first["unmapped"]
+    schema_validator(client, "OrderPage").validate(body)

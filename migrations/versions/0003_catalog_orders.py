@@ -67,6 +67,7 @@ def upgrade():
     sa.Column('sales_channel', sa.String(length=255), nullable=True),
     sa.Column('payment_method', sa.String(length=255), nullable=True),
     sa.Column('shipping_method', sa.String(length=255), nullable=True),
+    sa.Column('shipping_carrier', sa.String(length=255), nullable=True),
     sa.Column('unmapped', sa.JSON(), nullable=True),
     sa.Column('discounts', sa.JSON(), nullable=True),
     sa.Column('tax_lines', sa.JSON(), nullable=True),

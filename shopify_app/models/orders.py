@@ -41,6 +41,7 @@ class Order(Base):
     sales_channel: Mapped[str | None] = mapped_column(String(255))
     payment_method: Mapped[str | None] = mapped_column(String(255))
     shipping_method: Mapped[str | None] = mapped_column(String(255))
+    shipping_carrier: Mapped[str | None] = mapped_column(String(255))  # mapped with the shipping method
     unmapped: Mapped[dict | None] = mapped_column(JSON)
     discounts: Mapped[list | None] = mapped_column(JSON)
     tax_lines: Mapped[list | None] = mapped_column(JSON)

@@ -73,6 +73,19 @@ class Mapper:
             self._cache[key] = result
         return self._cache[key]
 
+    def carrier(self, shipping_title: str | None) -> str | None:
+        """The carrier mapped with a shipping method (None when unmapped or none set)."""
+        if not shipping_title or _mappings is None:
+            return None
+        key = ("shipping_carrier", shipping_title)
+        if key not in self._cache:
+            try:
+                self._cache[key] = _mappings.resolve_shipping(self.shop_id, shipping_title)[1]
+            except Exception:
+                log.exception("shipping carrier mapping failed")
+                self._cache[key] = None
+        return self._cache[key]
+
     def record(self) -> None:
         if _mappings is None:
             return
@@ -118,6 +131,7 @@ def mapped_fields(mapper: Mapper, channel: str | None, gateways: list[str], ship
         if ship_title and method is None:
             unmapped["shipping_method"] = ship_title
         out["shipping_method"] = method
+        out["shipping_carrier"] = mapper.carrier(ship_title) if method else None
     out["unmapped"] = unmapped
     return out
 
@@ -536,6 +550,7 @@ class OrderSink(bulk.Sink):
                 title = shipping_title(values["shipping_lines"])
                 method = self.mapper.resolve("shipping_method", title)
                 values["shipping_method"] = method
+                values["shipping_carrier"] = self.mapper.carrier(title) if method else None
                 unm = {k: v for k, v in (unmapped or {}).items() if k != "shipping_method"}
                 if title and method is None:
                     unm["shipping_method"] = title

@@ -6,7 +6,7 @@ from flask import jsonify, request
 from sqlalchemy import and_, select
 
 from ...extensions import db
-from ...models import Order, OrderLine
+from ...models import Order, OrderLine, Variant
 from ..errors import json_error
 from . import add_paths, api_key_required, bp
 from .products import PARAMS, _iso, _nullable, common_filters, next_cursor, shop_domains
@@ -20,7 +20,9 @@ def order_status(o: Order) -> str:
     return "closed" if o.closed else "open"
 
 
-def line_json(l: OrderLine) -> dict:
+def line_json(l: OrderLine, catalog: dict[str, bool]) -> dict:
+    """`catalog`: variant id -> deleted? for the real (non-placeholder) variants we hold."""
+    real = l.variant_shopify_id in catalog
     return {
         "id": l.shopify_id,
         "product_id": l.product_shopify_id,
@@ -37,12 +39,15 @@ def line_json(l: OrderLine) -> dict:
         "discounts": l.discounts or [],
         "tax_lines": l.tax_lines or [],
         "requires_shipping": l.requires_shipping,
-        "placeholder_product": bool(l.placeholder_product),
+        # decided now, not at import: a placeholder stops being one once the catalog has it
+        "placeholder_product": not real,
+        "product_deleted": bool(real and catalog[l.variant_shopify_id]),
         "removed": bool(l.removed),
     }
 
 
-def order_json(o: Order, domain: str | None, lines: list[OrderLine]) -> dict:
+def order_json(o: Order, domain: str | None, lines: list[OrderLine], catalog: dict[str, bool]) -> dict:
+    line_items = [line_json(l, catalog) for l in lines]
     return {
         "id": o.shopify_id,
         "shop": domain,
@@ -61,6 +66,7 @@ def order_json(o: Order, domain: str | None, lines: list[OrderLine]) -> dict:
         "payment_method": o.payment_method,
         "shipping_lines": o.shipping_lines or [],
         "shipping_method": o.shipping_method,
+        "shipping_carrier": o.shipping_carrier,
         "unmapped": o.unmapped or {},
         "discounts": o.discounts or [],
         "tax_lines": o.tax_lines or [],
@@ -72,12 +78,12 @@ def order_json(o: Order, domain: str | None, lines: list[OrderLine]) -> dict:
         "refunds": o.refunds or [],
         "cancelled_at": _iso(o.cancelled_at),
         "cancel_reason": o.cancel_reason,
-        "has_placeholder_products": bool(o.has_placeholder_products),
+        "has_placeholder_products": any(l["placeholder_product"] for l in line_items),
         "processed_at": _iso(o.processed_at),
         "created_at": _iso(o.shopify_created_at),
         "shopify_updated_at": _iso(o.shopify_updated_at),
         "updated_at": _iso(o.updated_at),
-        "lines": [line_json(l) for l in lines],
+        "lines": line_items,
     }
 
 
@@ -117,9 +123,22 @@ def list_orders():
             ).order_by(OrderLine.id)
         ).scalars():
             lines.setdefault((l.shop_id, l.order_shopify_id), []).append(l)
+    catalog: dict[int, dict[str, bool]] = {}
+    wanted: dict[int, set[str]] = {}
+    for (shop_id, _), items in lines.items():
+        wanted.setdefault(shop_id, set()).update(l.variant_shopify_id for l in items if l.variant_shopify_id)
+    for shop_id, ids in wanted.items():
+        catalog[shop_id] = {
+            vid: deleted is not None
+            for vid, deleted in db.session.execute(
+                select(Variant.shopify_id, Variant.deleted_at).where(
+                    Variant.shop_id == shop_id, Variant.shopify_id.in_(sorted(ids)), Variant.is_placeholder.is_(False))
+            ).all()
+        }
     domains = shop_domains(o.shop_id for o in page)
     return jsonify({
-        "items": [order_json(o, domains.get(o.shop_id), lines.get((o.shop_id, o.shopify_id), [])) for o in page],
+        "items": [order_json(o, domains.get(o.shop_id), lines.get((o.shop_id, o.shopify_id), []),
+                             catalog.get(o.shop_id, {})) for o in page],
         "next_cursor": next_cursor(rows, limit),
     })
 
@@ -138,7 +157,7 @@ SCHEMAS = {
     },
     "OrderLine": {
         "type": "object",
-        "required": ["id", "sku", "quantity", "placeholder_product", "removed"],
+        "required": ["id", "sku", "quantity", "placeholder_product", "product_deleted", "removed"],
         "properties": {
             "id": {"type": "string", "description": "Shopify LineItem GID"},
             "product_id": _nullable("string", description="Shopify Product GID"),
@@ -156,7 +175,9 @@ SCHEMAS = {
             "tax_lines": _obj_list,
             "requires_shipping": _nullable("boolean"),
             "placeholder_product": {"type": "boolean",
-                                    "description": "The product is deleted in Shopify or not downloaded yet"},
+                                    "description": "The catalog lacks this line's variant (not downloaded yet, or "
+                                    "deleted in Shopify before we saw it): a flagged placeholder stands in"},
+            "product_deleted": {"type": "boolean", "description": "The variant was deleted in Shopify since"},
             "removed": {"type": "boolean"},
         },
     },
@@ -181,6 +202,7 @@ SCHEMAS = {
             "payment_method": _nullable("string", description="Mapped OMS payment method; null when unmapped"),
             "shipping_lines": _obj_list,
             "shipping_method": _nullable("string", description="Mapped OMS shipment method; null when unmapped"),
+            "shipping_carrier": _nullable("string", description="The carrier mapped with the shipment method"),
             "unmapped": {"type": "object", "additionalProperties": {"type": "string"},
                          "description": "Shopify values not mapped yet, by mapping kind"},
             "discounts": _obj_list,
