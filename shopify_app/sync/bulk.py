@@ -139,6 +139,24 @@ def _now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_RENEW_EVERY = 60.0
+_last_renewal: dict[int, float] = {}
+
+
+def keep_lease(ctx: RunContext) -> None:
+    """Long downloads outlive the lease: renew it now and then (at most once a minute)."""
+    now = time.monotonic()
+    if now - _last_renewal.get(ctx.state.id, 0.0) < _RENEW_EVERY:
+        return
+    _last_renewal[ctx.state.id] = now
+    from .runner import renew_lease
+
+    try:
+        renew_lease(ctx.state.id)
+    except Exception:  # never fail a download over bookkeeping
+        log.exception("could not renew the lease of %s", ctx.state.flow)
+
+
 def _bulk_state(ctx: RunContext) -> dict | None:
     return (ctx.state.state or {}).get("bulk")
 
@@ -166,6 +184,7 @@ def wait(ctx: RunContext, op_id: str, *, sleep: Callable[[float], None] = time.s
             raise BulkOperationFailed(f"bulk operation {op_id} not found")
         status = (op.get("status") or "").upper()
         ctx.report_progress(bulk_status=status.lower(), bulk_objects=int(op.get("objectCount") or 0))
+        keep_lease(ctx)
         if status in FINAL:
             return op
         if time.monotonic() - started > timeout:
@@ -245,6 +264,7 @@ def run(ctx: RunContext, query: str, sink: Sink, *, kind: str, sleep: Callable[[
     skip = int(state.get("lines_done") or 0)
 
     def saved(lines_done: int) -> None:
+        keep_lease(ctx)
         state["lines_done"] = lines_done
         _set_bulk_state(ctx, dict(state))
         ctx.report_progress(objects=lines_done, bulk_objects=int(op.get("objectCount") or 0))
