@@ -118,3 +118,20 @@ def test_customer_redaction_and_export_cover_orders(app, shop):
     db.session.expire_all()
     o = db.session.execute(select(Order)).scalar_one()
     assert o.email is None and o.shipping_address is None and o.customer is None
+
+
+def test_webhooks_for_a_switched_off_flow_bring_nothing(app, shop):
+    from shopify_app.sync.runner import flow_state
+
+    state = flow_state(shop.id, "products")
+    state.enabled = False
+    db.session.commit()
+    deliver(shop, "products/update", sample("products/update"))
+    assert n(Product) == 0
+    created = sample("orders/create")
+    created["cancelled_at"] = None
+    created["closed_at"] = None
+    shop.settings = {"order_import": "open"}
+    db.session.commit()
+    deliver(shop, "orders/create", created)
+    assert n(Order) == 1  # the orders flow is still on

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import and_, func, or_, select, update
 
 from ..extensions import db
-from ..models import Order, OrderLine, Product, Shop, Variant
+from ..models import FlowState, Order, OrderLine, Product, Shop, Variant
 from ..shopify.access import AccessLevel
 from ..shopify.documents import load_document
 from . import bulk, privacy
@@ -676,7 +676,12 @@ def _shop_for_webhook(domain: str) -> Shop | None:
 
     shop = find_shop(domain)
     if shop is None or not shop.is_active or not AccessLevel(shop.access_level).allows(AccessLevel.READ):
-        return None
+        return None  # uninstalled, inactive or at access none: nothing comes in
+    switched_off = db.session.execute(
+        select(FlowState.id).where(FlowState.shop_id == shop.id, FlowState.flow == FLOW, FlowState.enabled.is_(False))
+    ).first()
+    if switched_off:
+        return None  # the merchant switched the flow off
     return shop
 
 

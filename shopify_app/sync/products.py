@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, func, select, update
 
 from ..extensions import db
-from ..models import Product, Shop, Variant
+from ..models import FlowState, Product, Shop, Variant
 from ..shopify.access import AccessLevel
 from ..shopify.documents import load_document
 from . import bulk
@@ -427,6 +427,11 @@ def _shop_for_webhook(domain: str) -> Shop | None:
     shop = find_shop(domain)
     if shop is None or not shop.is_active or not AccessLevel(shop.access_level).allows(AccessLevel.READ):
         return None  # uninstalled, inactive or at access none: nothing comes in
+    switched_off = db.session.execute(
+        select(FlowState.id).where(FlowState.shop_id == shop.id, FlowState.flow == FLOW, FlowState.enabled.is_(False))
+    ).first()
+    if switched_off:
+        return None  # the merchant switched the flow off
     return shop
 
 
