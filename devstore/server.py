@@ -174,6 +174,17 @@ class DevStore:
         except Exception:  # never let a webhook failure break the store
             log.exception("webhook emit failed: %s %s", domain, topic)
 
+    def wants(self, st: ShopState | str, topic: str) -> bool:
+        """Whether an event would go anywhere (lets hot paths skip building payloads)."""
+        domain = st if isinstance(st, str) else st.domain
+        shop = self.shop(domain)
+        if shop is not None and not shop.installed and topic not in self.AFTER_UNINSTALL:
+            return False
+        if topic in (getattr(self, "muted_topics", None) or ()):
+            return False
+        subs_for = getattr(self.dispatcher, "subscriptions_for", None)
+        return bool(subs_for(domain, topic)) if subs_for else True
+
     def set_plan(self, domain: str, plan: str | None = None, size: int | None = None,
                  rate: float | None = None):
         st = self.shop(domain)

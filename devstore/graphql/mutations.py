@@ -90,8 +90,9 @@ def m_inventory_set_quantities(_, info, input):
         st.idempotency[("inventorySetQuantities", key)] = {"fingerprint": fingerprint, "result": result,
                                                            "record": record}
         st.inventory_sets.append(record)
-    for level, item in changed:
-        ctx.state.emit(st, "inventory_levels/update", events.inventory_level_payload(level, item))
+    if changed and ctx.state.wants(st, "inventory_levels/update"):
+        for level, item in changed:
+            ctx.state.emit(st, "inventory_levels/update", events.inventory_level_payload(level, item))
     return result
 
 
