@@ -16,6 +16,17 @@ from shopify_app.sync.orders import Mapper, OrderSink, import_query, wanted_new
 from shopify_app.sync.products import ProductSink, TypeResolver
 
 
+@pytest.fixture(autouse=True)
+def fresh_mappings():
+    """Mappings are cached per process for a few seconds: each test starts from its own database."""
+    from shopify_app.sync import mappings
+
+    mappings.invalidate()
+    yield
+    mappings.invalidate()
+
+
+
 def jsonl(objs) -> list[bytes]:
     return [json.dumps(o).encode() for o in objs]
 

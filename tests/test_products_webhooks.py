@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from shopify_app.extensions import db
@@ -12,6 +13,17 @@ from shopify_app.models import Order, OrderLine, Product, Variant
 from shopify_app.sync.webhooks import handlers, load_flow_handlers
 
 SAMPLES = "/work/shared/shopify/webhooks"
+
+
+@pytest.fixture(autouse=True)
+def fresh_mappings():
+    """Mappings are cached per process for a few seconds: each test starts from its own database."""
+    from shopify_app.sync import mappings
+
+    mappings.invalidate()
+    yield
+    mappings.invalidate()
+
 
 
 def sample(topic):
@@ -135,3 +147,20 @@ def test_webhooks_for_a_switched_off_flow_bring_nothing(app, shop):
     db.session.commit()
     deliver(shop, "orders/create", created)
     assert n(Order) == 1  # the orders flow is still on
+
+
+def test_a_download_started_before_a_deletion_does_not_bring_the_product_back(app, shop):
+    from shopify_app.sync import bulk
+    from shopify_app.sync.products import ProductSink, TypeResolver
+
+    from .test_bulk_stream import Ctx, catalog_lines, jsonl
+
+    lines = jsonl(catalog_lines(3, 1))
+    bulk.ingest(Ctx(), lines, ProductSink(shop.id, TypeResolver(shop.id)))
+    deliver(shop, "products/delete", {"id": 2})
+    bulk.ingest(Ctx(), lines, ProductSink(shop.id, TypeResolver(shop.id)))  # the stale download lands after
+    db.session.expire_all()
+    p = db.session.execute(select(Product).where(Product.shopify_id == "gid://shopify/Product/2")).scalar_one()
+    assert p.deleted_at is not None
+    v = db.session.execute(select(Variant).where(Variant.product_shopify_id == p.shopify_id)).scalar_one()
+    assert v.deleted_at is not None

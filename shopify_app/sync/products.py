@@ -241,15 +241,19 @@ def mark_deleted(shop_id: int, product_gid: str) -> None:
         upsert(db.session, Product, [{
             "shop_id": shop_id, "shopify_id": product_gid, "deleted_at": now, "is_placeholder": True,
         }], do_nothing=True)
-    db.session.execute(
-        update(Product).where(Product.shop_id == shop_id, Product.shopify_id == product_gid, Product.deleted_at.is_(None))
-        .values(deleted_at=now, updated_at=now).execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(Variant).where(Variant.shop_id == shop_id, Variant.product_shopify_id == product_gid,
-                              Variant.deleted_at.is_(None))
-        .values(deleted_at=now, updated_at=now).execution_options(synchronize_session=False)
-    )
+    # The deletion is the newest version: a download that started before it (and still
+    # carries the product) must not bring it back.
+    # (Placeholders keep no version: the real record replaces them whenever it comes.)
+    for model, match in ((Product, Product.shopify_id == product_gid), (Variant, Variant.product_shopify_id == product_gid)):
+        for placeholder in (False, True):
+            values = {"deleted_at": now, "updated_at": now}
+            if not placeholder:
+                values["shopify_updated_at"] = now
+            db.session.execute(
+                update(model).where(model.shop_id == shop_id, match, model.deleted_at.is_(None),
+                                    model.is_placeholder.is_(placeholder))
+                .values(**values).execution_options(synchronize_session=False)
+            )
 
 
 class ProductSink(bulk.Sink):
