@@ -834,7 +834,7 @@ def create_order(shop):
     """Place an order: `{"line_items": [{"variant_id" | "sku", "quantity", "price"?}], "email"?,
     "source_name"?, "gateway"?, "shipping": {"title", "code", "price"}?, "location_id"?, "shipping_address"?}`."""
     st = _shop(shop)
-    from devstore.graphql.orders import build_order
+    from devstore.graphql.orders import build_order, commit_order_stock
     data = _json()
     with st.lock:
         try:
@@ -842,8 +842,16 @@ def create_order(shop):
         except ValueError as e:
             _bad(str(e))
         st.put_order(o)
+        changed = commit_order_stock(st, o, +1)     # available -> committed at the assigned location
     _emit(st, "orders/create", events.order_payload(o))
+    _emit_levels(st, changed)
     return jsonify(o), 201
+
+
+def _emit_levels(st, changed):
+    if changed and _state().wants(st, "inventory_levels/update"):
+        for lv, item in changed:
+            _emit(st, "inventory_levels/update", events.inventory_level_payload(lv, item))
 
 
 @bp.patch("/<shop>/_devstore/orders/<oid>")
@@ -852,15 +860,30 @@ def edit_order(shop, oid):
     "shipping_address": {...}, "email", "note", "tags"}`. Quantity changes and additions are an
     order edit (orders/edited); every change also sends orders/updated."""
     st = _shop(shop)
-    from devstore.graphql.orders import edit_order as do_edit
+    from devstore.graphql.orders import _fo_location, edit_order as do_edit, move_stock
     data = _json()
     with st.lock:
         o = _find_order(st, oid)
+
+        def remaining():
+            out = {}
+            for li in o.get("lineItems", []):
+                loc, _fo, fl = _fo_location(o, li["id"])
+                out[li["id"]] = (loc, fl["remainingQuantity"] if fl else 0, li.get("inventoryItemId"))
+            return out
+        before = remaining()
         try:
             edit = do_edit(st, o, data)
         except ValueError as e:
             _bad(str(e))
         st.put_order(o)
+        changed = []
+        for lid, (loc, qty, item_id) in remaining().items():
+            delta = qty - before.get(lid, (loc, 0, item_id))[1]
+            r = move_stock(st, item_id, loc, committed=delta, available=-delta) if delta else None
+            if r:
+                changed.append(r)
+    _emit_levels(st, changed)
     if edit:
         _emit(st, "orders/edited", events.order_edited_payload(o, edit))
     _emit(st, "orders/updated", events.order_payload(o))
@@ -875,6 +898,19 @@ def cancel_order(shop, oid):
         o = _find_order(st, oid)
         if o.get("cancelledAt"):
             _bad("order is already cancelled", 409)
+        from devstore.graphql.orders import commit_order_stock
+        if data.get("restock", True):
+            changed = commit_order_stock(st, o, -1)          # committed -> available
+        else:
+            changed = []
+            from devstore.graphql.orders import _fo_location, move_stock
+            for li in o.get("lineItems", []):
+                loc, _fo, fl = _fo_location(o, li["id"])
+                if fl and fl["remainingQuantity"]:
+                    r = move_stock(st, li.get("inventoryItemId"), loc, committed=-fl["remainingQuantity"],
+                                   on_hand=-fl["remainingQuantity"])
+                    if r:
+                        changed.append(r)
         now = now_iso()
         o["cancelledAt"] = now
         o["cancelReason"] = (data.get("reason") or "CUSTOMER").upper()
@@ -898,6 +934,7 @@ def cancel_order(shop, oid):
                 {"amount": amt, "kind": "REFUND", "gateway": (o.get("paymentGatewayNames") or ["manual"])[0]}]},
                 source="admin")
     _emit(st, "orders/cancelled", events.order_payload(o))
+    _emit_levels(st, changed)
     if refund:
         _emit(st, "refunds/create", events.refund_payload(refund, o))
     _emit(st, "orders/updated", events.order_payload(o))

@@ -279,6 +279,15 @@ def m_fulfillment_create(_, info, fulfillment, message=None):
                     if k in li and li[k] is not None:
                         li[k] = max(0, li[k] - qty)
             f_lines.append({"id": st.new_id("FulfillmentLineItem"), "lineItem": {"id": line_ref}, "quantity": qty})
+        from devstore.graphql.orders import move_stock
+        stock_changed = []
+        for fo, foli, qty in plan:   # shipped: committed and on hand go down at the fulfilling location
+            loc_id = ((fo.get("assignedLocation") or {}).get("location") or {}).get("id")
+            item_id = foli.get("inventoryItemId") or (li_by_id.get((foli.get("lineItem") or {}).get("id")) or {}).get(
+                "inventoryItemId")
+            r = move_stock(st, item_id, loc_id, committed=-qty, on_hand=-qty)
+            if r:
+                stock_changed.append(r)
         for fo in {id(fo): fo for fo, _x, _y in plan}.values():
             fo["status"] = "CLOSED" if all(li.get("remainingQuantity", 0) <= 0 for li in fo.get("lineItems", [])) \
                 else "IN_PROGRESS"
@@ -314,6 +323,9 @@ def m_fulfillment_create(_, info, fulfillment, message=None):
                                               "lineItemId": (foli.get("lineItem") or {}).get("id"), "quantity": q}
                                              for fo, foli, q in plan]})
     ctx.state.emit(st, "fulfillments/create", events.fulfillment_payload(f, order))
+    if stock_changed and ctx.state.wants(st, "inventory_levels/update"):
+        for level, item in stock_changed:
+            ctx.state.emit(st, "inventory_levels/update", events.inventory_level_payload(level, item))
     ctx.state.emit(st, "orders/updated", events.order_payload(order))
     if order["displayFulfillmentStatus"] == "FULFILLED":
         ctx.state.emit(st, "orders/fulfilled", events.order_payload(order))
@@ -393,13 +405,13 @@ def refund_order(ctx, st, inp, source="app"):
         if "refundableQuantity" in li and li["refundableQuantity"] is not None:
             li["refundableQuantity"] = max(0, li["refundableQuantity"] - rl["quantity"])
         if rli["restocked"] and loc:
-            item_id = ((st.variants.get((li.get("variant") or {}).get("id")) or {}).get("inventoryItem") or {}).get("id")
-            if item_id and loc in st.locations:
-                level = st.activate_level(item_id, loc)
-                q = level.setdefault("quantities", {})
-                q["available"] = int(q.get("available", 0)) + rl["quantity"]
-                q["on_hand"] = int(q.get("on_hand", 0)) + rl["quantity"]
-                level["updatedAt"] = now_iso()
+            from devstore.graphql.orders import move_stock
+            item_id = li.get("inventoryItemId") or ((st.variants.get((li.get("variant") or {}).get("id")) or {})
+                                                    .get("inventoryItem") or {}).get("id")
+            if restock == "CANCEL":     # not shipped: released from committed
+                move_stock(st, item_id, loc, committed=-rl["quantity"], available=rl["quantity"])
+            else:                       # returned: back on hand
+                move_stock(st, item_id, loc, available=rl["quantity"], on_hand=rl["quantity"])
     refund = {"id": rid, "legacyResourceId": str(gid_num(rid)), "createdAt": now, "updatedAt": now,
               "note": inp.get("note"), "totalRefundedSet": _bag(total, currency),
               "refundLineItems": refund_lines, "transactions": txs, "order": {"id": order["id"]},

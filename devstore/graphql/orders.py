@@ -64,6 +64,53 @@ def _fo_line(st, li, v):
             "requiresShipping": li.get("requiresShipping", True), "weight": {"unit": "GRAMS", "value": 0.0}}
 
 
+def move_stock(st, item_id, location_id, committed=0, available=0, on_hand=0):
+    """Move an inventory level's quantities (placing an order commits stock, fulfilling ships
+    it, cancelling releases it). -> (level, item) when something changed, else None."""
+    if not item_id or item_id not in st.inventory_items or location_id not in st.locations:
+        return None
+    item = st.inventory_items[item_id]
+    if not item.get("tracked", True):
+        return None
+    if not (committed or available or on_hand):
+        return None
+    level = st.activate_level(item_id, location_id)
+    q = level.setdefault("quantities", {})
+    q["committed"] = int(q.get("committed", 0) or 0) + committed
+    q["available"] = int(q.get("available", 0) or 0) + available
+    q["on_hand"] = int(q.get("on_hand", 0) or 0) + on_hand
+    level["updatedAt"] = now_iso()
+    v = st.variant_of_item(item_id)
+    if v is not None:
+        v["inventoryQuantity"] = sum(int((l.get("quantities") or {}).get("available", 0) or 0)
+                                     for l in item.get("inventoryLevels", []))
+    return level, item
+
+
+def _fo_location(o, line_id):
+    for fo in o.get("fulfillmentOrders", []):
+        for fl in fo.get("lineItems", []):
+            if (fl.get("lineItem") or {}).get("id") == line_id:
+                return ((fo.get("assignedLocation") or {}).get("location") or {}).get("id"), fo, fl
+    return None, None, None
+
+
+def commit_order_stock(st, o, sign=1, only=None):
+    """Commit (sign=1) or release (sign=-1) the unfulfilled quantities of an order's lines."""
+    changed = []
+    for li in o.get("lineItems", []):
+        if only is not None and li["id"] not in only:
+            continue
+        loc, _fo, fl = _fo_location(o, li["id"])
+        qty = only[li["id"]] if only is not None else (fl["remainingQuantity"] if fl else li.get("currentQuantity", 0))
+        if not qty:
+            continue
+        r = move_stock(st, li.get("inventoryItemId"), loc, committed=sign * qty, available=-sign * qty)
+        if r:
+            changed.append(r)
+    return changed
+
+
 def _address(a, st=None):
     if not a:
         return None

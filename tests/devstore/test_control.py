@@ -145,3 +145,28 @@ def test_faults(devstore, devstore_shop):
     finally:
         c.clear_faults()
     assert devstore_shop.graphql("{ shop { name } }", raw=True).status_code == 200
+
+
+def test_orders_move_stock(devstore, devstore_shop):
+    shop, c = devstore_shop, devstore.client
+    v = c.products(shop.domain)[0]["variants"][0]
+    loc = c.locations(shop.domain)[0]["id"]
+    c.set_inventory(shop.domain, {"inventory_item_id": v["inventoryItemId"], "location_id": loc,
+                                  "available": 10, "on_hand": 10, "committed": 0})
+
+    def q():
+        return c.inventory(shop.domain, inventory_item_id=v["inventoryItemId"], location_id=loc)[0]["quantities"]
+    o = c.create_order(shop.domain, [{"variant_id": v["id"], "quantity": 3}], location_id=loc)
+    assert (q()["available"], q()["committed"], q()["on_hand"]) == (7, 3, 10)       # placing commits
+    fo = shop.graphql("query($id: ID!) { order(id: $id) { fulfillmentOrders(first: 1) { nodes { id "
+                      "lineItems(first: 5) { nodes { id } } } } } }", {"id": o["id"]})["data"]["order"]
+    fo = fo["fulfillmentOrders"]["nodes"][0]
+    j = shop.graphql("""mutation($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) { userErrors { message } } }""",
+                     {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems":
+                                                             [{"id": fo["lineItems"]["nodes"][0]["id"], "quantity": 1}]}]}})
+    assert j["data"]["fulfillmentCreate"]["userErrors"] == []
+    assert (q()["available"], q()["committed"], q()["on_hand"]) == (7, 2, 9)        # shipping one
+    c.edit_order(shop.domain, o["id"], line_items=[{"id": o["lineItems"][0]["id"], "quantity": 2}])
+    assert (q()["available"], q()["committed"], q()["on_hand"]) == (8, 1, 9)        # one less to ship
+    c.cancel_order(shop.domain, o["id"])
+    assert (q()["available"], q()["committed"], q()["on_hand"]) == (9, 0, 9)        # released
