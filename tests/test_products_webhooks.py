@@ -164,3 +164,31 @@ def test_a_download_started_before_a_deletion_does_not_bring_the_product_back(ap
     assert p.deleted_at is not None
     v = db.session.execute(select(Variant).where(Variant.product_shopify_id == p.shopify_id)).scalar_one()
     assert v.deleted_at is not None
+
+
+def test_order_edits_remove_lines_and_refunds_count(app, shop):
+    from shopify_app.sync.orders import Mapper, apply_order, from_rest
+
+    shop.settings = {"order_import": "open"}
+    db.session.commit()
+    order = sample("orders/updated")
+    order["cancelled_at"] = None
+    order["closed_at"] = None
+    apply_order(shop.id, from_rest(order), Mapper(shop.id), settings=shop.settings)
+    db.session.commit()
+    first, second = order["line_items"][0], order["line_items"][1]
+    edited = copy.deepcopy(order)
+    edited["updated_at"] = "2022-01-05T00:00:00-05:00"
+    edited["line_items"] = [dict(first, current_quantity=0)]  # the first removed by an edit, the second gone
+    edited["refunds"] = [{"id": 1, "created_at": "2022-01-05T00:00:00-05:00",
+                          "refund_line_items": [{"line_item_id": first["id"], "quantity": 1}]}]
+    edited["shipping_address"] = dict(order["shipping_address"], city="Louisville")
+    apply_order(shop.id, from_rest(edited), Mapper(shop.id), settings=shop.settings)
+    db.session.commit()
+    db.session.expire_all()
+    lines = {l.shopify_id: l for l in db.session.execute(select(OrderLine)).scalars()}
+    a, b = lines[first["admin_graphql_api_id"]], lines[second["admin_graphql_api_id"]]
+    assert a.removed and a.current_quantity == 0 and a.refunded_quantity == 1
+    assert b.removed and b.current_quantity == 0
+    o = db.session.execute(select(Order)).scalar_one()
+    assert o.shipping_address["city"] == "Louisville" and len(o.refunds) == 1

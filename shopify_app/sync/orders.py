@@ -243,7 +243,6 @@ def order_row(shop_id: int, node: dict, mapper: Mapper, *, ship_lines: list[dict
 def line_row(shop_id: int, node: dict, order_gid: str, version: datetime | None) -> dict:
     quantity = node.get("quantity")
     current = node.get("currentQuantity", quantity)
-    refundable = node.get("refundableQuantity")
     return {
         "shop_id": shop_id,
         "shopify_id": node["id"],
@@ -257,7 +256,8 @@ def line_row(shop_id: int, node: dict, order_gid: str, version: datetime | None)
         "current_quantity": current,
         "fulfillable_quantity": node.get("unfulfilledQuantity"),
         "unfulfilled_quantity": node.get("unfulfilledQuantity"),
-        "refunded_quantity": None if refundable is None or current is None else max(0, current - refundable),
+        # known from webhook payloads (their refunds list the lines); a pull leaves it unknown
+        "refunded_quantity": node.get("_refundedQuantity"),
         "price": _money(node.get("originalUnitPriceSet")),
         "discounted_total": _money(node.get("discountedTotalSet")),
         "discounts": [{"amount": _money(d.get("allocatedAmountSet"))} for d in node.get("discountAllocations") or []],
@@ -292,6 +292,7 @@ def from_rest(p: dict) -> dict:
             "sku": li.get("sku"), "quantity": li.get("quantity"), "currentQuantity": current,
             "unfulfilledQuantity": li.get("fulfillable_quantity"),
             "refundableQuantity": None if current is None else max(0, current - refunded),
+            "_refundedQuantity": refunded,
             "requiresShipping": li.get("requires_shipping"),
             "originalUnitPriceSet": money(li.get("price")),
             "discountedTotalSet": None,
