@@ -70,6 +70,7 @@ def graphql_endpoint(shop, version):
     if body is None:
         return jsonify({"errors": {"query": "Required parameter missing or invalid"}}), 400
     ctx = Context(state, st, st.effective_scopes(tok.get("scopes")), token=tok, api_version=version)
+    ctx.cost_debug = request.headers.get("Shopify-GraphQL-Cost-Debug") == "1"
     t0 = time.monotonic()
     result, status = run(ctx, body.get("query") or "", body.get("variables") or {}, body.get("operationName"))
     _log(st, body, result, time.monotonic() - t0, tok)
@@ -219,7 +220,8 @@ def run(ctx: Context, query: str, variables: dict, operation_name=None, charge=T
     if errors:
         return {"errors": errors, "extensions": _cost_ext(st, 0, 0)}, 200
     root = schema.mutation_type if op.operation.value == "mutation" else schema.query_type
-    requested = costmod.requested_cost(op, root, coerced, fragments)
+    trace = [] if getattr(ctx, "cost_debug", False) else None
+    requested = costmod.requested_cost(op, root, coerced, fragments, trace)
     if requested > costmod.MAX_QUERY_COST:
         return {"errors": [costmod.max_cost_error(requested)], "extensions": _cost_ext(st, requested, None)}, 200
     if charge and not st.bucket.try_take(requested):
@@ -242,6 +244,13 @@ def run(ctx: Context, query: str, variables: dict, operation_name=None, charge=T
     if charge and requested > actual:
         st.bucket.refund(requested - actual)
     ext = _cost_ext(st, requested, actual)
+    if trace is not None:
+        best = {}
+        for e in trace:   # an interface's possible types may list a path more than once: keep the max
+            k = tuple(str(x) for x in e["path"])
+            if k not in best or (e["requestedTotalCost"] or 0) > (best[k]["requestedTotalCost"] or 0):
+                best[k] = e
+        ext["cost"]["fields"] = [best[k] for k in sorted(best)]
     if ctx.warnings:
         ext["search"] = [{"path": [k], "warnings": [{"field": f, "message": "Invalid search field for this query."}
                                                      for f in sorted(v)]} for k, v in ctx.warnings.items()]

@@ -59,7 +59,11 @@ def _field_def(parent, name):
     return None
 
 
-def _conn_node_cost(conn_type, field: FieldNode, variables, fragments):
+def _key(f):
+    return f.alias.value if f.alias else f.name.value
+
+
+def _conn_node_cost(conn_type, field: FieldNode, variables, fragments, trace=None, path=()):
     """Cost of one node of a connection selection (edges.node / nodes)."""
     conn_type = named(conn_type)
     total = 0
@@ -67,13 +71,25 @@ def _conn_node_cost(conn_type, field: FieldNode, variables, fragments):
         name = f.name.value
         if name == "nodes":
             nt = conn_type.fields["nodes"].type
-            total += 1 + _sel_cost(nt, f.selection_set, variables, fragments)
+            p = path + (_key(f),)
+            children = _sel_cost(nt, f.selection_set, variables, fragments, trace, p)
+            _note(trace, p, 1, 1 + children, children)
+            total += 1 + children
         elif name == "edges":
             edge_t = named(conn_type.fields["edges"].type)
             for ef in _fields(f.selection_set, fragments):
                 if ef.name.value == "node":
-                    total += 1 + _sel_cost(edge_t.fields["node"].type, ef.selection_set, variables, fragments)
+                    p = path + (_key(f), _key(ef))
+                    children = _sel_cost(edge_t.fields["node"].type, ef.selection_set, variables, fragments, trace, p)
+                    _note(trace, p, 1, 1 + children, children)
+                    total += 1 + children
     return total
+
+
+def _note(trace, path, defined, total, children):
+    if trace is not None:
+        trace.append({"path": list(path), "definedCost": defined, "requestedTotalCost": total,
+                      "requestedChildrenCost": children})
 
 
 def _typed_fields(selection_set, fragments, cond=None):
@@ -94,7 +110,7 @@ def _typed_fields(selection_set, fragments, cond=None):
     return out
 
 
-def _sel_cost(parent_type, selection_set, variables, fragments) -> int:
+def _sel_cost(parent_type, selection_set, variables, fragments, trace=None, path=()) -> int:
     """Sum of the selected fields; on an interface or union, the most expensive possible type."""
     from devstore.graphql.schema import get_schema
     pt = named(parent_type)
@@ -108,19 +124,18 @@ def _sel_cost(parent_type, selection_set, variables, fragments) -> int:
                 ct = schema.type_map[c]
                 total = 0
                 for f, tc in items:
-                    if tc in (None, pt.name, c):
-                        total += field_cost(ct, f, variables, fragments)
-                    elif tc and is_abstract_type(schema.type_map.get(tc)) and schema.is_sub_type(schema.type_map[tc], ct):
-                        total += field_cost(ct, f, variables, fragments)
+                    if tc in (None, pt.name, c) or (tc and is_abstract_type(schema.type_map.get(tc))
+                                                    and schema.is_sub_type(schema.type_map[tc], ct)):
+                        total += field_cost(ct, f, variables, fragments, trace, path)
                 best = max(best, total)
             return best
     total = 0
-    for f, tc in items:
-        total += field_cost(pt, f, variables, fragments)
+    for f, _tc in items:
+        total += field_cost(pt, f, variables, fragments, trace, path)
     return total
 
 
-def field_cost(parent_type, f: FieldNode, variables, fragments) -> int:
+def field_cost(parent_type, f: FieldNode, variables, fragments, trace=None, path=()) -> int:
     name = f.name.value
     if name.startswith("__"):
         return 0
@@ -128,25 +143,36 @@ def field_cost(parent_type, f: FieldNode, variables, fragments) -> int:
     if fd is None:
         return 0
     rt = fd.type
+    p = path + (_key(f),)
     if is_leaf(rt):
+        _note(trace, p, 0, 0, None)
         return 0
     if is_connection(rt):
         n = _arg(f, "first", variables) or _arg(f, "last", variables) or 0
-        return 2 + int(n) * _conn_node_cost(rt, f, variables, fragments)
-    child = 1 + _sel_cost(rt, f.selection_set, variables, fragments)
+        node = _conn_node_cost(rt, f, variables, fragments, trace, p)
+        _note(trace, p, None, 2 + int(n) * node, node)
+        return 2 + int(n) * node
+    children = _sel_cost(rt, f.selection_set, variables, fragments, trace, p)
+    child = 1 + children
     if _is_list(rt):
         n = _arg(f, "first", variables)
         if n is None:
             ids = _arg(f, "ids", variables)
             n = len(ids) if isinstance(ids, list) else 1
+        _note(trace, p, 1, int(n) * child, children)
         return int(n) * child
+    _note(trace, p, 1, child, children)
     return child
 
 
-def requested_cost(op: OperationDefinitionNode, root_type, variables: dict, fragments: dict) -> int:
+def requested_cost(op: OperationDefinitionNode, root_type, variables: dict, fragments: dict, trace=None) -> int:
+    """`trace` (a list) receives Shopify's cost-debug entries: path, definedCost,
+    requestedTotalCost, requestedChildrenCost."""
     if op.operation.value == "mutation":
+        for f in _fields(op.selection_set, fragments):
+            _note(trace, (_key(f),), MUTATION_COST, MUTATION_COST, 0)
         return MUTATION_COST * len(_fields(op.selection_set, fragments))
-    return _sel_cost(root_type, op.selection_set, variables, fragments)
+    return _sel_cost(root_type, op.selection_set, variables, fragments, trace, ())
 
 
 # --- actual cost -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 pytestmark = pytest.mark.integration
 
@@ -215,3 +216,12 @@ def test_throttling_leaky_bucket(devstore, devstore_shop):
     st = devstore_shop.graphql("{ shop { name } }")["extensions"]["cost"]["throttleStatus"]
     assert st["maximumAvailable"] == 20000 and st["restoreRate"] == 1000
     devstore.client.set_plan(shop, plan="standard")
+
+
+def test_cost_debug_header(devstore, devstore_shop):
+    r = requests.post(devstore.graphql_url(devstore_shop.domain),
+                      json={"query": "{ products(first: 5) { nodes { id variants(first: 3) { nodes { id } } } } }"},
+                      headers={"X-Shopify-Access-Token": devstore_shop.token, "Shopify-GraphQL-Cost-Debug": "1"})
+    fields = {tuple(f["path"]): f for f in r.json()["extensions"]["cost"]["fields"]}
+    assert fields[("products",)]["requestedTotalCost"] == 32 and fields[("products",)]["requestedChildrenCost"] == 6
+    assert fields[("products", "nodes", "variants")]["requestedTotalCost"] == 5
