@@ -232,3 +232,27 @@ def test_stats_for_the_sync_cards(app, shop):
     assert FLOWS["products"].stats(shop) == {"imported_24h": 4, "total": 4}
     assert FLOWS["orders"].stats(shop) == {"imported_15m": 3, "total": 3}
     assert FLOWS["products"].default_interval_minutes == 15 and FLOWS["orders"].default_interval_minutes == 5
+
+
+def test_memory_stays_flat_whatever_the_file_size(app, shop, monkeypatch):
+    """Peak Python memory of an ingest does not grow with the file: one batch at a time."""
+    import gc
+    import tracemalloc
+
+    monkeypatch.setattr(bulk, "BATCH_LINES", 150)
+
+    def peak(n_orders, first_id):
+        objs = (o for o in order_lines(n_orders, 4))  # generated lazily, like a stream
+        lines = (json.dumps({**o, "id": o["id"].replace("/Order/", f"/Order/{first_id}"),
+                             **({"__parentId": o["__parentId"].replace("/Order/", f"/Order/{first_id}")}
+                                if "__parentId" in o else {})}).encode() for o in objs)
+        gc.collect()
+        tracemalloc.start()
+        bulk.ingest(Ctx(), lines, OrderSink(shop.id, Mapper(shop.id)))
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    small = peak(150, 1)
+    large = peak(1200, 2)
+    assert large < small * 1.5, (small, large)
