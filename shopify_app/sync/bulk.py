@@ -180,7 +180,8 @@ def wait(ctx: RunContext, op_id: str, *, sleep: Callable[[float], None] = time.s
     delay = POLL_MIN
     while True:
         op = fetch(ctx.client, op_id)
-        if op is None:
+        if op is None:  # gone (or never ours): start afresh next time
+            _set_bulk_state(ctx, None)
             raise BulkOperationFailed(f"bulk operation {op_id} not found")
         status = (op.get("status") or "").upper()
         ctx.report_progress(bulk_status=status.lower(), bulk_objects=int(op.get("objectCount") or 0))
