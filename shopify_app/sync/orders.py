@@ -586,7 +586,7 @@ def fetch_pages(ctx: RunContext, search: str, *, only_held_or_wanted: bool) -> i
         data = ctx.client.execute("orders_page", {"first": PAGE_SIZE, "after": after, "query": search})
         conn = data["orders"]
         for node in conn["nodes"]:
-            _complete_lines(ctx, node)
+            _complete_lines(ctx.client, node)
             outcome = apply_order(ctx.shop.id, node, mapper, settings=ctx.shop.settings,
                                   only_held_or_wanted=only_held_or_wanted)
             ctx.count(f"orders_{outcome}")
@@ -602,11 +602,12 @@ def fetch_pages(ctx: RunContext, search: str, *, only_held_or_wanted: bool) -> i
         after = conn["pageInfo"]["endCursor"]
 
 
-def _complete_lines(ctx: RunContext, node: dict) -> None:
+def _complete_lines(client, node: dict) -> None:
+    """An order's line items beyond the first page: apply_order takes the list as whole."""
     conn = node.get("lineItems") or {}
     page = conn.get("pageInfo") or {}
     while page.get("hasNextPage"):
-        more = (ctx.client.execute("orders_lines", {"id": node["id"], "after": page["endCursor"]}).get("order")
+        more = (client.execute("orders_lines", {"id": node["id"], "after": page["endCursor"]}).get("order")
                 or {}).get("lineItems") or {}
         conn.setdefault("nodes", []).extend(more.get("nodes") or [])
         page = more.get("pageInfo") or {}
@@ -690,10 +691,11 @@ def refetch(shop: Shop, order_gid: str) -> str:
     """Fetch one whole order and apply it (for webhooks whose payload is partial)."""
     from .connection import client_for
 
-    data = client_for(shop, min_level=AccessLevel.READ).execute("orders_one", {"id": order_gid})
-    node = data.get("order")
+    client = client_for(shop, min_level=AccessLevel.READ)
+    node = client.execute("orders_one", {"id": order_gid}).get("order")
     if node is None:
         return "missing"
+    _complete_lines(client, node)
     held = _held(shop.id, [order_gid])
     return apply_order(shop.id, node, Mapper(shop.id), settings=shop.settings, only_held_or_wanted=not held)
 
