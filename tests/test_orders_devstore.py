@@ -222,3 +222,19 @@ def test_a_large_change_set_goes_through_an_incremental_bulk_operation(connected
         db.session.expire_all()
         assert count(Order, shop_id) == held
         assert run.cursor_after > "2000-01-01T00:00:00Z"
+
+
+def test_throttled_pages_still_complete(connected_app, linked, ds):
+    handle, shop_id = linked(products=5, orders=40)
+    with connected_app.app.app_context():
+        assert run_flow(shop_id, "orders", "schedule").status == "succeeded"
+        held = count(Order, shop_id)
+        state = db.session.execute(select(FlowState).where(FlowState.shop_id == shop_id, FlowState.flow == "orders")).scalar_one()
+        state.cursor = "2000-01-01T00:00:00Z"  # every order counts as changed: many pages
+        db.session.commit()
+    ds.client.set_plan(handle.domain, size=1000, rate=400, available=0)
+    with connected_app.app.app_context():
+        run = run_flow(shop_id, "orders", "schedule")
+        assert run.status == "succeeded", run.error
+        assert run.counts.get("orders_applied") == held
+        assert count(Order, shop_id) == held
