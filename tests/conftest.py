@@ -57,6 +57,17 @@ def upgrade_database(url: str) -> None:
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_caches():
+    """Each test has its own database: forget what the previous one cached by shop id."""
+    from shopify_app.shopify.throttle import buckets
+    from shopify_app.sync import mappings
+
+    mappings.invalidate()
+    buckets.clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("db") / "template.sqlite3"

@@ -713,7 +713,7 @@ def _register_webhooks() -> None:
         mapper.record()
         db.session.commit()
 
-    @handles("orders/edited")
+    @handles("orders/edited", deferred=True)
     def order_edited(shop_domain: str, payload: dict) -> None:
         shop = _shop_for_webhook(shop_domain)
         edit = payload.get("order_edit") or payload
@@ -723,7 +723,7 @@ def _register_webhooks() -> None:
         refetch(shop, gid("Order", order_id))
         db.session.commit()
 
-    @handles("refunds/create")
+    @handles("refunds/create", deferred=True)
     def refund_created(shop_domain: str, payload: dict) -> None:
         shop = _shop_for_webhook(shop_domain)
         if shop is None or payload.get("order_id") is None:

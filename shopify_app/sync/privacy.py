@@ -60,4 +60,7 @@ def erase_shop(shop: Shop) -> dict[str, int]:
     db.session.execute(delete(OAuthState).where(OAuthState.shop_domain == domain))
     db.session.delete(shop)
     counts["shops"] = 1
+    from . import mappings  # its caches are keyed by shop id, which SQLite may reuse
+
+    mappings.invalidate(shop.id)
     return counts
