@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the app locally against devstore (a local Shopify):
 #   devstore on :9292 with a seeded demo shop, the app (gunicorn) on :8000, the scheduler.
-# Then open the printed admin URL, click Install, and use the app embedded in devstore's admin.
+# Then open the printed admin URL: the app opens embedded in devstore's admin, as in Shopify's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -32,8 +32,8 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
-.venv/bin/python -m devstore --port "$DEVSTORE_PORT" --shops "$SHOP_HANDLE" \
-  --products "${DEMO_PRODUCTS:-500}" --orders "${DEMO_ORDERS:-300}" --quiet &
+.venv/bin/python -m devstore --port "$DEVSTORE_PORT" --shops "$SHOP_HANDLE" --install \
+  --products "${DEMO_PRODUCTS:-2000}" --orders "${DEMO_ORDERS:-1000}" --quiet &
 pids+=($!)
 .venv/bin/flask --app wsgi scheduler &
 pids+=($!)
@@ -42,7 +42,8 @@ cat <<MSG
 
   devstore (local Shopify):  http://127.0.0.1:$DEVSTORE_PORT
   the app:                   $SHOPIFY_APP_URL
-  Open the app in the demo shop's admin and click Install:
+  The demo shop has the app installed; open it in the shop's admin (the first visit
+  connects it, then products and orders download on their own):
     http://127.0.0.1:$DEVSTORE_PORT/$SHOP_HANDLE.myshopify.com/admin/apps/$SHOPIFY_API_KEY
 
 MSG
