@@ -40,16 +40,16 @@ def test_missing_or_malformed_tokens_get_401_with_the_retry_header(client, shop,
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"exp": int(time.time()) - 60},
-        {"nbf": int(time.time()) + 60, "iat": int(time.time()) + 60, "exp": int(time.time()) + 120},
-        {"aud": "someone-else"},
-        {"dest": "https://other.myshopify.com"},
-        {"secret": "a-different-secret-0123456789abcdef0123"},
+        lambda now: {"exp": now - 60},
+        lambda now: {"nbf": now + 60, "iat": now + 60, "exp": now + 120},
+        lambda now: {"aud": "someone-else"},
+        lambda now: {"dest": "https://other.myshopify.com"},
+        lambda now: {"secret": "a-different-secret-0123456789abcdef0123"},
     ],
     ids=["expired", "not-yet-valid", "wrong-audience", "wrong-shop", "wrongly-signed"],
 )
 def test_invalid_tokens_get_401(client, shop, auth_headers, overrides):
-    resp = client.get("/api/shop", headers=auth_headers(**overrides))
+    resp = client.get("/api/shop", headers=auth_headers(**overrides(int(time.time()))))
     assert resp.status_code == 401
     assert resp.headers["X-Shopify-Retry-Invalid-Session-Request"] == "1"
 
