@@ -62,6 +62,46 @@ def add_paths(paths: dict, schemas: dict | None = None) -> None:
     openapi["components"]["schemas"].update(schemas or {})
 
 
+def external_id_paths(collection: str, *, record_schema: str, request_schema: str, post_summary: str,
+                      post_description: str, get_summary: str, accepted: str) -> dict:
+    """OpenAPI paths of a resource the OMS creates idempotently by `external_id` and reads back."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    record = {"application/json": {"schema": {"$ref": f"#/components/schemas/{record_schema}"}}}
+    return {
+        f"/{collection}": {
+            "post": {
+                "summary": post_summary,
+                "description": post_description,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "$ref": f"#/components/schemas/{request_schema}"}}}},
+                "responses": {
+                    "202": {"description": accepted, "content": record},
+                    "200": {"description": "Already received (same external_id and body)", "content": record},
+                    "400": {"description": "Malformed request; nothing was stored", "content": error},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "404": {"description": "Unknown shop", "content": error},
+                    "409": {"description": "external_id already used with a different body", "content": error},
+                },
+            }
+        },
+        f"/{collection}/{{external_id}}": {
+            "get": {
+                "summary": get_summary,
+                "parameters": [
+                    {"name": "external_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "shop", "in": "query", "required": True, "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {"description": "The record", "content": record},
+                    "400": {"description": "shop missing", "content": error},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "404": {"description": "Unknown shop or external_id", "content": error},
+                },
+            }
+        },
+    }
+
+
 def api_key_required(view):
     """`Authorization: Bearer <API key>`; sets g.api_key."""
 

@@ -6,7 +6,7 @@ from flask import jsonify, request
 from ...sync.fulfillments import RequestInvalid, find_request, request_json, submit_fulfillment
 from ...sync.shop import find_shop
 from ..errors import json_error
-from . import add_paths, api_key_required, bp
+from . import add_paths, api_key_required, bp, external_id_paths
 
 
 @bp.post("/fulfillments")
@@ -37,8 +37,6 @@ def get_fulfillment(external_id: str):
     return jsonify(request_json(req, shop.domain))
 
 
-_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-_RECORD = {"application/json": {"schema": {"$ref": "#/components/schemas/Fulfillment"}}}
 _LINE = {
     "type": "object",
     "required": ["quantity"],
@@ -51,42 +49,18 @@ _LINE = {
 }
 
 add_paths(
-    {
-        "/fulfillments": {
-            "post": {
-                "summary": "Fulfil order lines in Shopify, with tracking",
-                "description": "Stored at once and pushed to Shopify by the fulfillments job (split across "
-                "locations when needed; partial quantities allowed). Idempotent on (shop, external_id): "
-                "posting the same body again returns the existing record (200); a different body with the same "
-                "external_id is refused (409). Shopify's errors show on the record (GET).",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "$ref": "#/components/schemas/FulfillmentRequest"}}}},
-                "responses": {
-                    "202": {"description": "Accepted; it will be pushed shortly", "content": _RECORD},
-                    "200": {"description": "Already received (same external_id and body)", "content": _RECORD},
-                    "400": {"description": "Malformed request; nothing was stored", "content": _ERROR},
-                    "401": {"$ref": "#/components/responses/Unauthorized"},
-                    "404": {"description": "Unknown shop", "content": _ERROR},
-                    "409": {"description": "external_id already used with a different body", "content": _ERROR},
-                },
-            }
-        },
-        "/fulfillments/{external_id}": {
-            "get": {
-                "summary": "A fulfillment request, its state and Shopify's errors",
-                "parameters": [
-                    {"name": "external_id", "in": "path", "required": True, "schema": {"type": "string"}},
-                    {"name": "shop", "in": "query", "required": True, "schema": {"type": "string"}},
-                ],
-                "responses": {
-                    "200": {"description": "The record", "content": _RECORD},
-                    "400": {"description": "shop missing", "content": _ERROR},
-                    "401": {"$ref": "#/components/responses/Unauthorized"},
-                    "404": {"description": "Unknown shop or external_id", "content": _ERROR},
-                },
-            }
-        },
-    },
+    external_id_paths(
+        "fulfillments",
+        record_schema="Fulfillment",
+        request_schema="FulfillmentRequest",
+        post_summary="Fulfil order lines in Shopify, with tracking",
+        post_description="Stored at once and pushed to Shopify by the fulfillments job (split across "
+        "locations when needed; partial quantities allowed). Idempotent on (shop, external_id): "
+        "posting the same body again returns the existing record (200); a different body with the same "
+        "external_id is refused (409). Shopify's errors show on the record (GET).",
+        get_summary="A fulfillment request, its state and Shopify's errors",
+        accepted="Accepted; it will be pushed shortly",
+    ),
     {
         "FulfillmentRequest": {
             "type": "object",

@@ -7,7 +7,7 @@ from ...sync.fulfillments import RequestInvalid
 from ...sync.refunds import find_return, return_json, submit_return
 from ...sync.shop import find_shop
 from ..errors import json_error
-from . import add_paths, api_key_required, bp
+from . import add_paths, api_key_required, bp, external_id_paths
 
 
 @bp.post("/returns")
@@ -38,45 +38,19 @@ def get_return(external_id: str):
     return jsonify(return_json(req, shop.domain))
 
 
-_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-_RECORD = {"application/json": {"schema": {"$ref": "#/components/schemas/Return"}}}
 
 add_paths(
-    {
-        "/returns": {
-            "post": {
-                "summary": "Record a return; refunded in Shopify when the shop uploads refunds",
-                "description": "Always stored. When the shop's \"upload refunds to Shopify\" setting is on it "
-                "becomes a refund in Shopify (refundCreate), once: idempotent on (shop, external_id). "
-                "When off, it is kept (status `kept`) and not sent.",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "$ref": "#/components/schemas/ReturnRequest"}}}},
-                "responses": {
-                    "202": {"description": "Accepted", "content": _RECORD},
-                    "200": {"description": "Already received (same external_id and body)", "content": _RECORD},
-                    "400": {"description": "Malformed request; nothing was stored", "content": _ERROR},
-                    "401": {"$ref": "#/components/responses/Unauthorized"},
-                    "404": {"description": "Unknown shop", "content": _ERROR},
-                    "409": {"description": "external_id already used with a different body", "content": _ERROR},
-                },
-            }
-        },
-        "/returns/{external_id}": {
-            "get": {
-                "summary": "A return, its state and Shopify's errors",
-                "parameters": [
-                    {"name": "external_id", "in": "path", "required": True, "schema": {"type": "string"}},
-                    {"name": "shop", "in": "query", "required": True, "schema": {"type": "string"}},
-                ],
-                "responses": {
-                    "200": {"description": "The record", "content": _RECORD},
-                    "400": {"description": "shop missing", "content": _ERROR},
-                    "401": {"$ref": "#/components/responses/Unauthorized"},
-                    "404": {"description": "Unknown shop or external_id", "content": _ERROR},
-                },
-            }
-        },
-    },
+    external_id_paths(
+        "returns",
+        record_schema="Return",
+        request_schema="ReturnRequest",
+        post_summary="Record a return; refunded in Shopify when the shop uploads refunds",
+        post_description="Always stored. When the shop's \"upload refunds to Shopify\" setting is on it "
+        "becomes a refund in Shopify (refundCreate), once: idempotent on (shop, external_id). "
+        "When off, it is kept (status `kept`) and not sent.",
+        get_summary="A return, its state and Shopify's errors",
+        accepted="Accepted",
+    ),
     {
         "ReturnRequest": {
             "type": "object",
