@@ -1,7 +1,8 @@
 """The WSGI entry point: `gunicorn wsgi:app`, and `flask --app wsgi <command>`.
 
 The database is brought to the migrations' head at start-up unless AUTO_MIGRATE=0
-(then run `flask --app wsgi db upgrade` yourself).
+(then run `flask --app wsgi db upgrade` yourself). `flask db ...` commands manage
+migrations themselves and are left alone.
 """
 import os
 import sys
@@ -9,11 +10,26 @@ import sys
 from shopify_app import ConfigError, create_app
 from shopify_app.db_setup import upgrade_if_needed
 
+FLASK_OPTIONS_WITH_VALUES = {"--app", "-A", "--env-file", "-e"}
+
+
+def flask_command(argv: list[str]) -> str | None:
+    """The `flask` sub-command being run (`db`, `scheduler`...), or None under gunicorn."""
+    if not argv or os.path.basename(argv[0]) not in ("flask", "__main__.py", "-m"):
+        return None
+    args = list(argv[1:])
+    while args and args[0].startswith("-"):
+        option = args.pop(0)
+        if option in FLASK_OPTIONS_WITH_VALUES and args:
+            args.pop(0)
+    return args[0] if args else None
+
+
 try:
     app = create_app()
 except ConfigError as exc:
     sys.stderr.write(f"Configuration error: {exc}\n")
     raise SystemExit(2)
 
-if os.environ.get("AUTO_MIGRATE", "1") != "0" and "db" not in sys.argv[1:3]:
+if os.environ.get("AUTO_MIGRATE", "1") != "0" and flask_command(sys.argv) != "db":
     upgrade_if_needed(app)
