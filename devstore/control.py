@@ -831,8 +831,10 @@ def delete_location(shop, lid):
 
 @bp.post("/<shop>/_devstore/orders")
 def create_order(shop):
-    """Place an order: `{"line_items": [{"variant_id" | "sku", "quantity", "price"?}], "email"?,
-    "source_name"?, "gateway"?, "shipping": {"title", "code", "price"}?, "location_id"?, "shipping_address"?}`."""
+    """Place an order: `{"line_items": [{"variant_id" | "sku", "quantity", "price"?, "location_id"?,
+    "fulfillment_order"?}], "email"?, "source_name"?, "gateway"?, "shipping": {"title", "code", "price"}?,
+    "location_id"?, "shipping_address"?}`. One fulfillment order per assigned location (a line's
+    location_id, else the order's); see devstore.graphql.orders.build_order."""
     st = _shop(shop)
     from devstore.graphql.orders import build_order, commit_order_stock
     data = _json()

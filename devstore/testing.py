@@ -191,8 +191,10 @@ class DevstoreClient:
         return self._call("GET", f"/orders/{_num(oid)}", self.domain(shop))
 
     def create_order(self, shop, line_items, **data):
-        """line_items=[{"variant_id"|"sku", "quantity", "price"?}], email, source_name, gateway,
-        shipping={"title","code","price"}, location_id, shipping_address, financial_status"""
+        """line_items=[{"variant_id"|"sku", "quantity", "price"?, "location_id"?, "fulfillment_order"?}], email,
+        source_name, gateway, shipping={"title","code","price"}, location_id, shipping_address, financial_status.
+        One fulfillment order per location (a line's location_id, else the order's); lines with the same
+        fulfillment_order label get a fulfillment order of their own."""
         return self._call("POST", "/orders", self.domain(shop), json={"line_items": line_items, **data})
 
     def edit_order(self, shop, oid, **data):

@@ -221,6 +221,7 @@ def m_fulfillment_create(_, info, fulfillment, message=None):
     _max_input(info, groups, ["fulfillment", "lineItemsByFulfillmentOrder"])
     with st.lock:
         errors, plan, order = [], [], None
+        locations, asked = [], {}      # the fulfillment orders' assigned locations; quantity asked per FO line
         if not groups:
             errors.append(_ue(["fulfillment"], "Line items by fulfillment order must not be empty."))
         for gi, g in enumerate(groups):
@@ -234,6 +235,9 @@ def m_fulfillment_create(_, info, fulfillment, message=None):
                 errors.append(_ue(["fulfillment"], "All fulfillment orders must belong to the same order."))
                 continue
             order = o
+            loc_id = ((fo.get("assignedLocation") or {}).get("location") or {}).get("id")
+            if loc_id not in locations:
+                locations.append(loc_id)
             if fo.get("status") not in ("OPEN", "IN_PROGRESS"):
                 errors.append(_ue(["fulfillment"], f"Fulfillment order {fo['id']} has an unfulfillable status= "
                                                    f"{(fo.get('status') or '').lower()}."))
@@ -249,10 +253,17 @@ def m_fulfillment_create(_, info, fulfillment, message=None):
                     errors.append(_ue(["fulfillment"], f"Fulfillment order line item {li_in['id']} does not belong "
                                                        f"to fulfillment order {fo['id']}."))
                     continue
-                if li_in["quantity"] <= 0 or li_in["quantity"] > foli.get("remainingQuantity", 0):
+                asked[foli["id"]] = asked.get(foli["id"], 0) + li_in["quantity"]
+                if li_in["quantity"] <= 0 or asked[foli["id"]] > foli.get("remainingQuantity", 0):
                     errors.append(_ue(["fulfillment"], "Invalid fulfillment order line item quantity requested."))
                     continue
                 plan.append((fo, foli, li_in["quantity"]))
+        if len(locations) > 1:
+            # one fulfillment ships from one place: Shopify refuses fulfillment orders assigned to
+            # different locations in one call (the caller makes one call per location)
+            errors.insert(0, _ue(["fulfillment"], "All fulfillment orders must be assigned to a single location. "
+                                                  "Multiple locations with IDs "
+                                                  f"[{', '.join(str(gid_num(x)) for x in locations if x)}] were found"))
         if not errors and not plan:
             errors.append(_ue(["fulfillment"], "No line items to fulfill."))
         tracking = fulfillment.get("trackingInfo") or {}

@@ -129,6 +129,23 @@ def _address(a, st=None):
     return base
 
 
+def _location_gid(st, value) -> str | None:
+    """A location id (GID or number) given to the control API; ValueError when the shop has no such location."""
+    if value is None or value == "":
+        return None
+    lid = str(value) if str(value).startswith("gid://") else f"gid://shopify/Location/{value}"
+    if lid not in st.locations:
+        raise ValueError(f"unknown location {value}")
+    return lid
+
+
+def _assigned_location(st, loc_id) -> dict:
+    loc = st.locations.get(loc_id) or {}
+    return {"name": loc.get("name"), "location": {"id": loc_id},
+            **{k: (loc.get("address") or {}).get(k) for k in ("address1", "city", "province", "zip", "countryCode",
+                                                              "phone")}}
+
+
 def build_order(st, data: dict) -> dict:
     cur = st.shop.get("currencyCode", st.currency)
     specs = data.get("line_items") or []
@@ -137,20 +154,22 @@ def build_order(st, data: dict) -> dict:
     now = now_iso()
     oid = st.new_id("Order")
     number = max([o.get("number") or 1000 for o in st.orders.values()] + [1000]) + 1
-    loc_id = data.get("location_id")
-    if loc_id and not str(loc_id).startswith("gid://"):
-        loc_id = f"gid://shopify/Location/{loc_id}"
+    loc_id = _location_gid(st, data.get("location_id"))
     if not loc_id:
         loc_id = next((l["id"] for l in st.locations.values() if l.get("fulfillsOnlineOrders", True)
                        and l.get("isActive", True)), next(iter(st.locations), None))
-    loc = st.locations.get(loc_id) or {}
-    lines, fo_lines = [], []
+    # one fulfillment order per assigned location, as Shopify splits an order: a line item's
+    # own location_id, else the order's. Lines given the same "fulfillment_order" label share a
+    # fulfillment order of their own (several at one location, as after fulfillmentOrderSplit).
+    lines, fo_groups = [], {}
     for s in specs:
         v = _find_variant(st, s)
         qty = int(s.get("quantity", 1))
         li = _line(st, v, qty, s.get("price"), cur)
         lines.append(li)
-        fo_lines.append(_fo_line(st, li, v))
+        label = s.get("fulfillment_order")
+        group = (_location_gid(st, s.get("location_id")) or loc_id, None if label is None else str(label))
+        fo_groups.setdefault(group, []).append(_fo_line(st, li, v))
     subtotal = sum((_amt(li["discountedTotalSet"]) for li in lines), Decimal(0))
     ship = data.get("shipping") or {"title": "Standard Shipping", "code": "STANDARD", "price": "5.95"}
     ship_price = Decimal(str(ship.get("price", "0")))
@@ -216,11 +235,9 @@ def build_order(st, data: dict) -> dict:
              "destination": addr and {k: addr.get(k) for k in ("firstName", "lastName", "address1", "address2",
                                                                 "city", "province", "zip", "phone")} | {
                  "countryCode": addr.get("countryCodeV2"), "email": email},
-             "assignedLocation": {"name": loc.get("name"), "location": {"id": loc_id},
-                                  **{k: (loc.get("address") or {}).get(k) for k in ("address1", "city", "province",
-                                                                                   "zip", "countryCode", "phone")}},
+             "assignedLocation": _assigned_location(st, fo_loc),
              "supportedActions": [{"action": "CREATE_FULFILLMENT"}, {"action": "HOLD"}, {"action": "MOVE"}],
-             "lineItems": fo_lines}]}
+             "lineItems": fo_lines} for (fo_loc, _label), fo_lines in fo_groups.items()]}
     _totals(o, cur, subtotal, ship_price, tax, paid == "PAID")
     return o
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from devstore.testing import DevstoreError
+
 pytestmark = pytest.mark.integration
 
 SET = """mutation Set($input: InventorySetQuantitiesInput!, $key: String!) {
@@ -125,6 +127,66 @@ def test_fulfillment_create_partial(devstore_shop):
     # a closed fulfillment order cannot be fulfilled again
     j = shop.graphql(FULFILL, {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]}]}})
     assert "unfulfillable status" in j["data"]["fulfillmentCreate"]["userErrors"][0]["message"]
+
+
+SPLIT_ORDER = """query($id: ID!) { order(id: $id) { displayFulfillmentStatus
+  fulfillments { id totalQuantity location { id } trackingInfo { number } fulfillmentLineItems(first: 10) { nodes { quantity lineItem { id } } } }
+  fulfillmentOrders(first: 5) { nodes { id status assignedLocation { name location { id } }
+    lineItems(first: 10) { nodes { id totalQuantity remainingQuantity lineItem { id } } } } } } }"""
+
+
+def test_order_with_lines_at_several_locations(devstore_shop):
+    shop = devstore_shop
+    c = shop.client
+    variants = [v for p in c.products(shop.domain) for v in p["variants"]][:4]
+    a, b = [loc["id"] for loc in c.locations(shop.domain)][:2]
+    order = c.create_order(shop.domain, [
+        {"variant_id": variants[0]["id"], "quantity": 2, "location_id": a},
+        {"variant_id": variants[1]["id"], "quantity": 1, "location_id": b.rsplit("/", 1)[1]},   # a number works too
+        {"variant_id": variants[2]["id"], "quantity": 3, "location_id": a},
+        {"variant_id": variants[3]["id"], "quantity": 1, "location_id": a, "fulfillment_order": "split"}])
+    lines = [li["id"] for li in order["lineItems"]]
+    o = shop.graphql(SPLIT_ORDER, {"id": order["id"]})["data"]["order"]
+    fos = o["fulfillmentOrders"]["nodes"]
+    assert [fo["assignedLocation"]["location"]["id"] for fo in fos] == [a, b, a]
+    assert all(fo["status"] == "OPEN" and fo["assignedLocation"]["name"] for fo in fos)
+    assert [[(n["lineItem"]["id"], n["totalQuantity"], n["remainingQuantity"]) for n in fo["lineItems"]["nodes"]]
+            for fo in fos] == [[(lines[0], 2, 2), (lines[2], 3, 3)], [(lines[1], 1, 1)], [(lines[3], 1, 1)]]
+    fo_a, fo_b, fo_a2 = fos
+
+    # fulfillment orders at different locations in one call: refused, nothing changes
+    j = shop.graphql(FULFILL, {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo_a["id"]},
+                                                                     {"fulfillmentOrderId": fo_b["id"]}],
+                                     "trackingInfo": {"number": "X1"}}})
+    p = j["data"]["fulfillmentCreate"]
+    assert p["fulfillment"] is None
+    assert p["userErrors"][0]["message"].startswith("All fulfillment orders must be assigned to a single location.")
+    assert a.rsplit("/", 1)[1] in p["userErrors"][0]["message"] and b.rsplit("/", 1)[1] in p["userErrors"][0]["message"]
+    assert shop.graphql(SPLIT_ORDER, {"id": order["id"]})["data"]["order"] == o
+
+    # several fulfillment orders at one location in one call: one fulfillment
+    j = shop.graphql(FULFILL, {"f": {"lineItemsByFulfillmentOrder": [
+        {"fulfillmentOrderId": fo_a["id"], "fulfillmentOrderLineItems": [{"id": fo_a["lineItems"]["nodes"][0]["id"],
+                                                                          "quantity": 1}]},
+        {"fulfillmentOrderId": fo_a2["id"]}], "trackingInfo": {"number": "A1"}}})
+    assert j["data"]["fulfillmentCreate"]["userErrors"] == []
+    # the same fulfillment order line item twice, together more than remains: refused
+    twice = [{"id": fo_b["lineItems"]["nodes"][0]["id"], "quantity": 1}] * 2
+    j = shop.graphql(FULFILL, {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo_b["id"],
+                                                                      "fulfillmentOrderLineItems": twice}]}})
+    assert j["data"]["fulfillmentCreate"]["userErrors"]
+    j = shop.graphql(FULFILL, {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo_b["id"]}],
+                                     "trackingInfo": {"number": "B1"}}})
+    assert j["data"]["fulfillmentCreate"]["userErrors"] == []
+    o = shop.graphql(SPLIT_ORDER, {"id": order["id"]})["data"]["order"]
+    assert o["displayFulfillmentStatus"] == "PARTIALLY_FULFILLED"
+    assert [(f["location"]["id"], f["totalQuantity"], f["trackingInfo"][0]["number"]) for f in o["fulfillments"]] == [
+        (a, 2, "A1"), (b, 1, "B1")]
+    assert [fo["status"] for fo in o["fulfillmentOrders"]["nodes"]] == ["IN_PROGRESS", "CLOSED", "CLOSED"]
+    # an unknown location is refused when placing the order
+    with pytest.raises(DevstoreError, match="unknown location"):
+        c.create_order(shop.domain, [{"variant_id": variants[0]["id"], "quantity": 1,
+                                      "location_id": "gid://shopify/Location/1"}])
 
 
 def test_refund_create(devstore_shop):
