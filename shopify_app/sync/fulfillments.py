@@ -54,11 +54,12 @@ def gid_of(prefix: str, value) -> str | None:
     """A Shopify id as a GID, from a GID or a (string or integer) numeric id."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int) and value > 0:
+    if isinstance(value, int) and 0 < value < 2**63:
         return f"{prefix}{value}"
     text = str(value or "").strip() if isinstance(value, str) else ""
     num = text[len(prefix):] if text.startswith(prefix) else text
-    return f"{prefix}{num}" if num.isdigit() and int(num) > 0 else None
+    ok = num.isascii() and num.isdigit() and len(num) <= 19 and 0 < int(num) < 2**63
+    return f"{prefix}{num}" if ok else None
 
 
 def _text(value, name: str, errors: list, required: bool = False, max_len: int = 255) -> str | None:
@@ -85,7 +86,7 @@ def validate_lines(lines, errors: list, allow_empty: bool = False) -> list[dict]
             errors.append(f"lines[{i}] must be an object")
             continue
         qty = line.get("quantity")
-        if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
+        if isinstance(qty, bool) or not isinstance(qty, int) or not 0 < qty < 2**31:
             errors.append(f"lines[{i}].quantity must be a positive whole number")
             continue
         has_sku = line.get("sku") is not None

@@ -91,9 +91,9 @@ def patch_shop():
         return json_error(400, f"unknown field(s): {', '.join(unknown)}")
 
     shop: Shop = g.shop
-    changes = dict(body.get("settings") or {})
     if not isinstance(body.get("settings", {}), dict):
         return json_error(400, "settings must be an object")
+    changes = dict(body.get("settings") or {})
     changes.update({k: v for k, v in body.items() if k in SETTINGS})
     new_settings = dict(shop.settings or {})
     for key, value in changes.items():

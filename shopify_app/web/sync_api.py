@@ -101,7 +101,8 @@ def flow_json(name: str, shop: Shop, state: FlowState | None, finished, running,
         "enabled": state.enabled if state is not None else True,
         "interval_minutes": interval_for(name, state),
         "default_interval_minutes": default_interval(name),
-        "running": (current.progress or {}) if current is not None else False,
+        # A run in progress is truthy even before it reports progress (an empty {} is not).
+        "running": (current.progress or True) if current is not None else False,
         "last_run": last_run_json(finished.get(name)),
         "current_run": {"id": current.id, "trigger": current.trigger, "started_at": _iso(current.started_at)}
         if current is not None else None,

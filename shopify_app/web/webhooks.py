@@ -50,9 +50,10 @@ def receive():
         webhook_id=request.headers["X-Shopify-Webhook-Id"].strip()[:255],
         topic=request.headers["X-Shopify-Topic"].strip().lower()[:64],
         shop_domain=shop_domain,
-        api_version=request.headers.get("X-Shopify-API-Version"),
-        event_id=request.headers.get("X-Shopify-Event-Id"),
-        triggered_at=request.headers.get("X-Shopify-Triggered-At"),
+        # Cut to the columns' sizes: PostgreSQL refuses a longer value (a 500, and Shopify retries).
+        api_version=(request.headers.get("X-Shopify-API-Version") or "")[:16] or None,
+        event_id=(request.headers.get("X-Shopify-Event-Id") or "")[:255] or None,
+        triggered_at=(request.headers.get("X-Shopify-Triggered-At") or "")[:64] or None,
         payload=payload,
     )
     db.session.add(delivery)

@@ -25,7 +25,9 @@ def list_facilities():
         limit = page_size()
         cursor = decode_cursor(request.args.get("cursor"))
         after = int((cursor or {}).get("id", 0))
-    except (ValueError, TypeError) as exc:
+        if not 0 <= after < 2**63:
+            raise ValueError("cursor is not valid")
+    except (ValueError, TypeError, OverflowError) as exc:
         return json_error(400, str(exc) if "limit" in str(exc) else "cursor is not valid")
     items = facilities_json(shop_ids, after_id=after, limit=limit + 1)
     more = len(items) > limit

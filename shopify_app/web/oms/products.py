@@ -28,9 +28,10 @@ def parse_time_filter(raw: str | None):
         text = text[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        # In UTC, as stored; a moment near year 1 or 9999 may not have one.
+        return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError):
         raise ValueError("updated_since must be an ISO 8601 timestamp, e.g. 2026-11-01T00:00:00Z") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def common_filters(model):
@@ -51,7 +52,9 @@ def common_filters(model):
         try:
             after_at = parse_time_filter(cursor["u"])
             after_id = int(cursor["i"])
-        except (KeyError, TypeError, ValueError):
+            if after_at is None or not 0 <= after_id < 2**63:
+                raise ValueError("out of range")
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
             raise ValueError("cursor is not valid") from None
         conds.append(or_(model.updated_at > after_at, and_(model.updated_at == after_at, model.id > after_id)))
     return conds, page_size()
