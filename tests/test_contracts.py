@@ -137,3 +137,39 @@ def test_webhook_optional_headers_are_cut_to_their_columns(client, shop):
     assert resp.status_code == 200, resp.json
     row = db.session.execute(select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)).scalar_one()
     assert len(row.api_version) == 16 and len(row.event_id) == 255 and len(row.triggered_at) == 64
+
+
+# --- values the database refuses: 400, not 500 ------------------------------------------
+
+def test_privacy_request_id_beyond_the_column_is_404(client, shop, auth_headers):
+    resp = client.get("/api/privacy/requests/99999999999999999999", headers=auth_headers())
+    assert resp.status_code == 404 and resp.json["error"]
+
+
+def test_a_value_the_database_refuses_is_a_json_400(app, shop, key):
+    from sqlalchemy.exc import DataError
+
+    @app.get("/oms/v1/_contracts_probe")
+    def probe():
+        raise DataError("SELECT 1", {}, ValueError("PostgreSQL text fields cannot contain NUL (0x00) bytes"))
+
+    resp = app.test_client().get("/oms/v1/_contracts_probe", headers=key)
+    assert resp.status_code == 400 and "NUL" in resp.json["error"]
+
+
+@pytest.mark.postgres
+def test_nul_characters_are_400_on_postgres(pg_app):
+    from .conftest import create_shop, make_session_token
+
+    create_shop()
+    _, secret = create_api_key("oms")
+    db.session.commit()
+    client = pg_app.test_client()
+    oms = {"Authorization": f"Bearer {secret}"}
+    resp = client.put("/oms/v1/inventory", json=[{"facility_id": "a\u0000b", "sku": "x", "atp": 1}], headers=oms)
+    assert resp.status_code == 400, resp.json
+    resp = client.get("/oms/v1/facilities", query_string={"shop": "a\u0000b"}, headers=oms)
+    assert resp.status_code == 400, resp.json
+    resp = client.patch("/api/shop", json={"product_store": "a\u0000b"},
+                        headers={"Authorization": f"Bearer {make_session_token()}"})
+    assert resp.status_code == 400, resp.json

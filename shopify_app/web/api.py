@@ -163,7 +163,7 @@ def privacy_requests():
 @session_token_required
 def privacy_request(request_id: int):
     """One request, with the customer's data we held when it came (for a data request)."""
-    record = db.session.get(ComplianceRequest, request_id)
+    record = db.session.get(ComplianceRequest, request_id) if request_id < 2**31 else None
     if record is None or record.shop_domain != g.shop.domain:
         return json_error(404, "no such request")
     return jsonify(compliance_json(record, with_data=True))

@@ -43,5 +43,12 @@ def register(app: Flask) -> None:
     def unexpected(exc: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
+            from sqlalchemy.exc import DataError
+
+            if isinstance(exc, DataError):
+                # The database refused a value the request carried (a NUL character, a number
+                # out of range): bad input, not a server fault.
+                return json_error(400, "a value in the request cannot be stored or looked up "
+                                       "(NUL character or number out of range)")
             return json_error(500, "internal error")
         return render_template("error.html", status=500, message="Something went wrong."), 500
