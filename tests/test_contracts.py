@@ -173,3 +173,16 @@ def test_nul_characters_are_400_on_postgres(pg_app):
     resp = client.patch("/api/shop", json={"product_store": "a\u0000b"},
                         headers={"Authorization": f"Bearer {make_session_token()}"})
     assert resp.status_code == 400, resp.json
+
+
+def test_webhook_with_an_empty_body_is_400_not_a_failed_ledger_entry(client, shop):
+    body = b""
+    resp = client.post("/webhooks", data=body, headers={
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": "products/update",
+        "X-Shopify-Shop-Domain": SHOP,
+        "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+        "X-Shopify-Hmac-Sha256": base64.b64encode(hmac.new(API_SECRET.encode(), body, hashlib.sha256).digest()).decode(),
+    })
+    assert resp.status_code == 400 and resp.json["error"]
+    assert db.session.execute(select(WebhookDelivery)).first() is None

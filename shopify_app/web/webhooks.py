@@ -40,7 +40,7 @@ def receive():
     if not is_valid_shop_domain(shop_domain):
         return json_error(400, "X-Shopify-Shop-Domain is not a myshopify.com domain")
     try:
-        payload = json.loads(body or b"{}")
+        payload = json.loads(body)  # Shopify always sends a JSON object; an empty body is not one
     except ValueError:
         return json_error(400, "the body is not JSON")
     if not isinstance(payload, dict):
