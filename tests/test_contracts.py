@@ -186,3 +186,10 @@ def test_webhook_with_an_empty_body_is_400_not_a_failed_ledger_entry(client, sho
     })
     assert resp.status_code == 400 and resp.json["error"]
     assert db.session.execute(select(WebhookDelivery)).first() is None
+
+
+def test_openapi_states_the_quantity_bound(client):
+    schemas = client.get("/oms/v1/openapi.json").get_json()["components"]["schemas"]
+    for name in ("FulfillmentRequest", "ReturnRequest"):
+        quantity = schemas[name]["properties"]["lines"]["items"]["properties"]["quantity"]
+        assert quantity["maximum"] == 2**31 - 1, name

@@ -44,7 +44,7 @@ _LINE = {
     "properties": {
         "sku": {"type": "string"},
         "line_item_id": {"type": "string", "description": "Shopify line item GID or numeric id"},
-        "quantity": {"type": "integer", "minimum": 1},
+        "quantity": {"type": "integer", "minimum": 1, "maximum": 2147483647},
     },
 }
 

@@ -59,7 +59,8 @@ add_paths(
                 "shop": {"type": "string"},
                 "order_id": {"type": "string"},
                 "lines": {"type": "array", "maxItems": 250, "items": {"type": "object", "required": ["quantity"], "properties": {
-                    "sku": {"type": "string"}, "line_item_id": {"type": "string"}, "quantity": {"type": "integer", "minimum": 1}}}},
+                    "sku": {"type": "string"}, "line_item_id": {"type": "string"},
+                    "quantity": {"type": "integer", "minimum": 1, "maximum": 2147483647}}}},
                 "external_id": {"type": "string"},
                 "note": {"type": "string"},
                 "reason": {"type": "string"},
