@@ -193,3 +193,14 @@ def test_openapi_states_the_quantity_bound(client):
     for name in ("FulfillmentRequest", "ReturnRequest"):
         quantity = schemas[name]["properties"]["lines"]["items"]["properties"]["quantity"]
         assert quantity["maximum"] == 2**31 - 1, name
+
+
+def test_the_csp_names_the_shop_and_shopify_admin_first_whatever_the_shop_origin(app):
+    from shopify_app.web.session import frame_ancestors
+
+    with app.test_request_context():
+        assert frame_ancestors("a.myshopify.com") == "frame-ancestors https://a.myshopify.com https://admin.shopify.com;"
+        app.config["SHOPIFY_SHOP_ORIGIN"] = "http://127.0.0.1:9292/{shop}"
+        assert frame_ancestors("a.myshopify.com") == (
+            "frame-ancestors https://a.myshopify.com https://admin.shopify.com http://127.0.0.1:9292;")
+        assert frame_ancestors(None) == "frame-ancestors 'none';"

@@ -109,6 +109,8 @@ def test_orders_carry_lines_addresses_and_mapped_methods(client, data, key):
     assert len(queued["items"]) == 12
     cancelled = client.get("/oms/v1/orders", query_string={"status": "cancelled"}, headers=key).get_json()
     assert cancelled["items"] == []
+    every = client.get("/oms/v1/orders", query_string={"status": "any", "limit": 1000}, headers=key).get_json()
+    assert len(every["items"]) == len(client.get("/oms/v1/orders", query_string={"limit": 1000}, headers=key).get_json()["items"])
 
 
 @pytest.mark.parametrize("path,params", [

@@ -169,6 +169,16 @@ def test_facility_of_another_shop_cannot_be_mapped(client, auth_headers, shop):
     assert r.status_code == 422
 
 
+def test_a_location_id_repeated_in_another_shop_gets_its_own_facility(client, auth_headers, shop):
+    from shopify_app.sync.locations import create_facility
+
+    other = create_shop("other-shop.myshopify.com")
+    create_facility(other, add_location(other, 33, "Theirs"))
+    ours = create_facility(shop, add_location(shop, 33, "Ours"))
+    assert ours.external_id == "SHOPIFY_TEST-SHOP_33"
+    assert ours.shop_id == shop.id
+
+
 # --- POST /oms/v1/fulfillments ----------------------------------------------------------------
 
 def fulfillment_body(**overrides):

@@ -182,6 +182,11 @@ def create_facility(shop: Shop, loc: Location) -> Facility:
         raise LocationError("this location is already mapped to a facility; unmap it first", 409)
     external_id = facility_external_id(loc)
     facility = find_facility(external_id)
+    if facility is not None and facility.shop_id != shop.id:
+        # Facility ids are one namespace in the OMS; Shopify's location ids are unique,
+        # but a copied or test store may repeat them: fall back to a shop-specific id.
+        external_id = f"SHOPIFY_{shop.domain.split('.', 1)[0].upper()}_{loc.legacy_id}"[:64]
+        facility = find_facility(external_id)
     if facility is None:
         facility = Facility(shop_id=shop.id, external_id=external_id, name=loc.name, address=dict(loc.address or {}))
         db.session.add(facility)

@@ -43,7 +43,7 @@ def import_locations():
         counts = loc_sync.import_now(g.shop)
     except AccessDenied as exc:
         db.session.rollback()
-        return json_error(403, f"cannot read locations: {exc}")
+        return json_error(409, f"cannot read locations: {exc}")
     except NeedsReauthentication as exc:
         db.session.rollback()
         return json_error(409, f"the app needs to be opened again from Shopify admin: {exc}")

@@ -51,5 +51,9 @@ def frame_ancestors(shop: str | None) -> str:
 
     if not shop:
         return "frame-ancestors 'none';"
+    sources = [f"https://{shop}", "https://admin.shopify.com"]
+    # Where SHOPIFY_SHOP_ORIGIN puts the shop's admin (devstore, tests) may frame it too.
     origin = urlsplit(shop_origin(current_app.config["SHOPIFY_SHOP_ORIGIN"], shop))
-    return f"frame-ancestors {origin.scheme}://{origin.netloc} https://admin.shopify.com;"
+    if f"{origin.scheme}://{origin.netloc}" not in sources:
+        sources.append(f"{origin.scheme}://{origin.netloc}")
+    return f"frame-ancestors {' '.join(sources)};"

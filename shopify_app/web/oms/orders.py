@@ -11,7 +11,7 @@ from ..errors import json_error
 from . import add_paths, api_key_required, bp
 from .products import PARAMS, _iso, _nullable, common_filters, next_cursor, shop_domains
 
-ORDER_STATUSES = ("open", "closed", "cancelled")
+ORDER_STATUSES = ("open", "closed", "cancelled", "any")
 
 
 def order_status(o: Order) -> str:
@@ -97,7 +97,9 @@ def list_orders():
             status = status.lower()
             if status not in ORDER_STATUSES:
                 raise ValueError(f"status must be one of {', '.join(ORDER_STATUSES)}")
-            if status == "cancelled":
+            if status == "any":
+                pass  # as Shopify's own filter: every status
+            elif status == "cancelled":
                 conds.append(Order.cancelled_at.is_not(None))
             elif status == "closed":
                 conds.append(and_(Order.cancelled_at.is_(None), Order.closed.is_(True)))
@@ -188,7 +190,7 @@ SCHEMAS = {
             "id": {"type": "string", "description": "Shopify Order GID"},
             "shop": _nullable("string"),
             "name": _nullable("string"),
-            "status": {"type": "string", "enum": list(ORDER_STATUSES)},
+            "status": {"type": "string", "enum": ["open", "closed", "cancelled"]},
             "broker_status": {"type": "string", "description": "The brokering queue: new orders are `queued`"},
             "email": _nullable("string"),
             "phone": _nullable("string"),
