@@ -169,7 +169,8 @@ def auth_headers():
 
 
 def create_shop(domain: str = SHOP, *, access: str = "read_write", scopes: str | None = None,
-                status: str = "active", token: str = "shpat_test", expires_in: int | None = 3600):
+                status: str = "active", token: str = "shpat_test", expires_in: int | None = 3600,
+                refresh_token: str = "shprt_test"):
     from shopify_app.crypto import encrypt_token
     from shopify_app.models import Shop
 
@@ -181,7 +182,7 @@ def create_shop(domain: str = SHOP, *, access: str = "read_write", scopes: str |
         granted_scopes=scopes or base_env()["SCOPES"],
         access_token_encrypted=encrypt_token(token),
         access_token_expires_at=now + timedelta(seconds=expires_in) if expires_in else None,
-        refresh_token_encrypted=encrypt_token("shprt_test"),
+        refresh_token_encrypted=encrypt_token(refresh_token),
         refresh_token_expires_at=now + timedelta(days=90),
         installed_at=now,
         name="Test Shop",
