@@ -1,8 +1,10 @@
-"""Expiring tokens: refreshed before expiry, single-flight across threads and processes."""
+"""Expiring tokens against devstore: refreshed before expiry, single-flight across threads and
+processes, the rotated pair saved; a refused refresh marks the shop for re-authentication."""
 import os
 import subprocess
 import sys
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,58 +15,76 @@ from shopify_app.extensions import db
 from shopify_app.models import Shop
 from shopify_app.sync.connection import NeedsReauthentication, access_token
 
-from .conftest import base_env, create_shop
-from .token_server import TokenServer
+from ..conftest import base_env, create_shop, truncate_all
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def token_server():
-    server = TokenServer(delay=0.5)
-    yield server
-    server.close()
-
-
-def make_app(url, token_server):
-    return create_app(base_env(DATABASE_URL=url, SHOPIFY_SHOP_ORIGIN=token_server.origin), TESTING=True)
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def refresh_app(database_url, token_server):
-    app = make_app(database_url, token_server)
+def shopify(integration_devstore):
+    """devstore, with its token endpoint slowed down so that refreshers overlap."""
+    ds = integration_devstore
+    ds.client.faults(latency_ms=400, paths=r"/admin/oauth/access_token$")
+    yield ds
+    ds.client.clear_faults()
+
+
+def devstore_env(ds, url) -> dict:
+    return base_env(DATABASE_URL=url, SHOPIFY_SHOP_ORIGIN=ds.shop_origin,
+                    SHOPIFY_API_KEY=ds.api_key, SHOPIFY_API_SECRET=ds.api_secret)
+
+
+@pytest.fixture
+def refresh_app(shopify, database_url):
+    app = create_app(devstore_env(shopify, database_url), TESTING=True)
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
 
 
-def test_a_fresh_token_is_used_without_refreshing(refresh_app, token_server):
-    shop = create_shop(expires_in=3600)
-    assert access_token(shop.id) == "shpat_test"
-    assert token_server.refreshes == []
+def installed_shop(ds, expires_in=60):
+    """A devstore shop with an expiring token pair, stored as the app stores it, due for refresh."""
+    domain = f"tok-{uuid.uuid4().hex[:8]}.myshopify.com"
+    ds.client.create_shop(domain, products=1, orders=0)
+    ds.client.install(domain)
+    pair = ds.client.new_token(domain, expiring=True)
+    shop = create_shop(domain, token=pair["access_token"], refresh_token=pair["refresh_token"], expires_in=expires_in)
+    return shop, pair
 
 
-def test_a_token_about_to_expire_is_refreshed_and_the_rotated_pair_saved(refresh_app, token_server):
-    shop = create_shop(expires_in=60)
-    assert access_token(shop.id) == "shpat_new_1"
-    assert token_server.refreshes[0]["grant_type"] == "refresh_token"
-    assert token_server.refreshes[0]["refresh_token"] == "shprt_test"
+def refreshes(ds, domain) -> list:
+    return ds.client.token_requests(domain, grant_type="refresh_token")
+
+
+def test_a_fresh_token_is_used_without_refreshing(refresh_app, shopify):
+    shop, pair = installed_shop(shopify, expires_in=3600)
+    assert access_token(shop.id) == pair["access_token"]
+    assert refreshes(shopify, shop.domain) == []
+
+
+def test_a_token_about_to_expire_is_refreshed_and_the_rotated_pair_saved(refresh_app, shopify):
+    shop, pair = installed_shop(shopify)
+    new = access_token(shop.id)
+    assert new != pair["access_token"]
+    assert len(refreshes(shopify, shop.domain)) == 1
     db.session.expire_all()
-    shop = db.session.get(Shop, shop.id)
-    assert decrypt_token(shop.access_token_encrypted) == "shpat_new_1"
-    assert decrypt_token(shop.refresh_token_encrypted) == "shprt_new_1"
-    assert "shpat_new_1" not in shop.access_token_encrypted  # encrypted at rest
+    stored = db.session.get(Shop, shop.id)
+    assert decrypt_token(stored.access_token_encrypted) == new
+    assert decrypt_token(stored.refresh_token_encrypted) not in (None, pair["refresh_token"])  # rotated
+    assert new not in stored.access_token_encrypted  # encrypted at rest
+    assert shopify.client.graphql(shop.domain, "{ shop { name } }", token=new)["data"]["shop"]["name"]
 
 
-def test_two_threads_refresh_once(refresh_app, token_server):
-    shop_id = create_shop(expires_in=60).id
+def test_two_threads_refresh_once(refresh_app, shopify):
+    shop, _ = installed_shop(shopify)
     results, errors = [], []
 
     def worker():
         with refresh_app.app_context():
             try:
-                results.append(access_token(shop_id))
+                results.append(access_token(shop.id))
             except Exception as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 
@@ -74,8 +94,8 @@ def test_two_threads_refresh_once(refresh_app, token_server):
     for t in threads:
         t.join()
     assert errors == []
-    assert results == ["shpat_new_1"] * 4
-    assert len(token_server.refreshes) == 1
+    assert len(set(results)) == 1 and len(results) == 4
+    assert len(refreshes(shopify, shop.domain)) == 1
 
 
 REFRESH_SCRIPT = """
@@ -88,49 +108,52 @@ with app.app_context():
 """
 
 
-def run_refreshers(url, token_server, shop_id, n=2):
-    env = {**os.environ, **base_env(DATABASE_URL=url, SHOPIFY_SHOP_ORIGIN=token_server.origin)}
+def run_refreshers(env_values, shop_id, n):
+    env = {**os.environ, **env_values}
     procs = [
         subprocess.Popen([sys.executable, "-c", REFRESH_SCRIPT, str(shop_id)], cwd=ROOT, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(n)
     ]
-    outputs = [p.communicate(timeout=60) for p in procs]
+    outputs = [p.communicate(timeout=90) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outputs]
     return [o[0].strip().splitlines()[-1] for o in outputs]
 
 
-def test_two_processes_refresh_once_on_sqlite(refresh_app, token_server, database_url):
-    shop_id = create_shop(expires_in=60).id
-    assert run_refreshers(database_url, token_server, shop_id) == ["shpat_new_1", "shpat_new_1"]
-    assert len(token_server.refreshes) == 1
+def test_two_processes_refresh_once_on_sqlite(refresh_app, shopify, database_url):
+    shop, _ = installed_shop(shopify)
+    tokens = run_refreshers(devstore_env(shopify, database_url), shop.id, 2)
+    assert len(set(tokens)) == 1
+    assert len(refreshes(shopify, shop.domain)) == 1
 
 
 @pytest.mark.postgres
-def test_two_processes_refresh_once_on_postgresql(pg_database_url, token_server):
-    from .conftest import truncate_all
-
+def test_three_processes_refresh_once_on_postgresql(pg_database_url, shopify):
     truncate_all(pg_database_url)
-    app = make_app(pg_database_url, token_server)
+    app = create_app(devstore_env(shopify, pg_database_url), TESTING=True)
     with app.app_context():
-        shop_id = create_shop(expires_in=60).id
+        shop, _ = installed_shop(shopify)
+        shop_id, domain = shop.id, shop.domain
         db.engine.dispose()
-    assert run_refreshers(pg_database_url, token_server, shop_id, n=3) == ["shpat_new_1"] * 3
-    assert len(token_server.refreshes) == 1
+    tokens = run_refreshers(devstore_env(shopify, pg_database_url), shop_id, 3)
+    assert len(set(tokens)) == 1
+    assert len(refreshes(shopify, domain)) == 1
 
 
-def test_a_refused_refresh_marks_the_shop_as_needing_reauthentication(refresh_app, token_server, client, auth_headers):
-    token_server.refuse = True
-    shop = create_shop(expires_in=60)
+def test_a_refused_refresh_marks_the_shop_as_needing_reauthentication(refresh_app, shopify, auth_headers):
+    shop, pair = installed_shop(shopify)
+    shopify.client.expire_token(shop.domain, pair["refresh_token"])
     with pytest.raises(NeedsReauthentication):
         access_token(shop.id)
     db.session.expire_all()
-    shop = db.session.get(Shop, shop.id)
-    assert shop.needs_reauth is True
-    assert "refused" in shop.reauth_reason
-    assert client.get("/api/shop", headers=auth_headers()).json["needs_reauth"] is True
+    stored = db.session.get(Shop, shop.id)
+    assert stored.needs_reauth is True
+    assert "refused" in stored.reauth_reason
+    headers = auth_headers(shop.domain, aud=shopify.api_key, secret=shopify.api_secret)
+    assert refresh_app.test_client().get("/api/shop", headers=headers).json["needs_reauth"] is True
 
 
-def test_a_rejected_token_forces_a_refresh(refresh_app, token_server):
-    shop = create_shop(expires_in=3600)
-    assert access_token(shop.id, rejected="shpat_test") == "shpat_new_1"
+def test_a_rejected_token_forces_a_refresh(refresh_app, shopify):
+    shop, pair = installed_shop(shopify, expires_in=3600)
+    assert access_token(shop.id, rejected=pair["access_token"]) != pair["access_token"]
+    assert len(refreshes(shopify, shop.domain)) == 1
