@@ -28,6 +28,7 @@
         select.disabled = false;
       }
     });
+    select.disabled = false;
   }
 
   if (document.readyState === "loading") {

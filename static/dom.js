@@ -26,5 +26,17 @@
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fn);
     else fn();
   }
-  window.omsDom = { el: el, when: when, ready: ready };
+  // Wraps a fetch so that only the answer to the latest call is used: a slow answer
+  // to an earlier load must not overwrite what a later one (after an action) showed.
+  function latestOnly(fetcher) {
+    let generation = 0;
+    return async function () {
+      const mine = ++generation;
+      const result = await fetcher.apply(this, arguments);
+      if (mine !== generation) throw latestOnly.superseded;
+      return result;
+    };
+  }
+  latestOnly.superseded = new Error("superseded by a later load");
+  window.omsDom = { el: el, when: when, ready: ready, latestOnly: latestOnly };
 })();

@@ -1,7 +1,8 @@
 // Locations and facilities: import, map to a facility, create a facility, choose the default.
 (function () {
   "use strict";
-  const { el, ready } = window.omsDom;
+  const { el, ready, latestOnly } = window.omsDom;
+  const fetchLocations = latestOnly(() => window.omsApi.call("/api/locations"));
 
   function list(body) {
     return Array.isArray(body) ? body : (body && (body.locations || body.items)) || [];
@@ -48,18 +49,22 @@
     const body = document.getElementById("locations-body");
     if (!body) return;
     try {
-      const locations = list(await window.omsApi.call("/api/locations"));
+      const locations = list(await fetchLocations());
       body.replaceChildren(...(locations.length
         ? locations.map(row)
         : [el("tr", {}, [el("td", { colspan: "5", class: "subdued", text: "No locations yet: import them from Shopify." })])]));
     } catch (error) {
+      if (error === latestOnly.superseded) return;
       body.replaceChildren(el("tr", {}, [el("td", { colspan: "5", class: "field-error", text: `Could not load locations: ${error.message}` })]));
     }
   }
 
   ready(function () {
     const button = document.getElementById("import-locations");
-    if (button) button.addEventListener("click", () => act(window.omsApi.call("/api/locations/import", { method: "POST" }), "Locations imported"));
+    if (button) {
+      button.addEventListener("click", () => act(window.omsApi.call("/api/locations/import", { method: "POST" }), "Locations imported"));
+      button.disabled = false;
+    }
     refresh();
   });
 })();

@@ -1,7 +1,8 @@
 // Mappings: Shopify values found (channels, product types, gateways, shipping methods) -> OMS values.
 (function () {
   "use strict";
-  const { el, ready } = window.omsDom;
+  const { el, ready, latestOnly } = window.omsDom;
+  const fetchMappings = latestOnly((which) => window.omsApi.call(`/api/mappings/${which}`));
   let kind = "sales_channel";
   let changes = {};
 
@@ -42,8 +43,9 @@
 
   async function load() {
     try {
-      render(await window.omsApi.call(`/api/mappings/${kind}`));
+      render(await fetchMappings(kind));
     } catch (error) {
+      if (error === latestOnly.superseded) return;
       document.getElementById("mappings-body").replaceChildren(el("tr", {}, [el("td", { class: "field-error",
         text: `Could not load mappings: ${error.message}` })]));
     }
@@ -78,6 +80,7 @@
       }
       load();
     });
+    document.getElementById("import-mappings").disabled = false;
     load();
   });
 })();

@@ -1,7 +1,8 @@
 // The sync cards: GET /api/sync, switch a flow on or off, change its interval, sync now.
 (function () {
   "use strict";
-  const { el, when, ready } = window.omsDom;
+  const { el, when, ready, latestOnly } = window.omsDom;
+  const fetchSync = latestOnly(() => window.omsApi.call("/api/sync"));
   const FLOWS = [
     ["products", "Products", "down"],
     ["orders", "Orders", "down"],
@@ -89,7 +90,7 @@
     const grid = document.getElementById("sync-grid");
     if (!grid) return;
     try {
-      const body = await window.omsApi.call("/api/sync");
+      const body = await fetchSync();
       grid.replaceChildren(...FLOWS.map(([name, title, dir]) => card(name, title, dir, flowData(body, name))));
       document.getElementById("sync-updated").textContent = `Updated ${new Date().toLocaleTimeString()}`;
       document.getElementById("sync-cards").setAttribute("aria-busy", "false");
@@ -97,6 +98,7 @@
       clearTimeout(timer);
       timer = setTimeout(refresh, anyRunning ? 2000 : 15000);
     } catch (error) {
+      if (error === latestOnly.superseded) return;
       grid.replaceChildren(el("p", { class: "field-error", text: `Could not load the syncs: ${error.message}` }));
     }
   }
