@@ -58,6 +58,18 @@ def upgrade_database(url: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def no_shopify_call_inside_a_write_transaction():
+    from . import write_lock_guard
+
+    write_lock_guard.install()
+    write_lock_guard.violations.clear()
+    yield
+    found = list(write_lock_guard.violations)
+    write_lock_guard.violations.clear()
+    assert not found, "a Shopify call was made while holding a database write:\n" + found[0]
+
+
+@pytest.fixture(autouse=True)
 def fresh_process_caches():
     """Each test has its own database: forget what the previous one cached by shop id."""
     from shopify_app.shopify.throttle import buckets

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import event
+
 from ..extensions import db
 from ..models import FlowState, Shop, SyncRun
 from ..shopify.access import AccessLevel
@@ -43,6 +45,8 @@ class RunContext:
     client_factory: Callable[[], GraphQLClient] | None = field(default=None, repr=False)
     # The runner's LeaseKeeper (renews the shop+flow lease in the background).
     lease: Any = field(default=None, repr=False)
+    _pending_counts: dict[str, int] = field(default_factory=dict, repr=False)
+    _bound_session: Any = field(default=None, repr=False)
 
     @property
     def should_stop(self) -> bool:
@@ -85,9 +89,35 @@ class RunContext:
         return self.state.cursor
 
     def count(self, key: str, n: int = 1) -> None:
-        counts = dict(self.run.counts or {})
-        counts[key] = counts.get(key, 0) + n
-        self.run.counts = counts
+        """Count work done; the count is written by the next commit, with the work.
+
+        Kept off the ORM until then: a dirty run row would be autoflushed by the next
+        query and hold a write transaction open through the flow's Shopify calls."""
+        self._pending_counts[key] = self._pending_counts.get(key, 0) + n
+
+    def write_counts_on_commit(self, session) -> None:
+        """Publish pending counts in each commit of `session`; drop them on rollback
+        (the work they counted was rolled back too)."""
+        event.listen(session, "before_commit", self._publish_counts)
+        event.listen(session, "after_rollback", self._drop_counts)
+        self._bound_session = session
+
+    def stop_writing_counts(self) -> None:
+        session, self._bound_session = self._bound_session, None
+        if session is not None:
+            event.remove(session, "before_commit", self._publish_counts)
+            event.remove(session, "after_rollback", self._drop_counts)
+
+    def _publish_counts(self, session) -> None:
+        if self._pending_counts:
+            counts = dict(self.run.counts or {})
+            for key, n in self._pending_counts.items():
+                counts[key] = counts.get(key, 0) + n
+            self.run.counts = counts
+            self._pending_counts = {}
+
+    def _drop_counts(self, session) -> None:
+        self._pending_counts = {}
 
     def report_progress(self, **values) -> None:
         """Live progress, committed at once so `GET /api/sync` shows it.

@@ -133,6 +133,7 @@ def import_locations(shop: Shop, client) -> dict:
                 updated += 1
             else:
                 created += 1
+        db.session.commit()  # one transaction a page, never held across the next call
         page = conn.get("pageInfo") or {}
         if not page.get("hasNextPage"):
             break

@@ -522,10 +522,14 @@ def import_mapping_values(shop: Shop, client=None, *, now: datetime | None = Non
             log.warning("mapping import for %s: %s skipped: %s", shop.domain, name, exc)
             if errors is not None:
                 errors.append(f"{name}: {exc}"[:500])
+        # What a part found is committed before the next Shopify call: a write
+        # transaction held across network calls would stall every other writer.
+        db.session.commit()
 
     def product_types():
         for conn in _pages(client, "mapping_product_types", "productTypes", {"first": 250}):
             added["product_type"] += record_seen(shop, "product_type", _nodes(conn), source="productTypes")
+            db.session.commit()
 
     def publications():
         names = []
@@ -554,12 +558,12 @@ def import_mapping_values(shop: Shop, client=None, *, now: datetime | None = Non
                            {"first": ORDERS_PAGE, "query": f"created_at:>={since}"},
                            max_pages=IMPORT_MAX_ORDERS // ORDERS_PAGE):
             added.update(record_order_values(shop, _nodes(conn), added))
+            db.session.commit()
 
     part("product types", product_types)
     part("publications", publications)
     part("delivery profiles", delivery_profiles)
     part("recent orders", orders)
-    db.session.commit()
     return added
 
 

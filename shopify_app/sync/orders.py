@@ -585,8 +585,9 @@ def fetch_pages(ctx: RunContext, search: str, *, only_held_or_wanted: bool) -> i
     while True:
         data = ctx.client.execute("orders_page", {"first": PAGE_SIZE, "after": after, "query": search})
         conn = data["orders"]
-        for node in conn["nodes"]:
+        for node in conn["nodes"]:  # every Shopify call of the page before its writes
             _complete_lines(ctx.client, node)
+        for node in conn["nodes"]:
             outcome = apply_order(ctx.shop.id, node, mapper, settings=ctx.shop.settings,
                                   only_held_or_wanted=only_held_or_wanted)
             ctx.count(f"orders_{outcome}")

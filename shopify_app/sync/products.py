@@ -349,6 +349,18 @@ def run_bulk(ctx: RunContext, since: datetime | None) -> None:
     ctx.commit_cursor(iso(started))
 
 
+def _all_variants(client, node: dict) -> list[dict]:
+    """A product's variants, with the pages beyond the first fetched."""
+    variants = list((node.get("variants") or {}).get("nodes") or [])
+    page = (node.get("variants") or {}).get("pageInfo") or {}
+    while page.get("hasNextPage"):
+        more = client.execute("products_variants", {"id": node["id"], "after": page["endCursor"]})
+        vconn = ((more.get("product") or {}).get("variants")) or {}
+        variants.extend(vconn.get("nodes") or [])
+        page = vconn.get("pageInfo") or {}
+    return variants
+
+
 def run_pages(ctx: RunContext, since: datetime) -> None:
     started = datetime.now(timezone.utc)
     types = TypeResolver(ctx.shop.id)
@@ -358,14 +370,10 @@ def run_pages(ctx: RunContext, since: datetime) -> None:
     while True:
         data = ctx.client.execute("products_page", {"first": PAGE_SIZE, "after": after, "query": query})
         conn = data["products"]
-        for node in conn["nodes"]:
-            variants = list((node.get("variants") or {}).get("nodes") or [])
-            page = (node.get("variants") or {}).get("pageInfo") or {}
-            while page.get("hasNextPage"):
-                more = ctx.client.execute("products_variants", {"id": node["id"], "after": page["endCursor"]})
-                vconn = ((more.get("product") or {}).get("variants")) or {}
-                variants.extend(vconn.get("nodes") or [])
-                page = vconn.get("pageInfo") or {}
+        # Every Shopify call of the page first, then its writes: a write transaction is
+        # never held across a call.
+        complete = [(node, _all_variants(ctx.client, node)) for node in conn["nodes"]]
+        for node, variants in complete:
             images = [i for i in (_image(m) for m in (node.get("media") or {}).get("nodes") or [] if m) if i]
             if apply_product(ctx.shop.id, node, variants, types, images=images):
                 ctx.count("products")

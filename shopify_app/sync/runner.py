@@ -291,6 +291,7 @@ def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun
         client_factory=lambda: client_for(shop, min_level=FLOWS[flow_name].min_level),
         lease=keeper,
     )
+    ctx.write_counts_on_commit(db.session())
     requeue = False
     try:
         FLOWS[flow_name].run(ctx)
@@ -321,6 +322,7 @@ def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun
             run.cursor_after = state.cursor
             db.session.commit()
         finally:
+            ctx.stop_writing_counts()
             release_lease(state.id, owner)
     if requeue:
         # Stopped by a shutdown: the work resumes from its committed cursor soon after.

@@ -73,8 +73,10 @@ def _process_claimed(app, delivery_id: int) -> None:
 def process(delivery: WebhookDelivery) -> None:
     """Apply a recorded delivery; its status says how it went. Never raises."""
     handler = handlers.get(delivery.topic)
-    delivery.attempts = (delivery.attempts or 0) + 1
+    # The attempt is counted with the outcome, not before the handler: a pending
+    # write would hold the database's write lock through the handler's Shopify calls.
     if handler is None:
+        delivery.attempts = (delivery.attempts or 0) + 1
         delivery.status = "ignored"
         delivery.payload = None
         db.session.commit()
@@ -85,11 +87,12 @@ def process(delivery: WebhookDelivery) -> None:
         db.session.rollback()
         log.exception("webhook %s (%s) for %s failed", delivery.webhook_id, delivery.topic, delivery.shop_domain)
         delivery = db.session.merge(delivery)
-        delivery.attempts = (delivery.attempts or 0) + 1  # the rollback dropped the count
+        delivery.attempts = (delivery.attempts or 0) + 1
         delivery.status = "failed"
         delivery.error = f"{exc.__class__.__name__}: {exc}"[:2000]
         db.session.commit()
         return
+    delivery.attempts = (delivery.attempts or 0) + 1
     delivery.status = "processed"
     delivery.error = None
     delivery.processed_at = datetime.now(timezone.utc)
