@@ -26,7 +26,20 @@ if [ -z "${TOKEN_ENCRYPTION_KEY:-}" ]; then
   export TOKEN_ENCRYPTION_KEY=$(cat instance/token_key)
 fi
 
+# The same settings for commands run from another terminal:
+#   set -a; . instance/dev.env; set +a; .venv/bin/flask --app wsgi apikey list
+for name in SHOPIFY_API_KEY SHOPIFY_API_SECRET SHOPIFY_APP_URL SHOPIFY_SHOP_ORIGIN APP_BRIDGE_URL SECRET_KEY TOKEN_ENCRYPTION_KEY; do
+  printf "%s=%q\n" "$name" "${!name}"
+done > instance/dev.env
+chmod 600 instance/dev.env instance/secret_key instance/token_key 2>/dev/null || true
+
 .venv/bin/flask --app wsgi db upgrade
+# An OMS API key for trying the OMS REST API on the demo (only its hash is in the database).
+if [ ! -s instance/demo_api_key ]; then
+  .venv/bin/flask --app wsgi apikey create "devstore demo" | tail -n 1 > instance/demo_api_key
+  chmod 600 instance/demo_api_key
+fi
+OMS_KEY=$(cat instance/demo_api_key)
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
@@ -45,6 +58,8 @@ cat <<MSG
   The demo shop has the app installed; open it in the shop's admin (the first visit
   connects it, then products and orders download on their own):
     http://127.0.0.1:$DEVSTORE_PORT/$SHOP_HANDLE.myshopify.com/admin/apps/$SHOPIFY_API_KEY
+  The OMS REST API (key in instance/demo_api_key; settings for flask commands in instance/dev.env):
+    curl -H "Authorization: Bearer $OMS_KEY" "$SHOPIFY_APP_URL/oms/v1/orders?shop=$SHOP_HANDLE.myshopify.com"
 
 MSG
 .venv/bin/gunicorn wsgi:app --bind "127.0.0.1:$APP_PORT" --workers 2 --threads 4 --access-logfile - &
