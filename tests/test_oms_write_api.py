@@ -106,7 +106,9 @@ def test_facilities_list(client, oms, mapped):
     assert items["SHOPIFY_11"]["sells_online"] is True and items["SHOPIFY_11"]["brokering_queue"] is True
     assert items["SHOPIFY_12"]["sells_online"] is False and items["SHOPIFY_12"]["location"]["pos"] is True
     assert items["SHOPIFY_11"]["location"]["id"] == "gid://shopify/Location/11"
-    assert client.get("/oms/v1/facilities?shop=nope.myshopify.com", headers=oms).status_code == 404
+    unknown = client.get("/oms/v1/facilities?shop=nope.myshopify.com", headers=oms)
+    assert unknown.status_code == 200 and unknown.get_json()["items"] == []  # a filter, as on products and orders
+    assert client.get("/oms/v1/facilities?shop=not a shop", headers=oms).status_code == 400
     assert len(client.get(f"/oms/v1/facilities?shop={SHOP}", headers=oms).get_json()["items"]) == 2
     page = client.get("/oms/v1/facilities?limit=1", headers=oms).get_json()
     assert len(page["items"]) == 1 and page["next_cursor"]

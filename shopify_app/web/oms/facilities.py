@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Shop
+from ...shopify.shop_domain import is_valid_shop_domain
 from ...sync.locations import facilities_json
 from ..errors import json_error
 from . import add_paths, api_key_required, bp, decode_cursor, encode_cursor, page_size
@@ -17,10 +18,12 @@ def list_facilities():
     shop_ids = None
     domain = request.args.get("shop")
     if domain is not None:
-        shop = db.session.execute(select(Shop).where(Shop.domain == domain.strip().lower())).scalar_one_or_none()
-        if shop is None:
-            return json_error(404, f"unknown shop {domain!r}")
-        shop_ids = [shop.id]
+        # A filter, as on products and orders: a shop we do not know has no facilities.
+        domain = domain.strip().lower()
+        if not is_valid_shop_domain(domain):
+            return json_error(400, "shop must be a shop domain like example.myshopify.com")
+        shop = db.session.execute(select(Shop).where(Shop.domain == domain)).scalar_one_or_none()
+        shop_ids = [shop.id] if shop is not None else []
     try:
         limit = page_size()
         cursor = decode_cursor(request.args.get("cursor"))
@@ -56,7 +59,6 @@ add_paths(
                     }}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "401": {"$ref": "#/components/responses/Unauthorized"},
-                    "404": {"description": "Unknown shop", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 },
             }
         }
