@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from shopify_app.extensions import db
 from shopify_app.models import FlowState, Order, OrderLine, Product, SyncRun, Variant
+from shopify_app.shopify.gids import gid, typename
+from shopify_app.shopify.times import parse_time
 from shopify_app.sync import bulk
 from shopify_app.sync.orders import Mapper, OrderSink, import_query, wanted_new
 from shopify_app.sync.products import ProductSink, TypeResolver
@@ -34,20 +36,20 @@ def jsonl(objs) -> list[bytes]:
 def test_parse_lines_skips_blanks_and_takes_bytes_or_text():
     lines = [b'{"id": "gid://shopify/Product/1"}', b"", "  ", '{"id": "gid://shopify/ProductVariant/2", "__parentId": "gid://shopify/Product/1"}']
     objs = list(bulk.parse_lines(lines))
-    assert [bulk.typename(o["id"]) for o in objs] == ["Product", "ProductVariant"]
+    assert [typename(o["id"]) for o in objs] == ["Product", "ProductVariant"]
     assert objs[1]["__parentId"] == "gid://shopify/Product/1"
 
 
 def test_typename_and_gid():
-    assert bulk.typename("gid://shopify/LineItem/9") == "LineItem"
-    assert bulk.typename("not a gid") is None
-    assert bulk.gid("Order", 5) == "gid://shopify/Order/5"
+    assert typename("gid://shopify/LineItem/9") == "LineItem"
+    assert typename("not a gid") is None
+    assert gid("Order", 5) == "gid://shopify/Order/5"
 
 
 def test_parse_time_normalises_offsets_to_utc():
-    assert bulk.parse_time("2021-12-31T19:00:00-05:00") == datetime(2022, 1, 1, tzinfo=timezone.utc)
-    assert bulk.parse_time("2022-01-01T00:00:00Z") == datetime(2022, 1, 1, tzinfo=timezone.utc)
-    assert bulk.parse_time(None) is None
+    assert parse_time("2021-12-31T19:00:00-05:00") == datetime(2022, 1, 1, tzinfo=timezone.utc)
+    assert parse_time("2022-01-01T00:00:00Z") == datetime(2022, 1, 1, tzinfo=timezone.utc)
+    assert parse_time(None) is None
 
 
 @pytest.mark.parametrize("incoming,stored,wins", [

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import FlowState
 from ..shopify.graphql_client import GraphQLError
+from ..shopify.times import parse_time
 from .flows import RunContext
 
 log = logging.getLogger(__name__)
@@ -35,29 +36,6 @@ FINAL = {"COMPLETED", "FAILED", "CANCELED", "CANCELLED", "EXPIRED"}
 
 class BulkOperationFailed(Exception):
     """The bulk operation did not complete; what it delivered (if anything) was kept."""
-
-
-def gid(kind: str, number) -> str:
-    """A Shopify GID from a REST id: gid("Order", 123) -> 'gid://shopify/Order/123'."""
-    return f"gid://shopify/{kind}/{number}"
-
-
-def parse_time(value) -> datetime | None:
-    """Shopify's timestamps (ISO 8601, 'Z' or an offset) as aware UTC datetimes."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    text = str(value).strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-
-
-def iso(moment: datetime) -> str:
-    """A UTC timestamp as Shopify's search syntax takes it."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def window_start(cursor: str | None, overlap: timedelta) -> datetime | None:
@@ -76,14 +54,6 @@ def is_newer(incoming, stored) -> bool:
     if incoming is None:
         return False
     return incoming >= stored
-
-
-def typename(gid: str | None) -> str | None:
-    """'gid://shopify/ProductVariant/1' -> 'ProductVariant'."""
-    if not gid or not gid.startswith("gid://"):
-        return None
-    parts = gid.split("/")
-    return parts[3] if len(parts) > 4 else None
 
 
 def parse_lines(lines: Iterable[bytes | str]) -> Iterator[dict]:

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import FulfillmentRequest
 from ..shopify.access import AccessLevel
+from ..shopify.times import parse_time_or_none
 from ..shopify.graphql_client import GraphQLError
 from ..shopify.shop_domain import InvalidShopDomain, validate_shop_domain
 from .flows import RunContext, register_flow
@@ -300,21 +301,11 @@ def find_existing(part: dict, tracking: dict | None, fulfillments: list[dict], c
         if number and number not in numbers:
             continue
         if since is not None:
-            created = _parse_time(f.get("createdAt"))
+            created = parse_time_or_none(f.get("createdAt"))
             if created is not None and created < since - CLOCK_SLACK:
                 continue
         return f["id"]
     return None
-
-
-def _parse_time(value) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 # --- requests -----------------------------------------------------------------------
@@ -434,7 +425,7 @@ def push_request(client, req: FulfillmentRequest, after_call=None) -> str:
     # A crash left parts "sending": were they fulfilled?
     for part in parts:
         if part.get("status") == "sending":
-            since = _parse_time(part.get("sending_at"))
+            since = parse_time_or_none(part.get("sending_at"))
             found = find_existing(part, req.tracking, fulfillments, claimed | set(req.fulfillment_ids or []), since)
             if found:
                 part["status"] = "done"

@@ -29,6 +29,7 @@ from sqlalchemy import bindparam, insert, select, update
 from ..extensions import db
 from ..models import AtpLevel, Facility, FlowState, Location, PushedLevel, Shop
 from ..shopify.access import AccessLevel
+from ..shopify.times import parse_time_or_none
 from .flows import RunContext, register_flow
 from .shop import find_shop
 from .webhooks import handles
@@ -207,19 +208,6 @@ def stale_indexes(user_errors: list[dict]) -> tuple[set[int], dict[int, dict], l
     return stale, rejected, general
 
 
-def _parse_time(value) -> datetime | None:
-    if not value:
-        return None
-    text = str(value).strip().replace(" ", "T")
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 def classify_level_webhook(payload: dict, quantity: int | None, pushed_quantity: int | None,
                            pushed_at: datetime | None) -> str:
     """What an `inventory_levels/update` delivery means for a level we manage:
@@ -236,7 +224,7 @@ def classify_level_webhook(payload: dict, quantity: int | None, pushed_quantity:
         return "old"
     if pushed_quantity is not None and int(available) == pushed_quantity:
         return "echo"
-    updated_at = _parse_time(payload.get("updated_at"))
+    updated_at = parse_time_or_none(payload.get("updated_at"))
     if pushed_at is not None and updated_at is not None and updated_at < pushed_at.replace(microsecond=0):
         return "old"
     if quantity is not None and int(available) == quantity:

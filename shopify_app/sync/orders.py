@@ -28,7 +28,9 @@ from ..models import FlowState, Order, OrderLine, Product, Shop, Variant
 from ..shopify.access import AccessLevel
 from ..shopify.documents import load_document
 from . import bulk, privacy
-from .bulk import gid, iso, parse_time, window_start
+from ..shopify.gids import gid, typename
+from ..shopify.times import parse_time, search_time as iso
+from .bulk import window_start
 from .flows import RunContext, register_flow
 from .upsert import upsert
 
@@ -474,7 +476,7 @@ class OrderSink(bulk.Sink):
         self.skipped: set[str] = set()
 
     def add(self, obj: dict) -> None:
-        kind = bulk.typename(obj.get("id"))
+        kind = typename(obj.get("id"))
         parent = obj.get("__parentId")
         if parent is None and kind == "Order":
             row = order_row(self.shop_id, obj, self.mapper, ship_lines=[], fos=[])

@@ -20,7 +20,9 @@ from ..models import FlowState, Product, Shop, Variant
 from ..shopify.access import AccessLevel
 from ..shopify.documents import load_document
 from . import bulk
-from .bulk import gid, iso, parse_time, window_start
+from ..shopify.gids import gid, typename
+from ..shopify.times import parse_time, search_time as iso
+from .bulk import window_start
 from .flows import RunContext, register_flow
 from .upsert import upsert
 
@@ -270,7 +272,7 @@ class ProductSink(bulk.Sink):
         self.total = {"products": 0, "variants": 0}
 
     def add(self, obj: dict) -> None:
-        kind = bulk.typename(obj.get("id"))
+        kind = typename(obj.get("id"))
         parent = obj.get("__parentId")
         if parent is None and kind == "Product":
             self.products.append(product_row(self.shop_id, obj, self.types, images=[]))
