@@ -178,7 +178,8 @@ def worker_migrate(url: str) -> None:
 def worker_ingest(url: str, kind: str, path: str, preload: str | None) -> dict:
     from shopify_app.extensions import db
     from shopify_app.sync import bulk
-    from shopify_app.sync.orders import Mapper, OrderSink
+    from shopify_app.sync.orders.mapper import Mapper
+    from shopify_app.sync.orders.sink import OrderSink
     from shopify_app.sync.products import ProductSink, TypeResolver
 
     app = app_for(url)

@@ -167,14 +167,16 @@ def test_a_download_started_before_a_deletion_does_not_bring_the_product_back(ap
 
 
 def test_order_edits_remove_lines_and_refunds_count(app, shop):
-    from shopify_app.sync.orders import Mapper, apply_order, from_rest
+    from shopify_app.sync.orders.mapper import Mapper
+    from shopify_app.sync.orders.normalize import order_from_rest
+    from shopify_app.sync.orders.write import apply_order
 
     shop.settings = {"order_import": "open"}
     db.session.commit()
     order = sample("orders/updated")
     order["cancelled_at"] = None
     order["closed_at"] = None
-    apply_order(shop.id, from_rest(order), Mapper(shop.id), settings=shop.settings)
+    apply_order(shop.id, order_from_rest(order), Mapper(shop.id), settings=shop.settings)
     db.session.commit()
     first, second = order["line_items"][0], order["line_items"][1]
     edited = copy.deepcopy(order)
@@ -183,7 +185,7 @@ def test_order_edits_remove_lines_and_refunds_count(app, shop):
     edited["refunds"] = [{"id": 1, "created_at": "2022-01-05T00:00:00-05:00",
                           "refund_line_items": [{"line_item_id": first["id"], "quantity": 1}]}]
     edited["shipping_address"] = dict(order["shipping_address"], city="Louisville")
-    apply_order(shop.id, from_rest(edited), Mapper(shop.id), settings=shop.settings)
+    apply_order(shop.id, order_from_rest(edited), Mapper(shop.id), settings=shop.settings)
     db.session.commit()
     db.session.expire_all()
     lines = {l.shopify_id: l for l in db.session.execute(select(OrderLine)).scalars()}
