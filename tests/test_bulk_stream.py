@@ -16,6 +16,7 @@ from shopify_app.shopify.times import parse_time
 from shopify_app.sync import bulk
 from shopify_app.sync.orders.filter import import_query, wanted_new
 from shopify_app.sync.orders.mapper import Mapper
+from shopify_app.sync.orders.normalize import order_row_from_node
 from shopify_app.sync.orders.sink import OrderSink
 from shopify_app.sync.products import ProductSink, TypeResolver
 
@@ -76,13 +77,17 @@ def test_import_filter():
     assert import_query({"order_import": "open"}) == "status:open"
     assert import_query({"order_import": "open", "orders_since": "2026-01-15"}) == \
         "status:open AND created_at:>='2026-01-15'"
-    # the filter reads an Order row (as normalize makes it from either shape)
-    row = {"fulfillment_status": "UNFULFILLED", "shopify_created_at": parse_time("2026-02-01T00:00:00Z")}
-    assert wanted_new(row, {})
-    assert not wanted_new({**row, "fulfillment_status": "FULFILLED"}, {})
-    assert wanted_new({**row, "fulfillment_status": "PARTIALLY_FULFILLED"}, {"order_import": "open"})
-    assert not wanted_new({**row, "cancelled_at": parse_time("2026-02-02T00:00:00Z")}, {"order_import": "open"})
-    assert not wanted_new(row, {"orders_since": "2026-03-01"})
+    node = {"displayFulfillmentStatus": "UNFULFILLED", "createdAt": "2026-02-01T00:00:00Z"}
+
+    def wanted(node, settings):  # the filter reads the Order row normalize makes of the node
+        return wanted_new(order_row_from_node({"id": "gid://shopify/Order/1", **node}, ship_lines=None,
+                                              fulfillment_orders=None), settings)
+
+    assert wanted(node, {})
+    assert not wanted({**node, "displayFulfillmentStatus": "FULFILLED"}, {})
+    assert wanted({**node, "displayFulfillmentStatus": "PARTIALLY_FULFILLED"}, {"order_import": "open"})
+    assert not wanted({**node, "cancelledAt": "2026-02-02T00:00:00Z"}, {"order_import": "open"})
+    assert not wanted(node, {"orders_since": "2026-03-01"})
 
 
 # --- the sinks, fed in any order ------------------------------------------------------------------
