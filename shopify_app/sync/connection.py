@@ -154,3 +154,27 @@ def client_for(shop: Shop, *, min_level: AccessLevel | None = None) -> GraphQLCl
         api_version=cfg["SHOPIFY_API_VERSION"],
         timeout=cfg["SHOPIFY_HTTP_TIMEOUT"],
     )
+
+
+def probe_client(shop: Shop, *, timeout: float, max_attempts: int) -> GraphQLClient:
+    """A client for asking Shopify whether the stored token still works, whatever the
+    shop's status or access level (an uninstall must be checked even at access none).
+    It may read only what AccessLevel.READ allows; the caller reads no merchant data."""
+    shop_id = shop.id
+    last: dict[str, str | None] = {"token": None}
+
+    def provide(rejected: bool) -> str:
+        token = access_token(shop_id, rejected=last["token"] if rejected else None)
+        last["token"] = token
+        return token
+
+    cfg = current_app.config
+    return GraphQLClient(
+        shop.domain,
+        provide,
+        AccessLevel.READ,
+        shop_origin=cfg["SHOPIFY_SHOP_ORIGIN"],
+        api_version=cfg["SHOPIFY_API_VERSION"],
+        timeout=min(timeout, cfg["SHOPIFY_HTTP_TIMEOUT"]),
+        max_attempts=max_attempts,
+    )
