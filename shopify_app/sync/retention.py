@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import null, select, update
 
 from ..extensions import db
 from ..models import ComplianceRequest, WebhookDelivery
@@ -29,9 +29,11 @@ def purge_expired(days: int = DEFAULT_RETENTION_DAYS, now: datetime | None = Non
     cutoff = retention_cutoff(now or datetime.now(timezone.utc), days)
     payloads = db.session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.payload.is_not(None), WebhookDelivery.received_at < cutoff,
-               WebhookDelivery.status != "retrying")  # being applied right now: next time
-        .values(payload=None, error=EXPIRED_NOTE)
+        # Only deliveries never applied keep a payload; one being applied now ("retrying") waits.
+        .where(WebhookDelivery.status.in_(("failed", "received")), WebhookDelivery.payload.is_not(None),
+               WebhookDelivery.received_at < cutoff)
+        # SQL NULL, not JSON null, so that the row no longer counts as holding a payload.
+        .values(payload=null(), error=EXPIRED_NOTE)
         .execution_options(synchronize_session=False)
     ).rowcount or 0
     exports = 0

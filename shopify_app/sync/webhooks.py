@@ -146,6 +146,7 @@ def app_uninstalled(shop_domain: str, payload: dict) -> None:
         return
     db.session.commit()  # no transaction held across the call to Shopify
     if token_still_works(shop):  # raises when Shopify cannot say: retried from the ledger
+        db.session.commit()  # keeps the shop id Shopify answered with
         raise Rejected("Shopify still accepts the shop's token: the app is installed, the shop is kept")
     mark_uninstalled(shop)
     db.session.commit()
