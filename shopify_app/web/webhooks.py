@@ -65,13 +65,13 @@ def receive():
         shop_domain=shop_domain,
         # Cut to the columns' sizes: PostgreSQL refuses a longer value (a 500, and Shopify retries).
         api_version=(request.headers.get("X-Shopify-API-Version") or "")[:16] or None,
-        # A rejected delivery does not take the event id: a forgery carrying a real
-        # event's id must not make the genuine delivery of that event a duplicate.
-        event_id=None if problem else event_id,
+        # A rejected delivery keeps its event id too: a forger only knows the ids of
+        # events already delivered (and recorded), so it cannot pre-empt a genuine one.
+        event_id=event_id,
         triggered_at=triggered_at,
         payload=None if problem else payload,
         status="rejected" if problem else "received",
-        error=f"{problem} (event {event_id})"[:2000] if problem else None,
+        error=problem[:2000] if problem else None,
     )
     db.session.add(delivery)
     try:
