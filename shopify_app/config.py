@@ -41,6 +41,7 @@ class Settings:
     shop_origin: str = DEFAULT_SHOP_ORIGIN
     app_bridge_url: str = DEFAULT_APP_BRIDGE_URL
     http_timeout: float = 30.0
+    data_retention_days: int = 30
     extra: dict = field(default_factory=dict)
 
     def as_flask_config(self) -> dict:
@@ -56,6 +57,7 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SHOPIFY_HTTP_TIMEOUT": self.http_timeout,
+            "DATA_RETENTION_DAYS": self.data_retention_days,
             **self.extra,
         }
 
@@ -162,6 +164,10 @@ def load_settings(env: dict | None = None) -> Settings:
     except ValueError:
         raise ConfigError(f"SHOPIFY_HTTP_TIMEOUT must be a number of seconds, got {timeout_raw!r}.")
 
+    retention_raw = (env.get("DATA_RETENTION_DAYS") or "30").strip()
+    if not retention_raw.isdigit() or int(retention_raw) < 1:
+        raise ConfigError(f"DATA_RETENTION_DAYS must be a whole number of days (1 or more), got {retention_raw!r}.")
+
     return Settings(
         api_key=api_key,
         api_secret=api_secret,
@@ -174,4 +180,5 @@ def load_settings(env: dict | None = None) -> Settings:
         shop_origin=shop_origin,
         app_bridge_url=(env.get("APP_BRIDGE_URL") or DEFAULT_APP_BRIDGE_URL).strip(),
         http_timeout=http_timeout,
+        data_retention_days=int(retention_raw),
     )

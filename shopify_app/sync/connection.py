@@ -137,6 +137,18 @@ def client_for(shop: Shop, *, min_level: AccessLevel | None = None) -> GraphQLCl
     level = AccessLevel(shop.access_level)
     if min_level is not None and not level.allows(min_level):
         raise AccessDenied(f"access level {level.value} does not allow this flow")
+    return _client(shop, level, timeout=current_app.config["SHOPIFY_HTTP_TIMEOUT"])
+
+
+def probe_client(shop: Shop, *, timeout: float, max_attempts: int) -> GraphQLClient:
+    """A client for asking Shopify whether the stored token still works, whatever the
+    shop's status or access level (an uninstall must be checked even at access none).
+    It may read only what AccessLevel.READ allows; the caller reads no merchant data."""
+    timeout = min(timeout, current_app.config["SHOPIFY_HTTP_TIMEOUT"])
+    return _client(shop, AccessLevel.READ, timeout=timeout, max_attempts=max_attempts)
+
+
+def _client(shop: Shop, level: AccessLevel, *, timeout: float, max_attempts: int | None = None) -> GraphQLClient:
     shop_id = shop.id
     last: dict[str, str | None] = {"token": None}
 
@@ -146,11 +158,13 @@ def client_for(shop: Shop, *, min_level: AccessLevel | None = None) -> GraphQLCl
         return token
 
     cfg = current_app.config
+    extra = {"max_attempts": max_attempts} if max_attempts else {}
     return GraphQLClient(
         shop.domain,
         provide,
         level,
         shop_origin=cfg["SHOPIFY_SHOP_ORIGIN"],
         api_version=cfg["SHOPIFY_API_VERSION"],
-        timeout=cfg["SHOPIFY_HTTP_TIMEOUT"],
+        timeout=timeout,
+        **extra,
     )
