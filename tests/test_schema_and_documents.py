@@ -1,7 +1,6 @@
 """The schema comes from migrations, on SQLite and PostgreSQL; every GraphQL document
 validates against Shopify's Admin schema."""
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,13 +11,12 @@ from graphql import FragmentDefinitionNode, build_schema, parse, validate
 from shopify_app.extensions import db
 from shopify_app.models import Base
 from shopify_app.shopify.documents import DocumentError, all_documents, compose, load_document, shared_fragments
-
-SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "shopify" / "admin-2026-10.graphql"
+from tests.conftest import ADMIN_SCHEMA
 
 
 @lru_cache(maxsize=1)
 def admin_schema():
-    return build_schema(SCHEMA.read_text(), assume_valid=True)
+    return build_schema(ADMIN_SCHEMA.read_text(), assume_valid=True)
 
 
 def schema_differences(engine) -> list:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from shopify_app.extensions import db
 from shopify_app.models import ComplianceRequest, Shop, SyncRun, WebhookDelivery
 
-from .conftest import API_SECRET, SHOP, create_shop
+from .conftest import API_SECRET, API_VERSION, SHOP, create_shop
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "shopify" / "webhooks"
 
@@ -30,7 +30,7 @@ def deliver(client, topic: str, payload, *, shop: str = SHOP, webhook_id: str | 
         "Content-Type": "application/json",
         "X-Shopify-Topic": topic,
         "X-Shopify-Shop-Domain": shop,
-        "X-Shopify-API-Version": "2026-10",
+        "X-Shopify-API-Version": API_VERSION,
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
         "X-Shopify-Event-Id": str(uuid.uuid4()),
         "X-Shopify-Triggered-At": "2026-11-23T18:00:00Z",
