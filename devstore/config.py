@@ -16,7 +16,6 @@ PLANS = {
 }
 
 
-
 def _default_toml() -> str:
     here = os.path.dirname(os.path.abspath(__file__))
     return os.path.join(os.path.dirname(here), "shopify.app.toml")
@@ -27,10 +26,19 @@ def _read_toml(path: str) -> dict:
         return tomllib.load(fh)
 
 
+def _app_api_version() -> str:
+    for path in (os.environ.get("DEVSTORE_TOML"), _default_toml()):
+        if path and os.path.exists(path):
+            version = (_read_toml(path).get("webhooks") or {}).get("api_version")
+            if version:
+                return version
+    raise RuntimeError("shopify.app.toml has no [webhooks] api_version: devstore serves the app's API version")
+
+
 # The Admin API version of the app devstore stands in for, read where the app reads it:
 # its shopify.app.toml's `[webhooks] api_version`. devstore serves that version's schema
-# and sends webhooks in it.
-API_VERSION: str = _read_toml(os.environ.get("DEVSTORE_TOML") or _default_toml())["webhooks"]["api_version"]
+# and, unless the toml given to Config.load says otherwise, sends webhooks in it.
+API_VERSION: str = _app_api_version()
 # The versions devstore answers GraphQL calls for (Shopify's calendar), the app's among them.
 API_VERSIONS = tuple(dict.fromkeys(("2025-10", "2026-01", "2026-04", "2026-07", "2026-10", "2027-01", API_VERSION,
                                     "unstable")))
