@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import jwt
 import pytest
@@ -19,6 +20,7 @@ from sqlalchemy import create_engine, inspect, text
 from werkzeug.serving import make_server
 
 from shopify_app import create_app
+from shopify_app.config import DEFAULT_API_VERSION
 from shopify_app.extensions import db
 
 pytest_plugins = ["devstore.testing"]
@@ -26,6 +28,9 @@ pytest_plugins = ["devstore.testing"]
 API_KEY = "test-api-key"
 API_SECRET = "test-api-secret-0123456789abcdef0123"
 SHOP = "test-shop.myshopify.com"
+# The Admin API version (shopify.app.toml's [webhooks] api_version) and its schema.
+API_VERSION = DEFAULT_API_VERSION
+ADMIN_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "shopify" / f"admin-{API_VERSION}.graphql"
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ from shopify_app.extensions import db
 from shopify_app.models import ComplianceRequest, Shop, SyncRun, WebhookDelivery
 from shopify_app.sync.shop import mark_uninstalled
 
-from .conftest import API_SECRET, SHOP, create_shop
+from .conftest import API_SECRET, API_VERSION, SHOP, create_shop
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "shopify" / "webhooks"
 
@@ -39,7 +39,7 @@ def deliver(client, topic: str, payload, *, shop: str = SHOP, webhook_id: str | 
         "Content-Type": "application/json",
         "X-Shopify-Topic": topic,
         "X-Shopify-Shop-Domain": shop,
-        "X-Shopify-API-Version": "2026-10",
+        "X-Shopify-API-Version": API_VERSION,
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
         "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
         "X-Shopify-Triggered-At": triggered_at or now_iso(),
