@@ -598,7 +598,6 @@ def fetch_pages(ctx: RunContext, search: str, *, only_held_or_wanted: bool) -> i
         mapper.record()
         db.session.commit()  # one transaction a page
         done += len(conn["nodes"])
-        bulk.keep_lease(ctx)
         ctx.report_progress(objects=done)
         if not conn["pageInfo"]["hasNextPage"]:
             return done
