@@ -11,12 +11,11 @@ import threading
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..crypto import decrypt_token, encrypt_token
-from ..extensions import db
+from ..extensions import app_settings, db
 from ..models import Shop
 from ..shopify.access import AccessDenied, AccessLevel
 from ..shopify.graphql_client import GraphQLClient
@@ -36,12 +35,12 @@ class NeedsReauthentication(Exception):
 
 
 def oauth_client() -> OAuthClient:
-    cfg = current_app.config
+    cfg = app_settings.current
     return OAuthClient(
-        api_key=cfg["SHOPIFY_API_KEY"],
-        api_secret=cfg["SHOPIFY_API_SECRET"],
-        shop_origin=cfg["SHOPIFY_SHOP_ORIGIN"],
-        timeout=cfg["SHOPIFY_HTTP_TIMEOUT"],
+        api_key=cfg.api_key,
+        api_secret=cfg.api_secret,
+        shop_origin=cfg.shop_origin,
+        timeout=cfg.http_timeout,
     )
 
 
@@ -145,12 +144,12 @@ def client_for(shop: Shop, *, min_level: AccessLevel | None = None) -> GraphQLCl
         last["token"] = token
         return token
 
-    cfg = current_app.config
+    cfg = app_settings.current
     return GraphQLClient(
         shop.domain,
         provide,
         level,
-        shop_origin=cfg["SHOPIFY_SHOP_ORIGIN"],
-        api_version=cfg["SHOPIFY_API_VERSION"],
-        timeout=cfg["SHOPIFY_HTTP_TIMEOUT"],
+        shop_origin=cfg.shop_origin,
+        api_version=cfg.api_version,
+        timeout=cfg.http_timeout,
     )
