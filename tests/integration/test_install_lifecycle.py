@@ -150,3 +150,19 @@ def test_expiring_tokens_are_refreshed_and_rotate(connected_app):
 def decrypt_token_in(connected, ciphertext):
     with connected.app.app_context():
         return decrypt_token(ciphertext)
+
+
+def test_a_token_exchange_shopify_cannot_answer_shows_a_page_to_retry_and_installs_nothing(connected_app):
+    c = connected_app
+    domain = new_devstore_shop(c, installed=True)
+    c.ds.faults(error_rate=1.0, error_status=503, paths="/oauth/access_token")
+    try:
+        page = managed_install(c, domain)
+    finally:
+        c.ds.clear_faults()
+    assert page.status_code == 502
+    assert "Reload the page to try again" in page.text
+    assert find(c, domain) is None
+
+    page = managed_install(c, domain)  # Shopify answers again: the same entry installs
+    assert page.status_code == 200 and find(c, domain).status == "active"
