@@ -17,7 +17,8 @@ from ..shopify.shop_domain import InvalidShopDomain, decode_host, embedded_app_u
 from ..sync.install import InstallFailed, StaleIdToken, connect_by_token_exchange, has_usable_token, needs_token_exchange
 from ..sync.shop import find_shop
 from .oauth import authorization_redirect
-from .session import frame_ancestors, verify_session_token
+from .csp import frame_ancestors
+from .session import verify_session_token
 
 bp = Blueprint("embedded", __name__)
 
