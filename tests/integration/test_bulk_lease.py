@@ -65,6 +65,20 @@ def following_its_operation(shop_id: int) -> int | None:
     ).scalar_one_or_none()
 
 
+def run_products_beside(connected_app, shop_id: int, other_worker, done: threading.Event):
+    """Run the products flow here while `other_worker` runs in a thread: (run id, seconds)."""
+    beside = threading.Thread(target=other_worker)
+    beside.start()
+    try:
+        with connected_app.app.app_context():
+            started = time.monotonic()
+            run_id = runner.run_flow(shop_id, "products", "schedule").id
+            return run_id, time.monotonic() - started
+    finally:
+        done.set()
+        beside.join(30)
+
+
 def test_a_download_running_longer_than_the_lease_keeps_it(connected_app, linked_shop, short_lease, slow_bulk):
     app = connected_app.app
     with app.app_context():
@@ -90,18 +104,10 @@ def test_a_download_running_longer_than_the_lease_keeps_it(connected_app, linked
                 time.sleep(0.25)
             db.session.remove()
 
-    observer = threading.Thread(target=another_worker)
-    observer.start()
-    try:
-        with app.app_context():
-            started = time.monotonic()
-            run = runner.run_flow(linked_shop, "products", "schedule")
-            elapsed = time.monotonic() - started
-            outcome = run.status, run.error
-    finally:
-        done.set()
-        observer.join(30)
-    assert outcome == ("succeeded", None)
+    run_id, elapsed = run_products_beside(connected_app, linked_shop, another_worker, done)
+    with app.app_context():
+        run = db.session.get(SyncRun, run_id)
+        assert (run.status, run.error) == ("succeeded", None)
     assert elapsed > 2 * LEASE.total_seconds()  # the download outlived its lease twice over
     late = [s for s in samples if s[0] > LEASE.total_seconds() * 1.5]
     assert late, samples
@@ -128,15 +134,7 @@ def test_a_download_whose_lease_was_taken_stops_at_its_next_checkpoint(connected
                     lease_owner=thief, lease_expires_at=datetime.now(timezone.utc) + timedelta(minutes=10)))
             db.session.remove()
 
-    taker = threading.Thread(target=take_the_lease)
-    taker.start()
-    try:
-        with app.app_context():
-            started = time.monotonic()
-            run_id = runner.run_flow(linked_shop, "products", "schedule").id
-            elapsed = time.monotonic() - started
-    finally:
-        taker.join(30)
+    run_id, elapsed = run_products_beside(connected_app, linked_shop, take_the_lease, threading.Event())
     # Stopped while waiting on the operation (devstore takes ~5 s), not at its end.
     assert elapsed < 5.0, elapsed
     with app.app_context():
