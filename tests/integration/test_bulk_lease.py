@@ -1,7 +1,9 @@
-"""The lease of a bulk download, with the real runner and database and devstore over HTTP:
-a download that outlives the lease keeps it; a run whose lease was taken stops."""
+"""The lease of a bulk download, with the real runner and database (SQLite and PostgreSQL)
+and devstore over HTTP: a download that outlives the lease keeps it; a run whose lease
+was taken stops."""
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -14,11 +16,22 @@ from shopify_app.extensions import db
 from shopify_app.models import FlowState, Product, SyncRun
 from shopify_app.sync import runner
 
-from ..conftest import create_shop
+from ..conftest import create_shop, truncate_all
 
 pytestmark = pytest.mark.integration
 
 LEASE = timedelta(seconds=2)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, sqlite_template, tmp_path) -> str:
+    """The app's database for connected_app: each test runs on both."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_database_url")
+        truncate_all(url)
+        return url
+    shutil.copy(sqlite_template, tmp_path / "app.sqlite3")
+    return f"sqlite:///{tmp_path / 'app.sqlite3'}"
 
 
 @pytest.fixture
