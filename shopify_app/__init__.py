@@ -29,8 +29,9 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    from .extensions import db, migrate
+    from .extensions import app_settings, db, migrate
 
+    app_settings.init_app(app, settings)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from shopify_app.extensions import db
 from shopify_app.models import FlowState, Order, OrderLine, Product, SyncRun, Variant
+from shopify_app.shopify.bulk_operations import parse_lines
 from shopify_app.shopify.gids import gid, typename
 from shopify_app.shopify.times import parse_time
 from shopify_app.sync import bulk
@@ -38,7 +39,7 @@ def jsonl(objs) -> list[bytes]:
 
 def test_parse_lines_skips_blanks_and_takes_bytes_or_text():
     lines = [b'{"id": "gid://shopify/Product/1"}', b"", "  ", '{"id": "gid://shopify/ProductVariant/2", "__parentId": "gid://shopify/Product/1"}']
-    objs = list(bulk.parse_lines(lines))
+    objs = list(parse_lines(lines))
     assert [typename(o["id"]) for o in objs] == ["Product", "ProductVariant"]
     assert objs[1]["__parentId"] == "gid://shopify/Product/1"
 

@@ -383,7 +383,6 @@ def run_pages(ctx: RunContext, since: datetime) -> None:
         types.record()
         db.session.commit()  # one transaction a page
         done += len(conn["nodes"])
-        bulk.keep_lease(ctx)
         ctx.report_progress(objects=done)
         if not conn["pageInfo"]["hasNextPage"]:
             break

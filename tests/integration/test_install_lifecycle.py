@@ -182,3 +182,17 @@ def test_a_replayed_app_uninstalled_keeps_an_installed_shop_and_the_real_one_app
     c.ds.uninstall(domain)  # Shopify revokes the tokens, then sends app/uninstalled
     c.wait_for(lambda: find(c, domain).status == "uninstalled")
     assert find(c, domain).access_token_encrypted is None
+def test_a_token_exchange_shopify_cannot_answer_shows_a_page_to_retry_and_installs_nothing(connected_app):
+    c = connected_app
+    domain = new_devstore_shop(c, installed=True)
+    c.ds.faults(error_rate=1.0, error_status=503, paths="/oauth/access_token")
+    try:
+        page = managed_install(c, domain)
+    finally:
+        c.ds.clear_faults()
+    assert page.status_code == 502
+    assert "Reload the page to try again" in page.text
+    assert find(c, domain) is None
+
+    page = managed_install(c, domain)  # Shopify answers again: the same entry installs
+    assert page.status_code == 200 and find(c, domain).status == "active"

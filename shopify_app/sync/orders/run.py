@@ -59,7 +59,6 @@ def import_pages(ctx: RunContext, search: str, *, only_held_or_wanted: bool) -> 
         mapper.record()
         db.session.commit()
         done += len(nodes)
-        bulk.keep_lease(ctx)
         ctx.report_progress(objects=done)
     return done
 
