@@ -15,7 +15,8 @@ from shopify_app.shopify.gids import gid, typename
 from shopify_app.shopify.times import parse_time
 from shopify_app.sync import bulk
 from shopify_app.sync.orders import Mapper, OrderSink, import_query, wanted_new
-from shopify_app.sync.products import ProductSink, TypeResolver
+from shopify_app.sync.products.sink import ProductSink
+from shopify_app.sync.products.type_mapping import TypeResolver
 
 
 @pytest.fixture(autouse=True)

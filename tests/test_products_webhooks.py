@@ -151,7 +151,8 @@ def test_webhooks_for_a_switched_off_flow_bring_nothing(app, shop):
 
 def test_a_download_started_before_a_deletion_does_not_bring_the_product_back(app, shop):
     from shopify_app.sync import bulk
-    from shopify_app.sync.products import ProductSink, TypeResolver
+    from shopify_app.sync.products.sink import ProductSink
+    from shopify_app.sync.products.type_mapping import TypeResolver
 
     from .test_bulk_stream import Ctx, catalog_lines, jsonl
 
