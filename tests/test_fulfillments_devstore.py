@@ -10,8 +10,8 @@ from shopify_app.extensions import db
 from shopify_app.models import FulfillmentRequest, ReturnRequest, Shop
 from shopify_app.shopify.access import AccessLevel
 from shopify_app.sync.connection import client_for
-from shopify_app.sync.fulfillments import push_request
-from shopify_app.sync.refunds import push_return
+from shopify_app.sync.fulfillments.push import push_request
+from shopify_app.sync.refunds.push import push_return
 from shopify_app.sync.runner import run_flow
 
 from .conftest import create_shop
