@@ -7,24 +7,20 @@ tied to the OMS brokering queue; inventory pushes put the sellable total there.
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timezone
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Facility, Location, Shop
 from ..shopify.access import AccessLevel
-from ..shopify.shop_domain import admin_url
+from ..shopify.gids import gid_of
+from ..shopify.graphql_client import GraphQLError
+from .connection import client_for
 from .flows import RunContext, register_flow
+from .runner import queue_run
 from .shop import find_shop
 from .webhooks import handles
-
-log = logging.getLogger(__name__)
-
-LOCATION_GID = "gid://shopify/Location/"
-
 
 class LocationError(ValueError):
     """A mapping request that cannot be carried out (the message says why)."""
@@ -34,17 +30,11 @@ class LocationError(ValueError):
         self.status = status
 
 
+class LocationsUnavailable(Exception):
+    """Shopify did not answer the locations query (it kept failing past the client's retries)."""
+
+
 # --- pure helpers -------------------------------------------------------------
-
-def location_gid(value) -> str | None:
-    """A location id as a GID, from a GID or a numeric id; None when it is neither."""
-    text = str(value or "").strip()
-    if text.startswith(LOCATION_GID):
-        num = text[len(LOCATION_GID):]
-    else:
-        num = text
-    return f"{LOCATION_GID}{num}" if num.isdigit() else None
-
 
 def is_pos(node: dict) -> bool:
     """A store: not a fulfilment service's location and not fulfilling online orders."""
@@ -69,10 +59,6 @@ def address_from_rest(payload: dict) -> dict:
         "countryCode": payload.get("country_code"),
         "phone": payload.get("phone"),
     }
-
-
-def shopify_admin_url(shop_domain: str, location: Location) -> str:
-    return admin_url(current_app.config["SHOPIFY_SHOP_ORIGIN"], shop_domain, f"/settings/locations/{location.legacy_id}")
 
 
 # --- reading and writing locations -----------------------------------------------
@@ -242,65 +228,6 @@ def update_location(shop: Shop, loc: Location, changes: dict) -> Location:
     return loc
 
 
-def location_json(shop: Shop, loc: Location, facilities: dict[int, Facility] | None = None) -> dict:
-    facility = None
-    if loc.facility_id is not None:
-        facility = (facilities or {}).get(loc.facility_id) or db.session.get(Facility, loc.facility_id)
-    return {
-        "id": loc.shopify_id,
-        "name": loc.name,
-        "active": loc.active,
-        "fulfills_online_orders": loc.fulfills_online_orders,
-        "pos": loc.pos,
-        "address": loc.address or {},
-        "facility_id": facility.external_id if facility else None,
-        "default": loc.is_default,
-        "shopify_admin_url": shopify_admin_url(shop.domain, loc),
-    }
-
-
-def facilities_json(shop_ids: list[int] | None = None, after_id: int = 0, limit: int | None = None) -> list[dict]:
-    """Facilities (in id order, after `after_id`) with their mapped location, online-selling
-    flag and brokering queue tie. Each item carries its row id as `_id` for paging."""
-    query = select(Facility).where(Facility.id > after_id).order_by(Facility.id)
-    if shop_ids is not None:
-        query = query.where(Facility.shop_id.in_(shop_ids))
-    if limit is not None:
-        query = query.limit(limit)
-    facilities = list(db.session.execute(query).scalars())
-    ids = [f.id for f in facilities]
-    locs = {
-        l.facility_id: l
-        for l in db.session.execute(select(Location).where(Location.facility_id.in_(ids))).scalars()
-    } if ids else {}
-    shop_pks = {f.shop_id for f in facilities}
-    shops = {s.id: s for s in db.session.execute(select(Shop).where(Shop.id.in_(shop_pks))).scalars()} if shop_pks else {}
-    out = []
-    for f in facilities:
-        loc = locs.get(f.id)
-        shop = shops.get(f.shop_id)
-        out.append({
-            "facility_id": f.external_id,
-            "shop": shop.domain if shop else None,
-            "name": f.name,
-            "address": f.address or {},
-            "sells_online": f.sells_online,
-            "location": None if loc is None else {
-                "id": loc.shopify_id,
-                "name": loc.name,
-                "active": loc.active,
-                "fulfills_online_orders": loc.fulfills_online_orders,
-                "pos": loc.pos,
-                "default": loc.is_default,
-                "shopify_admin_url": shopify_admin_url(shop.domain, loc) if shop else None,
-            },
-            # Orders taken at the default location go to the OMS brokering queue.
-            "brokering_queue": bool(loc is not None and loc.is_default),
-            "_id": f.id,
-        })
-    return out
-
-
 # --- the flow and the webhooks ----------------------------------------------------
 
 @register_flow("locations", min_level=AccessLevel.READ, default_interval_minutes=60)
@@ -311,15 +238,8 @@ def run_locations(ctx: RunContext) -> None:
         ctx.count(key, n)
 
 
-def queue_run(shop_id: int, flow: str, trigger: str = "webhook") -> None:
-    """Ask the scheduler for a run soon, unless one is already queued (commits)."""
-    from .runner import queue_run as runner_queue_run
-
-    runner_queue_run(shop_id, flow, trigger)
-
-
 def _apply_rest_location(shop: Shop, payload: dict) -> Location | None:
-    gid = location_gid(payload.get("admin_graphql_api_id") or payload.get("id"))
+    gid = gid_of("Location", payload.get("admin_graphql_api_id") or payload.get("id"))
     if gid is None:
         return None
     loc = find_location(shop.id, gid)
@@ -339,7 +259,7 @@ def _apply_rest_location(shop: Shop, payload: dict) -> Location | None:
         db.session.add(loc)
     _sync_facility(loc)
     # The REST payload does not say whether it fulfils online orders: a pull, queued now, will.
-    queue_run(shop.id, "locations")
+    queue_run(shop.id, "locations", "webhook")
     return loc
 
 
@@ -358,7 +278,7 @@ def location_deleted(shop_domain: str, payload: dict) -> None:
     shop = find_shop(shop_domain)
     if shop is None:
         return
-    gid = location_gid(payload.get("admin_graphql_api_id") or payload.get("id"))
+    gid = gid_of("Location", payload.get("admin_graphql_api_id") or payload.get("id"))
     loc = find_location(shop.id, gid) if gid else None
     if loc is not None:
         _mark_deleted(loc)
@@ -367,10 +287,14 @@ def location_deleted(shop_domain: str, payload: dict) -> None:
 
 
 def import_now(shop: Shop) -> dict:
-    """Import the shop's locations now (the merchant's "import" button)."""
-    from .connection import client_for
-
-    return import_locations(shop, client_for(shop, min_level=AccessLevel.READ))
+    """Import the shop's locations now (the merchant's "import" button). Raises
+    LocationsUnavailable when Shopify does not answer (AccessDenied, NeedsReauthentication
+    as client_for raises them)."""
+    client = client_for(shop, min_level=AccessLevel.READ)
+    try:
+        return import_locations(shop, client)
+    except GraphQLError as exc:
+        raise LocationsUnavailable(str(exc)) from exc
 
 
 def default_location(shop_id: int) -> Location | None:
@@ -380,8 +304,45 @@ def default_location(shop_id: int) -> Location | None:
     ).scalars().first()
 
 
-def facility_for_location(shop_id: int, location_gid_value: str | None) -> Facility | None:
+def facility_for_location(shop_id: int, location_id: str | None) -> Facility | None:
     """The OMS facility mapped to a Shopify location, if any (e.g. for an order's fulfillment location)."""
-    gid = location_gid(location_gid_value)
+    gid = gid_of("Location", location_id)
     loc = find_location(shop_id, gid) if gid else None
     return db.session.get(Facility, loc.facility_id) if loc is not None and loc.facility_id else None
+
+
+def feeds_brokering_queue(loc: Location | None) -> bool:
+    """Orders taken at the default location go to the OMS brokering queue."""
+    return bool(loc is not None and loc.is_default)
+
+
+def facilities_with_locations(shop_ids: list[int] | None = None, after_id: int = 0,
+                              limit: int | None = None) -> list[tuple[Facility, Location | None, Shop | None]]:
+    """Facilities in id order after `after_id` (of these shops, when given), each with its
+    mapped location and its shop."""
+    query = select(Facility).where(Facility.id > after_id).order_by(Facility.id)
+    if shop_ids is not None:
+        query = query.where(Facility.shop_id.in_(shop_ids))
+    if limit is not None:
+        query = query.limit(limit)
+    facilities = list(db.session.execute(query).scalars())
+    ids = [f.id for f in facilities]
+    locs = {
+        l.facility_id: l
+        for l in db.session.execute(select(Location).where(Location.facility_id.in_(ids))).scalars()
+    } if ids else {}
+    shop_pks = {f.shop_id for f in facilities}
+    shops = {s.id: s for s in db.session.execute(select(Shop).where(Shop.id.in_(shop_pks))).scalars()} if shop_pks else {}
+    return [(f, locs.get(f.id), shops.get(f.shop_id)) for f in facilities]
+
+
+def facilities_of(shop_id: int) -> dict[int, Facility]:
+    """The shop's facilities by row id."""
+    return {f.id: f for f in db.session.execute(select(Facility).where(Facility.shop_id == shop_id)).scalars()}
+
+
+def facility_of(loc: Location, facilities: dict[int, Facility] | None = None) -> Facility | None:
+    """The facility mapped to a location (from `facilities` when given, else read)."""
+    if loc.facility_id is None:
+        return None
+    return (facilities or {}).get(loc.facility_id) or db.session.get(Facility, loc.facility_id)
