@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from shopify_app.sync.fulfillments.plan import find_existing, fulfillment_input, plan_fulfillment
 from shopify_app.sync.fulfillments.validate import validate_fulfillment_body
-from shopify_app.sync.oms_requests import body_hash, resolve_lines
+from shopify_app.sync.oms_requests.checks import body_hash, resolve_lines
 from shopify_app.sync.refunds.plan import find_existing_refund, marker, refund_input
 from shopify_app.sync.refunds.validate import validate_return_body
 

@@ -1,7 +1,7 @@
 """The checks fulfillment and return requests share (pure, no database)."""
 from __future__ import annotations
 
-from shopify_app.sync.oms_requests import text_field, validate_lines, validate_shop_and_order
+from shopify_app.sync.oms_requests.checks import text_field, validate_lines, validate_shop_and_order
 
 
 def test_order_ids_come_as_numbers_or_gids_and_nothing_else():

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import FulfillmentRequest
 from ...shopify.times import parse_time_or_none
-from ..oms_requests import resolve_lines
+from ..oms_requests.checks import resolve_lines
 from .plan import find_existing, fulfillment_input, plan_fulfillment, truncated
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ..oms_requests import text_field, validate_lines, validate_shop_and_order
+from ..oms_requests.checks import text_field, validate_lines, validate_shop_and_order
 
 
 def validate_tracking(tracking, errors: list) -> dict | None:

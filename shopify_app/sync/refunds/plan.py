@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from ..oms_requests import resolve_lines
+from ..oms_requests.checks import resolve_lines
 
 
 def marker(external_id: str) -> str:

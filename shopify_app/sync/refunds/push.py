@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import select
-
 from ...extensions import db
 from ...models import ReturnRequest
 from ...shopify.graphql_client import GraphQLError
 from ..flows import RunContext
-from ..oms_requests import MAX_ATTEMPTS
+from ..oms_requests.store import pending_requests, record_push_error
 from .plan import find_existing_refund, refund_input
 from .requests import uploads_refunds
 
@@ -71,21 +69,11 @@ def push_return(client, req: ReturnRequest, after_call=None) -> str:
 def push_pending_returns(ctx: RunContext) -> None:
     if not uploads_refunds(ctx.shop):
         return
-    pending = list(db.session.execute(
-        select(ReturnRequest)
-        .where(ReturnRequest.shop_id == ctx.shop.id, ReturnRequest.status.in_(("pending", "sending")))
-        .order_by(ReturnRequest.id)
-    ).scalars())
-    for req in pending:
+    for req in pending_requests(ReturnRequest, ctx.shop.id):
         try:
             status = push_return(ctx.client, req)
         except GraphQLError as exc:
-            db.session.rollback()
-            req = db.session.merge(req)
-            req.error = f"{exc.__class__.__name__}: {exc}"[:2000]
-            if (req.attempts or 0) >= MAX_ATTEMPTS:
-                req.status = "failed"
-            db.session.commit()
+            record_push_error(req, exc)
             ctx.count("refund_errors")
             continue
         ctx.count(f"refund_{status}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from ...shopify.gids import gid_of
-from ..oms_requests import text_field, validate_lines, validate_shop_and_order
+from ..oms_requests.checks import text_field, validate_lines, validate_shop_and_order
 
 RESTOCK_TYPES = ("RETURN", "NO_RESTOCK", "CANCEL")
 

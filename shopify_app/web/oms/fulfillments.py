@@ -5,7 +5,7 @@ from flask import jsonify, request
 
 from ...models import FulfillmentRequest
 from ...sync.fulfillments.requests import find_request, submit_fulfillment
-from ...sync.oms_requests import RequestInvalid
+from ...sync.oms_requests.checks import RequestInvalid
 from ...sync.shop import find_shop
 from ..errors import json_error
 from . import add_paths, api_key_required, bp, external_id_paths

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from ...models import ReturnRequest
-from ...sync.oms_requests import RequestInvalid
+from ...sync.oms_requests.checks import RequestInvalid
 from ...sync.refunds.requests import find_return, submit_return
 from ...sync.shop import find_shop
 from ..errors import json_error

@@ -1,4 +1,4 @@
-"""What the OMS's fulfillment and return requests have in common (pure).
+"""The checks fulfillment and return requests from the OMS share (pure).
 
 Both name a shop, an order and lines (`sku` or `line_item_id`, and a quantity), and
 both are idempotent on the OMS's `external_id` with a hash of their cleaned body.
@@ -11,11 +11,10 @@ import hashlib
 import json
 from collections import OrderedDict, defaultdict
 
-from ..shopify.gids import gid_of
-from ..shopify.shop_domain import InvalidShopDomain, validate_shop_domain
+from ...shopify.gids import gid_of
+from ...shopify.shop_domain import InvalidShopDomain, validate_shop_domain
 
 MAX_LINES = 250
-MAX_ATTEMPTS = 8  # pushes of one request before it is given up as failed
 
 
 class RequestInvalid(ValueError):
