@@ -285,3 +285,25 @@ def test_new_user_maps_locations_over_http_and_atp_reaches_shopify_in_one_push(c
     assert levels[EAST] == 17 and levels[DOWNTOWN] == 4
     r = api("GET", "/api/sync")
     assert r.status_code == 200 and r.json()["inventory"]["last_pushed_at"]
+
+
+def test_a_locations_import_shopify_refuses_answers_502_and_keeps_what_was_stored(connected_app):
+    """The merchant's "import" while Shopify refuses the query: the API says Shopify did not
+    answer (502), not a server error of ours, and the locations stored before stay."""
+    handle = new_shop(connected_app.devstore, products=1, orders=0)
+    with connected_app.app.app_context():
+        shop = create_shop(handle.domain, access="read", token=handle.token, expires_in=None)
+        shop_id = shop.id
+        db.session.commit()
+        assert run_flow(shop_id, "locations", "manual").status == "succeeded"
+    http, url, ds = connected_app.http, connected_app.url, connected_app.ds
+    headers = {"Authorization": f"Bearer {ds.session_token(handle.domain)}"}
+    ds.faults(fail_next=1, error_status=400, paths="graphql")
+    try:
+        r = http.post(f"{url}/api/locations/import", headers=headers)
+    finally:
+        ds.clear_faults()
+    assert r.status_code == 502, r.text
+    assert r.json()["error"].startswith("Shopify did not answer the locations query: ")
+    r = http.get(f"{url}/api/locations", headers=headers)
+    assert r.status_code == 200 and {l["id"] for l in r.json()} == {MAIN, EAST, DOWNTOWN, KIOSK}
