@@ -8,7 +8,8 @@ from devstore.testing import new_shop
 from shopify_app.api_keys import create_api_key
 from shopify_app.extensions import db
 from shopify_app.models import Location, Shop, Variant
-from shopify_app.sync import locations as loc_sync
+from shopify_app.sync.locations.mapping import create_facility
+from shopify_app.sync.locations.store import find_location
 from shopify_app.sync.runner import run_flow
 
 from .conftest import create_shop
@@ -78,7 +79,7 @@ def setup(connected_app):
             assert run.status == "succeeded", run.error
             shop = db.session.get(Shop, shop_id)
             for gid in (MAIN, EAST, DOWNTOWN):
-                loc_sync.create_facility(shop, loc_sync.find_location(shop_id, gid))
+                create_facility(shop, find_location(shop_id, gid))
             shop.access_level = access
             db.session.commit()
         return Setup(connected_app, handle, shop_id, key)
@@ -101,13 +102,13 @@ def test_location_webhooks(setup):
     gid = created.get("id") or created.get("location", {}).get("id")
 
     def find():
-        loc = loc_sync.find_location(s.shop_id, gid)
+        loc = find_location(s.shop_id, gid)
         return loc is not None and loc.name == "Pop-up Shop"
     s.c.wait_for(find)
     s.ds.update_location(s.handle.domain, gid, name="Pop-up Store")
-    s.c.wait_for(lambda: loc_sync.find_location(s.shop_id, gid).name == "Pop-up Store")
+    s.c.wait_for(lambda: find_location(s.shop_id, gid).name == "Pop-up Store")
     s.ds.delete_location(s.handle.domain, gid)
-    s.c.wait_for(lambda: loc_sync.find_location(s.shop_id, gid).deleted)
+    s.c.wait_for(lambda: find_location(s.shop_id, gid).deleted)
 
 
 def test_push_sets_default_sum_and_pos_levels_only(setup):

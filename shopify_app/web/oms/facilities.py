@@ -7,7 +7,8 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Facility, Location, Shop
 from ...shopify.shop_domain import is_valid_shop_domain
-from ...sync.locations import facilities_with_locations, feeds_brokering_queue
+from ...sync.locations.decide import feeds_brokering_queue
+from ...sync.locations.mapping import facilities_with_locations
 from ..errors import json_error
 from ..locations_api import location_summary
 from . import add_paths, api_key_required, bp, decode_cursor, encode_cursor, page_size
