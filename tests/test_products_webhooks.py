@@ -70,6 +70,20 @@ def test_product_update_applies_and_an_older_one_does_not(app, shop):
     assert n(Variant) == 2 and all(v.deleted_at for v in db.session.execute(select(Variant)).scalars())
 
 
+def test_an_unversioned_update_changes_neither_the_product_nor_its_variants(app, shop):
+    """Newer wins in one place (the upsert's version guard): a payload without updated_at
+    loses to the stored version, for the product and for the variants it carries."""
+    deliver(shop, "products/update", sample("products/update"))
+    unversioned = sample("products/update")
+    unversioned["updated_at"] = None
+    unversioned["title"] = "No version"
+    unversioned["variants"] = unversioned["variants"][:1]
+    deliver(shop, "products/update", unversioned)
+    db.session.expire_all()
+    assert db.session.execute(select(Product.title)).scalar_one() == "Example T-Shirt"
+    assert n(Variant) == 2 and not any(v.deleted_at for v in db.session.execute(select(Variant)).scalars())
+
+
 def test_mapped_product_type(app, shop):
     from shopify_app.models import MappingValue
     from shopify_app.sync import mappings
