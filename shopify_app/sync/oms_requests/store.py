@@ -1,5 +1,5 @@
-"""Fulfillment and return requests stored once per (shop, external_id), and a push that
-failed on Shopify's side recorded against its request."""
+"""Fulfillment and return requests stored once per (shop, external_id); the pending ones
+pushed in turn, a push that failed on Shopify's side recorded against its request."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import FulfillmentRequest, ReturnRequest, Shop
+from ...shopify.graphql_client import GraphQLError
+from ..flows import RunContext
 from ..runner import queue_run
 from ..shop import find_shop
 from .checks import RequestInvalid, body_hash
@@ -68,6 +70,20 @@ def store_once(model: type[Request], clean: dict, build: Callable[[Shop, str], t
             raise _reused(clean["external_id"])
         raise
     return req, True
+
+
+def push_pending(ctx: RunContext, model: type[Request], push: Callable[[object, Request], str], *,
+                 counter_prefix: str = "") -> None:
+    """Push each of the shop's pending requests; counts each outcome (`<prefix><status>`,
+    `<prefix>errors` when Shopify failed)."""
+    for req in pending_requests(model, ctx.shop.id):
+        try:
+            status = push(ctx.client, req)
+        except GraphQLError as exc:
+            record_push_error(req, exc)
+            ctx.count(f"{counter_prefix}errors")
+            continue
+        ctx.count(f"{counter_prefix}{status}")
 
 
 def record_push_error(req: Request, exc: Exception) -> Request:

@@ -10,9 +10,8 @@ from datetime import datetime, timezone
 
 from ...extensions import db
 from ...models import ReturnRequest
-from ...shopify.graphql_client import GraphQLError
 from ..flows import RunContext
-from ..oms_requests.store import pending_requests, record_push_error
+from ..oms_requests.store import push_pending
 from .plan import find_existing_refund, refund_input
 from .requests import uploads_refunds
 
@@ -69,11 +68,4 @@ def push_return(client, req: ReturnRequest, after_call=None) -> str:
 def push_pending_returns(ctx: RunContext) -> None:
     if not uploads_refunds(ctx.shop):
         return
-    for req in pending_requests(ReturnRequest, ctx.shop.id):
-        try:
-            status = push_return(ctx.client, req)
-        except GraphQLError as exc:
-            record_push_error(req, exc)
-            ctx.count("refund_errors")
-            continue
-        ctx.count(f"refund_{status}")
+    push_pending(ctx, ReturnRequest, push_return, counter_prefix="refund_")
