@@ -19,7 +19,8 @@ from shopify_app.sync.orders.filter import import_query, wanted_new
 from shopify_app.sync.orders.mapper import Mapper
 from shopify_app.sync.orders.normalize import order_row_from_node
 from shopify_app.sync.orders.sink import OrderSink
-from shopify_app.sync.products import ProductSink, TypeResolver
+from shopify_app.sync.products.sink import ProductSink
+from shopify_app.sync.products.type_mapping import TypeResolver
 
 
 @pytest.fixture(autouse=True)

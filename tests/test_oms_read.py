@@ -13,7 +13,9 @@ from shopify_app.extensions import db
 from shopify_app.sync import bulk
 from shopify_app.sync.orders.mapper import Mapper
 from shopify_app.sync.orders.sink import OrderSink
-from shopify_app.sync.products import ProductSink, TypeResolver, mark_deleted
+from shopify_app.sync.products.sink import ProductSink
+from shopify_app.sync.products.type_mapping import TypeResolver
+from shopify_app.sync.products.write import mark_deleted
 
 from .conftest import create_shop
 from .test_bulk_stream import Ctx, catalog_lines, jsonl, order_lines

@@ -70,6 +70,20 @@ def test_product_update_applies_and_an_older_one_does_not(app, shop):
     assert n(Variant) == 2 and all(v.deleted_at for v in db.session.execute(select(Variant)).scalars())
 
 
+def test_an_unversioned_update_changes_neither_the_product_nor_its_variants(app, shop):
+    """Newer wins in one place (the upsert's version guard): a payload without updated_at
+    loses to the stored version, for the product and for the variants it carries."""
+    deliver(shop, "products/update", sample("products/update"))
+    unversioned = sample("products/update")
+    unversioned["updated_at"] = None
+    unversioned["title"] = "No version"
+    unversioned["variants"] = unversioned["variants"][:1]
+    deliver(shop, "products/update", unversioned)
+    db.session.expire_all()
+    assert db.session.execute(select(Product.title)).scalar_one() == "Example T-Shirt"
+    assert n(Variant) == 2 and not any(v.deleted_at for v in db.session.execute(select(Variant)).scalars())
+
+
 def test_mapped_product_type(app, shop):
     from shopify_app.models import MappingValue
     from shopify_app.sync import mappings
@@ -151,7 +165,8 @@ def test_webhooks_for_a_switched_off_flow_bring_nothing(app, shop):
 
 def test_a_download_started_before_a_deletion_does_not_bring_the_product_back(app, shop):
     from shopify_app.sync import bulk
-    from shopify_app.sync.products import ProductSink, TypeResolver
+    from shopify_app.sync.products.sink import ProductSink
+    from shopify_app.sync.products.type_mapping import TypeResolver
 
     from .test_bulk_stream import Ctx, catalog_lines, jsonl
 

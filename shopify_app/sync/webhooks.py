@@ -17,10 +17,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import ComplianceRequest, ShopStatus, WebhookDelivery
+from ..models import ComplianceRequest, FlowState, Shop, ShopStatus, WebhookDelivery
+from ..shopify.access import AccessLevel
 from . import privacy
 from .installation import token_still_works
 from .privacy_match import email_digest
@@ -62,6 +63,19 @@ def handles(*topics: str, deferred: bool = False):
         return fn
 
     return register
+
+
+def shop_taking(domain: str, flow: str) -> Shop | None:
+    """The shop a download flow's delivery is for, when that flow's records may come in
+    for it now; None when the shop is unknown, uninstalled, inactive, at access none, or
+    has switched the flow off."""
+    shop = find_shop(domain)
+    if shop is None or not shop.is_active or not AccessLevel(shop.access_level).allows(AccessLevel.READ):
+        return None
+    switched_off = db.session.execute(
+        select(FlowState.id).where(FlowState.shop_id == shop.id, FlowState.flow == flow, FlowState.enabled.is_(False))
+    ).first()
+    return None if switched_off else shop
 
 
 def is_deferred(topic: str) -> bool:
