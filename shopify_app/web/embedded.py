@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
+from ..crypto import token_decrypts
 from ..models import Shop
 from ..shopify.hmac_checks import verify_query_hmac, verify_query_timestamp
 from ..shopify.oauth import OAuthFailure
@@ -42,12 +43,12 @@ def embedded_page(template: str, domain: str | None, status: int = 200, **contex
 
 
 def has_usable_token(shop: Shop | None) -> bool:
-    return bool(shop and shop.is_active and shop.access_token_encrypted and not shop.needs_reauth)
+    return bool(shop and shop.is_active and token_decrypts(shop.access_token_encrypted) and not shop.needs_reauth)
 
 
 def needs_token_exchange(shop: Shop | None) -> bool:
     """Managed installation: exchange the ID token when we hold no usable offline token."""
-    return shop is None or shop.status == "uninstalled" or not shop.access_token_encrypted or shop.needs_reauth
+    return shop is None or shop.status == "uninstalled" or not token_decrypts(shop.access_token_encrypted) or shop.needs_reauth
 
 
 @bp.get("/")
