@@ -6,8 +6,6 @@ and retried from the ledger, never lost and never answered with a 5xx.
 """
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, current_app, request
 from sqlalchemy.exc import IntegrityError
 
@@ -40,7 +38,7 @@ def receive():
     if not is_valid_shop_domain(shop_domain):
         return json_error(400, "X-Shopify-Shop-Domain is not a myshopify.com domain")
     try:
-        payload = json.loads(body)  # Shopify always sends a JSON object; an empty body is not one
+        payload = current_app.json.loads(body)  # Shopify always sends a JSON object; an empty body is not one
     except ValueError:
         return json_error(400, "the body is not JSON")
     if not isinstance(payload, dict):
