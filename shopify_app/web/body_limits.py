@@ -2,7 +2,7 @@
 
 A body over its route's limit is refused with 413 before it is buffered: at once
 when Content-Length says so, and, for a chunked body, as soon as reading passes
-the limit (Flask's per-request max_content_length; werkzeug stops the stream).
+the limit (no more than the limit is ever held).
 
 - webhooks: 5 MiB. Shopify's webhook payloads are bounded (an order with its
   lines, a product with its variants: tens to a few hundred KiB; Shopify
@@ -13,9 +13,12 @@ the limit (Flask's per-request max_content_length; werkzeug stops the stream).
 """
 from __future__ import annotations
 
+import io
+
 from flask import Flask, abort, request
 
 MiB = 1024 * 1024
+READ_SIZE = 64 * 1024
 DEFAULT_BODY_LIMIT = 1 * MiB
 BODY_LIMITS = {
     "webhooks.receive": 5 * MiB,
@@ -27,11 +30,36 @@ def body_limit(endpoint: str | None) -> int:
     return BODY_LIMITS.get(endpoint or "", DEFAULT_BODY_LIMIT)
 
 
+def read_at_most(stream, limit: int) -> bytes | None:
+    """The whole stream, or None as soon as it passes `limit` bytes (the rest left unread)."""
+    data = bytearray()
+    while len(data) <= limit:
+        chunk = stream.read(min(READ_SIZE, limit + 1 - len(data)))
+        if not chunk:
+            return bytes(data)
+        data += chunk
+    return None
+
+
+def too_large(limit: int):
+    abort(413, f"the request body is larger than this call takes ({limit // MiB} MiB)")
+
+
 def enforce_body_limit():
     limit = body_limit(request.endpoint)
     request.max_content_length = limit
-    if request.content_length is not None and request.content_length > limit:
-        abort(413, f"the request body is larger than this call takes ({limit // MiB} MiB)")
+    environ = request.environ
+    if request.content_length is not None:
+        if request.content_length > limit:
+            too_large(limit)
+    elif environ.get("wsgi.input_terminated"):
+        # Chunked: the size is known only by reading. Werkzeug would stop at the limit and
+        # hand the view a silently truncated body; read it here instead, refusing at the limit.
+        body = read_at_most(environ["wsgi.input"], limit)
+        if body is None:
+            too_large(limit)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
 
 
 def register(app: Flask) -> None:
