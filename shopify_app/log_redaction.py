@@ -20,14 +20,17 @@ SECRET_PARAMETERS = (
     "id_token", "session", "code", "hmac", "signature", "state",
     "token", "access_token", "refresh_token", "subject_token", "client_secret",
 )
+# In JSON only the token-like names: a GraphQL user error's "code" is worth keeping.
+SECRET_JSON_FIELDS = ("id_token", "session", "token", "access_token", "refresh_token", "subject_token", "client_secret")
 _NAMES = "|".join(sorted(SECRET_PARAMETERS, key=len, reverse=True))
+_JSON_NAMES = "|".join(sorted(SECRET_JSON_FIELDS, key=len, reverse=True))
 _PATTERNS = (
     # name=value in a query string or form body (also after a ';' or at the start of a body).
     re.compile(rf"(?i)((?:^|[?&;\s\"'])(?:{_NAMES})=)[^&\s\"'#;]*"),
     # The same percent-encoded inside another URL (a return_to=..., a Referer of a Referer).
     re.compile(rf"(?i)((?:%3F|%26)(?:{_NAMES})(?:%3D))(?:(?!%26)[^&\s\"'#])*"),
     # "access_token": "..." in a JSON text (an error message carrying a token answer).
-    re.compile(rf"(?i)(\"(?:{_NAMES})\"\s*:\s*\")[^\"]*"),
+    re.compile(rf"(?i)(\"(?:{_JSON_NAMES})\"\s*:\s*\")[^\"]*"),
     re.compile(r"(?i)(\bBearer\s+)[A-Za-z0-9._~+/=-]+"),
 )
 

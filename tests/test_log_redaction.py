@@ -30,6 +30,7 @@ def test_redact_removes_every_secret_and_keeps_the_rest(line, secrets):
         assert secret not in out
     assert "[redacted]" in out
     assert redact("shop=s.myshopify.com&postcode=123&timestamp=1") == "shop=s.myshopify.com&postcode=123&timestamp=1"
+    assert redact('{"field": ["sku"], "code": "TAKEN"}') == '{"field": ["sku"], "code": "TAKEN"}'  # a user error
 
 
 def test_the_apps_handlers_redact_werkzeug_and_app_records(database_url, live_server_factory):

@@ -18,16 +18,17 @@ CSP = "Content-Security-Policy"
 HSTS_VALUE = "max-age=31536000"  # a year; no includeSubDomains: other hosts of the domain are not ours
 
 
-def origin_of(url: str) -> str:
+def origin_of(url: str) -> str | None:
+    """scheme://host[:port] of an absolute URL; None for a path on our own origin."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
 def script_sources() -> str:
     """`script-src` and the directives that keep scripts to it."""
     sources = ["'self'"]
     bridge = origin_of(current_app.config["APP_BRIDGE_URL"])
-    if bridge != "://":
+    if bridge:
         sources.append(bridge)
     return f"script-src {' '.join(sources)}; object-src 'none'; base-uri 'self';"
 
