@@ -9,9 +9,12 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Interpret the config file for Python logging, unless the app has set logging up
+# already (create_app, which every migration runs under): fileConfig would replace its
+# handlers, which redact secrets, and disable every existing logger, gunicorn's access
+# log among them, for the life of a web worker that migrated at start-up.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 

@@ -6,6 +6,8 @@ import logging
 from flask import Flask
 
 from .config import ConfigError, load_settings
+from .log_redaction import install_log_redaction
+from .web.json_bodies import BoundedJSONProvider
 
 __all__ = ["create_app", "ConfigError"]
 
@@ -20,14 +22,14 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
         static_folder="../static",
     )
     app.config.update(settings.as_flask_config())
-    app.config.update(
-        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
-        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
-    )
+    # Request bodies are limited per route (web/body_limits.py).
+    app.config.update(SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url))
     app.config.update(overrides)
+    app.json = BoundedJSONProvider(app)
     app.json.sort_keys = False  # keep documented key order in JSON answers
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    install_log_redaction()
 
     from .extensions import app_settings, db, migrate
 

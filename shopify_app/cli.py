@@ -5,6 +5,7 @@ import click
 from flask import Flask
 
 from . import api_keys
+from .token_rotation import rotate_stored_tokens
 
 
 def register_commands(app: Flask) -> None:
@@ -34,6 +35,19 @@ def register_commands(app: Flask) -> None:
         if not api_keys.revoke_api_key(key_id):
             raise click.ClickException(f"no API key {key_id}")
         click.echo(f"revoked {key_id}")
+
+    @app.cli.group("tokens")
+    def tokens():
+        """Shopify tokens stored encrypted (TOKEN_ENCRYPTION_KEY)."""
+
+    @tokens.command("rotate")
+    def rotate():
+        """Re-encrypt every stored token with the first TOKEN_ENCRYPTION_KEY; the count is the last line."""
+        result = rotate_stored_tokens()
+        for domain in result.undecryptable_shops:
+            click.echo(f"{domain}: no key decrypts its tokens; marked as needing re-authentication "
+                       "(reopening the app reconnects it)")
+        click.echo(f"rotated {result.rotated} tokens")
 
     @app.cli.command("scheduler")
     @click.option("--threads", type=int, default=8, show_default=True, help="Runs carried out at once by this process.")

@@ -39,6 +39,7 @@ def toml_api_version() -> str:
 DEFAULT_API_VERSION = toml_api_version()
 DEFAULT_SHOP_ORIGIN = "https://{shop}"
 DEFAULT_APP_BRIDGE_URL = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
+APP_ENVIRONMENTS = ("development", "production")
 
 
 class ConfigError(RuntimeError):
@@ -59,6 +60,7 @@ class Settings:
     app_bridge_url: str = DEFAULT_APP_BRIDGE_URL
     http_timeout: float = 30.0
     data_retention_days: int = 30
+    app_env: str = "development"
     extra: dict = field(default_factory=dict)
 
     def as_flask_config(self) -> dict:
@@ -75,6 +77,7 @@ class Settings:
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SHOPIFY_HTTP_TIMEOUT": self.http_timeout,
             "DATA_RETENTION_DAYS": self.data_retention_days,
+            "APP_ENV": self.app_env,
             **self.extra,
         }
 
@@ -93,18 +96,21 @@ def _check_url(name: str, value: str) -> str:
     return value.rstrip("/")
 
 
-def _check_fernet_key(value: str) -> str:
-    try:
-        raw = base64.urlsafe_b64decode(value.encode())
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != 32:
-        raise ConfigError(
-            "TOKEN_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes); "
-            "make one with: python -c 'from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())'"
-        )
-    return value
+def _check_fernet_keys(value: str) -> str:
+    """One Fernet key, or several comma-separated (the first encrypts, all decrypt)."""
+    keys = [key.strip() for key in value.split(",")]
+    for position, key in enumerate(keys, start=1):
+        try:
+            raw = base64.urlsafe_b64decode(key.encode())
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise ConfigError(
+                f"TOKEN_ENCRYPTION_KEY: key {position} of {len(keys)} is not a Fernet key (32 url-safe "
+                "base64-encoded bytes; several keys are separated by commas); make one with: "
+                "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            )
+    return ",".join(keys)
 
 
 def _derive(secret: str, purpose: str) -> bytes:
@@ -146,15 +152,28 @@ def load_settings(env: dict | None = None) -> Settings:
     if len(api_version) != 7 or api_version[4] != "-" or not api_version.replace("-", "").isdigit():
         raise ConfigError(f"SHOPIFY_API_VERSION must look like {DEFAULT_API_VERSION}, got {api_version!r}.")
 
+    app_env = (env.get("APP_ENV") or "development").strip().lower()
+    if app_env not in APP_ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(APP_ENVIRONMENTS)}, got {app_env!r}.")
+    production = app_env == "production"
+
     # Missing keys are derived from the API secret so that a development set-up
-    # works out of the box and every process agrees; production sets its own.
+    # works out of the box and every process agrees. In production a derived key
+    # would tie the tokens and sessions to the API secret (rotating it would lose
+    # them, leaking it would expose them): there both must be set.
     secret_key = (env.get("SECRET_KEY") or "").strip()
+    if not secret_key and production:
+        raise ConfigError("SECRET_KEY is not set; APP_ENV=production requires it. See README.md, 'Configuration'.")
     if not secret_key:
         log.warning("SECRET_KEY is not set; deriving one from SHOPIFY_API_SECRET (set it in production).")
         secret_key = _derive(api_secret, "flask-secret-key").hex()
     token_key = (env.get("TOKEN_ENCRYPTION_KEY") or "").strip()
     if token_key:
-        token_key = _check_fernet_key(token_key)
+        token_key = _check_fernet_keys(token_key)
+    elif production:
+        raise ConfigError(
+            "TOKEN_ENCRYPTION_KEY is not set; APP_ENV=production requires it. See README.md, 'Configuration'."
+        )
     else:
         log.warning(
             "TOKEN_ENCRYPTION_KEY is not set; deriving one from SHOPIFY_API_SECRET (set it in production)."
@@ -194,4 +213,5 @@ def load_settings(env: dict | None = None) -> Settings:
         app_bridge_url=(env.get("APP_BRIDGE_URL") or DEFAULT_APP_BRIDGE_URL).strip(),
         http_timeout=http_timeout,
         data_retention_days=int(retention_raw),
+        app_env=app_env,
     )

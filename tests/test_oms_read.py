@@ -184,3 +184,21 @@ def test_placeholders_are_decided_when_read_and_carriers_come_with_shipping(clie
     assert (first["shipping_method"], first["shipping_carrier"]) == ("GROUND", "UPS")
     assert "shipping_method" not in first["unmapped"]
     schema_validator(client, "OrderPage").validate(body)
+
+
+@pytest.mark.parametrize("path", ["/oms/v1/products", "/oms/v1/orders", "/oms/v1/facilities"])
+def test_the_shop_filter_ignores_case_on_every_list(client, data, key, path):
+    from shopify_app.models import Location
+    from shopify_app.sync.locations import create_facility
+
+    loc = Location(shop_id=data.id, shopify_id="gid://shopify/Location/5", legacy_id="5", name="W", address={},
+                   active=True, fulfills_online_orders=True, pos=False, deleted=False, is_default=True)
+    db.session.add(loc)
+    db.session.commit()
+    create_facility(data, loc)
+    exact = client.get(path, query_string={"shop": data.domain}, headers=key).get_json()
+    shouted = client.get(path, query_string={"shop": data.domain.upper()}, headers=key).get_json()
+    assert exact["items"] and shouted == exact
+    # A Kelvin sign (U+212A) lowers to "k": not the shop's domain, and not a 500.
+    kelvin = client.get(path, query_string={"shop": "\u212a" + data.domain}, headers=key)
+    assert kelvin.status_code == 400

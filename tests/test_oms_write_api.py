@@ -168,7 +168,11 @@ def test_facility_of_another_shop_cannot_be_mapped(client, auth_headers, shop):
     create_facility(other, loc)
     add_location(shop, 32, "Ours")
     r = client.put("/api/locations/32", json={"facility_id": "SHOPIFY_31"}, headers=auth_headers())
-    assert r.status_code == 422
+    assert r.status_code in (404, 422)  # refused
+    # ... and answered exactly as a facility that does not exist: another shop's is not ours to reveal.
+    unknown = client.put("/api/locations/32", json={"facility_id": "SHOPIFY_NOPE"}, headers=auth_headers())
+    assert (r.status_code, r.get_json()["error"].replace("SHOPIFY_31", "X")) == (
+        unknown.status_code, unknown.get_json()["error"].replace("SHOPIFY_NOPE", "X"))
 
 
 def test_a_location_id_repeated_in_another_shop_gets_its_own_facility(client, auth_headers, shop):

@@ -14,6 +14,10 @@ class InvalidShopDomain(ValueError):
 
 def validate_shop_domain(value: str | None) -> str:
     """Return the shop's myshopify domain, or raise InvalidShopDomain."""
+    # ASCII before lowering: a Kelvin sign (U+212A) lowers to "k" and would pass as
+    # a different, valid domain than the one given.
+    if not (value or "").isascii():
+        raise InvalidShopDomain(f"not a myshopify.com shop domain: {value!r}")
     shop = (value or "").lower()
     if len(shop) > 255 or not SHOP_DOMAIN_RE.fullmatch(shop):
         raise InvalidShopDomain(f"not a myshopify.com shop domain: {value!r}")

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..crypto import decrypt_token, encrypt_token
+from ..crypto import UNDECRYPTABLE_REASON, TokenDecryptionError, decrypt_token, encrypt_token
 from ..extensions import app_settings, db
 from ..models import Shop
 from ..shopify.access import AccessDenied, AccessLevel
@@ -87,7 +87,10 @@ def access_token(shop_id: int, rejected: str | None = None) -> str:
         shop = session.get(Shop, shop_id)
         if shop is None:
             raise NeedsReauthentication("shop not found")
-        current = decrypt_token(shop.access_token_encrypted)
+        try:
+            current = decrypt_token(shop.access_token_encrypted)
+        except TokenDecryptionError:
+            current = None  # the shop is marked for re-authentication under the lock below
         if current and current != rejected and token_is_fresh(shop, now):
             return current
 
@@ -96,14 +99,21 @@ def access_token(shop_id: int, rejected: str | None = None) -> str:
         # the database write lock, which serialises refreshers in every process.
         session.execute(update(Shop).where(Shop.id == shop_id).values(needs_reauth=Shop.needs_reauth))
         shop = session.execute(select(Shop).where(Shop.id == shop_id).with_for_update()).scalar_one()
-        current = decrypt_token(shop.access_token_encrypted)
+        try:
+            current = decrypt_token(shop.access_token_encrypted)
+            refresh_token = decrypt_token(shop.refresh_token_encrypted)
+        except TokenDecryptionError:
+            current = refresh_token = None
+            problem = UNDECRYPTABLE_REASON
+        else:
+            problem = None
         now = datetime.now(timezone.utc)
         if current and current != rejected and token_is_fresh(shop, now):
             session.commit()
             return current  # another thread or process refreshed it meanwhile
-        refresh_token = decrypt_token(shop.refresh_token_encrypted)
-        problem = None
-        if not refresh_token:
+        if problem:
+            pass  # no key decrypts the tokens: nothing to refresh with
+        elif not refresh_token:
             problem = "no refresh token; the merchant must open the app to reconnect"
         elif shop.refresh_token_expires_at and shop.refresh_token_expires_at <= now:
             problem = "the refresh token expired; the merchant must open the app to reconnect"

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, select
 
+from ..crypto import token_decrypts
 from ..extensions import app_settings, db
 from ..models import OAuthState, Shop
 from ..shopify.oauth import OAuthFailure
@@ -39,12 +40,12 @@ class StaleIdToken(InstallFailed):
 
 
 def has_usable_token(shop: Shop | None) -> bool:
-    return bool(shop and shop.is_active and shop.access_token_encrypted and not shop.needs_reauth)
+    return bool(shop and shop.is_active and token_decrypts(shop.access_token_encrypted) and not shop.needs_reauth)
 
 
 def needs_token_exchange(shop: Shop | None) -> bool:
     """Managed installation: exchange the ID token when we hold no usable offline token."""
-    return shop is None or shop.status == "uninstalled" or not shop.access_token_encrypted or shop.needs_reauth
+    return shop is None or shop.status == "uninstalled" or not token_decrypts(shop.access_token_encrypted) or shop.needs_reauth
 
 
 def begin_authorization(shop: str, redirect_uri: str) -> str:

@@ -3,13 +3,15 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, embedded, errors, oauth, oms, webhooks
+    from . import api, body_limits, csp, embedded, errors, oauth, oms, webhooks
     from ..sync.webhooks import load_flow_handlers
 
     load_flow_handlers()
     oms.register_resources()
 
     errors.register(app)
+    csp.register(app)  # after errors: its after_request runs first
+    body_limits.register(app)
     app.register_blueprint(embedded.bp)
     app.register_blueprint(oauth.bp)
     app.register_blueprint(api.bp)

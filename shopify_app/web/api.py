@@ -6,6 +6,7 @@ from datetime import date
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
+from ..crypto import token_decrypts
 from ..extensions import db
 from ..models import ComplianceRequest, Shop
 from ..shopify.access import parse_level
@@ -67,7 +68,7 @@ def shop_json(shop: Shop) -> dict:
         "timezone": shop.timezone,
         "plan": shop.plan,
         "product_store": shop.product_store,
-        "needs_reauth": shop.needs_reauth,
+        "needs_reauth": shop.needs_reauth or not token_decrypts(shop.access_token_encrypted),
         "installed_at": shop.installed_at.isoformat() if shop.installed_at else None,
         "settings": {key: settings.get(key, default) for key, (_, default) in SETTINGS.items()},
     }

@@ -54,7 +54,7 @@ def entry():
         except InvalidShopDomain:
             abort(400, "The shop parameter is not a myshopify.com domain.")
     if "hmac" in args:
-        if not verify_query_hmac(args, current_app.config["SHOPIFY_API_SECRET"]):
+        if not verify_query_hmac(request.args.items(multi=True), current_app.config["SHOPIFY_API_SECRET"]):
             abort(400, "The request's HMAC signature is not valid.")
         if not verify_query_timestamp(args):
             abort(400, "The request's timestamp is too old or in the future.")

@@ -5,8 +5,6 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
-from ..shopify.shop_domain import is_valid_shop_domain
-from .csp import frame_ancestors
 
 JSON_PREFIXES = ("/api/", "/oms/", "/webhooks")
 
@@ -28,10 +26,6 @@ def register(app: Flask) -> None:
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
-            # Pages that are not embedded pages of a known shop may not be framed at all.
-            shop = request.args.get("shop")
-            response.headers["Content-Security-Policy"] = frame_ancestors(shop if is_valid_shop_domain(shop) else None)
         return response
 
     @app.errorhandler(HTTPException)

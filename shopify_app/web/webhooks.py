@@ -12,7 +12,6 @@ would only have Shopify retry, for hours, a delivery that will never be applied.
 """
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import Blueprint, current_app, request
@@ -49,7 +48,7 @@ def receive():
     if not is_valid_shop_domain(shop_domain):
         return json_error(400, "X-Shopify-Shop-Domain is not a myshopify.com domain")
     try:
-        payload = json.loads(body)  # Shopify always sends a JSON object; an empty body is not one
+        payload = current_app.json.loads(body)  # Shopify always sends a JSON object; an empty body is not one
     except ValueError:
         return json_error(400, "the body is not JSON")
     if not isinstance(payload, dict):

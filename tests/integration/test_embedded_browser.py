@@ -34,6 +34,8 @@ def test_install_and_change_the_access_level_inside_admin(connected_app, browser
     page = browser.new_page()
     outside = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None)
+    blocked = []  # what the pages' Content-Security-Policy refused (a script, a frame...)
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     try:
         page.goto(f"{c.devstore.url}/{domain}/admin/apps/{c.devstore.api_key}")
         page.get_by_role("button", name="Install").first.click()
@@ -50,5 +52,6 @@ def test_install_and_change_the_access_level_inside_admin(connected_app, browser
             shop = db.session.execute(select(Shop).where(Shop.domain == domain)).scalar_one()
             assert shop.access_level == "read"
         assert outside == []  # nothing loaded from a CDN
+        assert blocked == []
     finally:
         page.close()

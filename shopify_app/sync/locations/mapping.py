@@ -67,7 +67,8 @@ def update_location(shop: Shop, loc: Location, changes: dict) -> Location:
                 raise LocationError("this location was deleted in Shopify")
             facility = find_facility(wanted)
             if facility is None or facility.shop_id != shop.id:
-                raise LocationError(f"unknown facility {wanted!r}", 404 if facility is None else 422)
+                # Another shop's facility answers as an unknown one: its existence is not ours to tell.
+                raise LocationError(f"unknown facility {wanted!r}", 404)
             other = location_of_facility(facility.id)
             if other is not None and other.id != loc.id:
                 # Re-map: the facility moves here (one to one).

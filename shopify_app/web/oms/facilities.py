@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Facility, Location, Shop
-from ...shopify.shop_domain import is_valid_shop_domain
+from ...shopify.shop_domain import InvalidShopDomain, validate_shop_domain
 from ...sync.locations.decide import feeds_brokering_queue
 from ...sync.locations.mapping import facilities_with_locations
 from ..errors import json_error
@@ -34,8 +34,9 @@ def list_facilities():
     domain = request.args.get("shop")
     if domain is not None:
         # A filter, as on products and orders: a shop we do not know has no facilities.
-        domain = domain.strip().lower()
-        if not is_valid_shop_domain(domain):
+        try:
+            domain = validate_shop_domain(domain.strip())  # normalised: the filter ignores case
+        except InvalidShopDomain:
             return json_error(400, "shop must be a shop domain like example.myshopify.com")
         shop = db.session.execute(select(Shop).where(Shop.domain == domain)).scalar_one_or_none()
         shop_ids = [shop.id] if shop is not None else []

@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, select
 
 from ...extensions import db
 from ...models import Shop
-from ...shopify.shop_domain import is_valid_shop_domain
+from ...shopify.shop_domain import InvalidShopDomain, validate_shop_domain
 from ...shopify.times import json_time
 
 DEFAULT_PAGE_SIZE = 100
@@ -82,8 +82,10 @@ def common_filters(model):
     conds = []
     domain = request.args.get("shop")
     if domain is not None:
-        if not is_valid_shop_domain(domain):
-            raise ValueError("shop must be a shop domain like example.myshopify.com")
+        try:
+            domain = validate_shop_domain(domain.strip())  # normalised: the filter ignores case
+        except InvalidShopDomain:
+            raise ValueError("shop must be a shop domain like example.myshopify.com") from None
         shop = db.session.execute(select(Shop).where(Shop.domain == domain)).scalar_one_or_none()
         conds.append(model.shop_id == (shop.id if shop else -1))
     since = parse_time_filter(request.args.get("updated_since"))

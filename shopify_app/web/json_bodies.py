@@ -1,0 +1,54 @@
+"""JSON bodies parsed within bounds: too deep a nesting is a malformed body (400), not a 500.
+
+Python's parser raises RecursionError (not ValueError) on a few thousand nested
+brackets, which `request.get_json` does not catch; and a body just under that
+depth still breaks whatever walks it later (the JSON column's encoder, a handler).
+No request of Shopify or of the OMS nests anywhere near MAX_JSON_DEPTH.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask.json.provider import DefaultJSONProvider
+
+MAX_JSON_DEPTH = 64
+
+
+class JSONTooDeep(ValueError):
+    pass
+
+
+def nesting_depth_exceeds(value: Any, limit: int) -> bool:
+    """True when objects and arrays nest deeper than `limit` (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def loads_bounded(data: str | bytes, **kwargs: Any) -> Any:
+    """json.loads, raising ValueError (JSONTooDeep) for a nesting deeper than MAX_JSON_DEPTH."""
+    try:
+        value = json.loads(data, **kwargs)
+    except RecursionError:
+        raise JSONTooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+    if nesting_depth_exceeds(value, MAX_JSON_DEPTH):
+        raise JSONTooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return value
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider; request bodies (get_json) are parsed by loads_bounded."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return loads_bounded(s, **kwargs)
