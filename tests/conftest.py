@@ -248,3 +248,16 @@ def live_server_factory():
     yield start
     for server in servers:
         server.stop()
+
+
+def reconfigure(app, **fields) -> None:
+    """The app as if restarted with other settings (Settings field names): the typed
+    settings that sync/ reads and Flask's config that web/ reads, kept in step."""
+    from dataclasses import replace
+
+    from shopify_app.extensions import app_settings
+
+    with app.app_context():
+        settings = replace(app_settings.current, **fields)
+    app.extensions[app_settings.KEY] = settings
+    app.config.update(settings.as_flask_config())

@@ -189,7 +189,7 @@ def test_placeholders_are_decided_when_read_and_carriers_come_with_shipping(clie
 @pytest.mark.parametrize("path", ["/oms/v1/products", "/oms/v1/orders", "/oms/v1/facilities"])
 def test_the_shop_filter_ignores_case_on_every_list(client, data, key, path):
     from shopify_app.models import Location
-    from shopify_app.sync.locations import create_facility
+    from shopify_app.sync.locations.mapping import create_facility
 
     loc = Location(shop_id=data.id, shopify_id="gid://shopify/Location/5", legacy_id="5", name="W", address={},
                    active=True, fulfills_online_orders=True, pos=False, deleted=False, is_default=True)

@@ -6,7 +6,6 @@ import json
 import threading
 import time
 import uuid
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,11 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 
-from shopify_app.extensions import app_settings, db
+from shopify_app.extensions import db
 from shopify_app.models import ComplianceRequest, Shop, SyncRun, WebhookDelivery
 from shopify_app.sync.shop import mark_uninstalled
 
-from .conftest import API_SECRET, API_VERSION, SHOP, create_shop
+from .conftest import API_SECRET, API_VERSION, SHOP, create_shop, reconfigure
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "shopify" / "webhooks"
 
@@ -96,8 +95,7 @@ def devstore_shop_in_app(app, devstore):
     from devstore.testing import new_shop
 
     handle = new_shop(devstore, products=0, orders=0)
-    app.config["SHOPIFY_SHOP_ORIGIN"] = devstore.shop_origin
-    app.extensions[app_settings.KEY] = replace(app_settings.current, shop_origin=devstore.shop_origin)
+    reconfigure(app, shop_origin=devstore.shop_origin)
     shop = create_shop(handle.domain, token=handle.token, expires_in=None)
     return handle, shop
 

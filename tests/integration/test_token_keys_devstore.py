@@ -10,7 +10,7 @@ from shopify_app.models import Shop
 from shopify_app.sync.connection import client_for
 from shopify_app.sync.runner import run_flow
 
-from ..conftest import base_env
+from ..conftest import base_env, reconfigure
 from .test_install_lifecycle import find, managed_install, new_devstore_shop
 
 pytestmark = pytest.mark.integration
@@ -20,7 +20,7 @@ KEY_A, KEY_B, KEY_C = (Fernet.generate_key().decode() for _ in range(3))
 
 def use_keys(connected, keys):
     """The web process restarted with TOKEN_ENCRYPTION_KEY=keys."""
-    connected.app.config["TOKEN_ENCRYPTION_KEY"] = keys
+    reconfigure(connected.app, token_encryption_key=keys)
 
 
 def rotate_with(database_url, keys) -> list[str]:
