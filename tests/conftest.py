@@ -7,9 +7,9 @@ Tests are laid out by kind, and the directory gives the marker (see
 (PostgreSQL), `devstore/` (devstore's own tests). Each level's conftest holds the
 fixtures only that level needs; fixtures two levels share come from a plugin listed here.
 
-Databases: SQLite by default (a migrated template copied per test). PostgreSQL when
-TEST_DATABASE_URL is set (`pg_database_url`; `postgres/conftest.py` has `pg_app`),
-skipped otherwise.
+Databases: SQLite by default (a migrated template copied per test). Tests that
+ask for `pg_app` (or `pg_database_url`) run on PostgreSQL when TEST_DATABASE_URL is set,
+and skip otherwise.
 """
 from __future__ import annotations
 
@@ -166,6 +166,18 @@ def truncate_all(url: str) -> None:
         if tables:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+# Here rather than in postgres/conftest.py: a test anywhere may run on both databases
+# (a fixture parametrized over "app" and "pg_app", picked with request.getfixturevalue).
+@pytest.fixture
+def pg_app(pg_database_url):
+    truncate_all(pg_database_url)
+    app = create_app(base_env(DATABASE_URL=pg_database_url), TESTING=True)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 # --- Session tokens, Shopify's signatures, shops ----------------------------------
