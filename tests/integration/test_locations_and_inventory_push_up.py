@@ -16,12 +16,6 @@ from tests.conftest import create_shop
 MAIN, EAST, DOWNTOWN, KIOSK = (f"gid://shopify/Location/6100000000{n}" for n in (1, 2, 3, 4))
 
 
-@pytest.fixture
-def ds(integration_devstore):
-    yield integration_devstore
-    integration_devstore.client.clear_faults()
-
-
 class Setup:
     def __init__(self, connected_app, handle, shop_id, api_key):
         self.c = connected_app
