@@ -178,8 +178,10 @@ def worker_migrate(url: str) -> None:
 def worker_ingest(url: str, kind: str, path: str, preload: str | None) -> dict:
     from shopify_app.extensions import db
     from shopify_app.sync import bulk
-    from shopify_app.sync.orders import Mapper, OrderSink
-    from shopify_app.sync.products import ProductSink, TypeResolver
+    from shopify_app.sync.orders.mapper import Mapper
+    from shopify_app.sync.orders.sink import OrderSink
+    from shopify_app.sync.products.sink import ProductSink
+    from shopify_app.sync.products.type_mapping import TypeResolver
 
     app = app_for(url)
     sid = shop_id(app)

@@ -51,7 +51,8 @@ def main() -> int:
     from shopify_app.crypto import encrypt_token
     from shopify_app.extensions import db
     from shopify_app.models import Shop, Variant
-    from shopify_app.sync import locations as loc_sync
+    from shopify_app.sync.locations.mapping import create_facility
+    from shopify_app.sync.locations.store import find_location
     from shopify_app.sync.runner import run_flow
 
     products = math.ceil(n_skus / VARIANTS_PER_PRODUCT * 1.1) + 10
@@ -94,7 +95,7 @@ def main() -> int:
             run = run_flow(shop_id, "products")
             assert run.status == "succeeded", run.error
             for gid in (MAIN, DOWNTOWN):
-                loc_sync.create_facility(db.session.get(Shop, shop_id), loc_sync.find_location(shop_id, gid))
+                create_facility(db.session.get(Shop, shop_id), find_location(shop_id, gid))
             skus = [s for (s,) in db.session.execute(
                 select(Variant.sku).where(Variant.shop_id == shop_id, Variant.sku.is_not(None)).order_by(Variant.sku))]
             skus = sorted(set(skus))[:n_skus]

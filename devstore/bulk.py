@@ -10,13 +10,14 @@ import threading
 import time
 
 from flask import Blueprint, abort, current_app, send_file
-from graphql import FieldNode, execute
+from graphql import FieldNode, GraphQLList, GraphQLNonNull, execute
 
 from devstore.graphql import events
 from devstore.graphql import schema as schemamod
-from devstore.graphql.cost import _fields
+from devstore.graphql.cost import collect_fields
 from devstore.graphql.resolvers import Context, field_resolver, resolver, type_resolver
 from devstore.graphql.schema import is_connection, named
+from devstore.graphql_api import prepare
 from devstore.store import gid_num, now_iso
 
 log = logging.getLogger("devstore")
@@ -54,12 +55,12 @@ class Shape:
 def _conn_node_selection(f: FieldNode, conn_type, fragments):
     """(node selection set, node type, uses_edges) for a connection field."""
     ct = named(conn_type)
-    for cf in _fields(f.selection_set, fragments):
+    for cf in collect_fields(f.selection_set, fragments):
         if cf.name.value == "nodes":
             return cf.selection_set, named(ct.fields["nodes"].type), ("nodes", cf.alias.value if cf.alias else "nodes", None)
         if cf.name.value == "edges":
             et = named(ct.fields["edges"].type)
-            for ef in _fields(cf.selection_set, fragments):
+            for ef in collect_fields(cf.selection_set, fragments):
                 if ef.name.value == "node":
                     return ef.selection_set, named(et.fields["node"].type), (
                         "edges", cf.alias.value if cf.alias else "edges", ef.alias.value if ef.alias else "node")
@@ -68,7 +69,7 @@ def _conn_node_selection(f: FieldNode, conn_type, fragments):
 
 def build_shape(type_, selection_set, fragments, depth, problems, counter):
     shape = Shape()
-    for f in _fields(selection_set, fragments):
+    for f in collect_fields(selection_set, fragments):
         name = f.name.value
         if name.startswith("__"):
             continue
@@ -87,7 +88,7 @@ def build_shape(type_, selection_set, fragments, depth, problems, counter):
             child = build_shape(nt, sel, fragments, depth + 1, problems, counter)
             child.how = how
             child.field_name = name
-            child.selects_id = any(x.name.value == "id" for x in _fields(sel, fragments))
+            child.selects_id = any(x.name.value == "id" for x in collect_fields(sel, fragments))
             shape.children[key] = (True, child)
         elif f.selection_set is not None:
             child = build_shape(fd.type, f.selection_set, fragments, depth, problems, counter)
@@ -102,7 +103,6 @@ def _has_connection(shape):
 
 
 def _is_list(t):
-    from graphql import GraphQLList, GraphQLNonNull
     while isinstance(t, GraphQLNonNull):
         t = t.of_type
     return isinstance(t, GraphQLList)
@@ -122,14 +122,13 @@ def _nested_needs_id(shape, problems, selects_id, name):
 
 def analyse(query: str):
     """-> (op, fragments, doc, root field, root shape, problems)"""
-    from devstore.graphql_api import prepare
     op, fragments, coerced, doc, errors, _exe = prepare(query, {})
     if errors:
         return None, None, None, None, None, ["Invalid bulk query: " + e["message"] for e in errors]
     if op.operation.value != "query":
         return None, None, None, None, None, ["Bulk queries must be queries, not mutations."]
     schema = schemamod.get_schema()
-    roots = _fields(op.selection_set, fragments)
+    roots = collect_fields(op.selection_set, fragments)
     problems: list[str] = []
     if len(roots) != 1:
         problems.append("Bulk queries must have exactly one top-level field, a connection.")

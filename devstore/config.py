@@ -15,12 +15,33 @@ PLANS = {
     "development": (2000, 100, "Development"),
 }
 
-API_VERSIONS = ("2025-10", "2026-01", "2026-04", "2026-07", "2026-10", "2027-01", "unstable")
-
 
 def _default_toml() -> str:
     here = os.path.dirname(os.path.abspath(__file__))
     return os.path.join(os.path.dirname(here), "shopify.app.toml")
+
+
+def _read_toml(path: str) -> dict:
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def _app_api_version() -> str:
+    for path in (os.environ.get("DEVSTORE_TOML"), _default_toml()):
+        if path and os.path.exists(path):
+            version = (_read_toml(path).get("webhooks") or {}).get("api_version")
+            if version:
+                return version
+    raise RuntimeError("shopify.app.toml has no [webhooks] api_version: devstore serves the app's API version")
+
+
+# The Admin API version of the app devstore stands in for, read where the app reads it:
+# its shopify.app.toml's `[webhooks] api_version`. devstore serves that version's schema
+# and, unless the toml given to Config.load says otherwise, sends webhooks in it.
+API_VERSION: str = _app_api_version()
+# The versions devstore answers GraphQL calls for (Shopify's calendar), the app's among them.
+API_VERSIONS = tuple(dict.fromkeys(("2025-10", "2026-01", "2026-04", "2026-07", "2026-10", "2027-01", API_VERSION,
+                                    "unstable")))
 
 
 @dataclass
@@ -40,7 +61,7 @@ class Config:
     data_dir: str = ""
     scopes: list[str] = field(default_factory=list)          # scopes requested by the toml
     redirect_urls: list[str] = field(default_factory=list)   # as declared (may be absolute on another origin)
-    webhook_api_version: str = "2026-10"
+    webhook_api_version: str = API_VERSION
     toml: dict = field(default_factory=dict)
     access_token_ttl: int = 3600
     refresh_token_ttl: int = 90 * 24 * 3600
@@ -88,8 +109,7 @@ class Config:
         toml_path = kw.pop("toml_path", None) or os.environ.get("DEVSTORE_TOML") or _default_toml()
         data: dict = {}
         if toml_path and os.path.exists(toml_path):
-            with open(toml_path, "rb") as fh:
-                data = tomllib.load(fh)
+            data = _read_toml(toml_path)
         else:
             toml_path = None
         cfg = cls(toml_path=toml_path, toml=data)
@@ -103,7 +123,7 @@ class Config:
             scopes = [s.strip() for s in scopes.split(",") if s.strip()]
         cfg.scopes = list(scopes)
         cfg.redirect_urls = list((data.get("auth") or {}).get("redirect_urls", []))
-        cfg.webhook_api_version = (data.get("webhooks") or {}).get("api_version", "2026-10")
+        cfg.webhook_api_version = (data.get("webhooks") or {}).get("api_version", API_VERSION)
         for k, v in kw.items():
             if v is not None and hasattr(cfg, k):
                 setattr(cfg, k, v)
@@ -111,19 +131,3 @@ class Config:
             import tempfile
             cfg.data_dir = tempfile.mkdtemp(prefix="devstore-")
         return cfg
-
-    def toml_subscriptions(self) -> list[dict]:
-        """`[[webhooks.subscriptions]]` flattened: one dict per topic."""
-        try:
-            from devstore.webhooks import subscriptions_from_toml  # the admin helper's
-            if self.toml_path:
-                return list(subscriptions_from_toml(self.toml_path))
-        except Exception:  # pragma: no cover - fallback when webhooks.py is absent
-            pass
-        subs = []
-        for s in (self.toml.get("webhooks") or {}).get("subscriptions", []):
-            for t in s.get("topics", []):
-                subs.append({"topic": t, "uri": s.get("uri"), "compliance": False})
-            for t in s.get("compliance_topics", []):
-                subs.append({"topic": t, "uri": s.get("uri"), "compliance": True})
-        return subs

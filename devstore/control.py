@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from devstore.config import PLANS
+from devstore.config import API_VERSION, PLANS
 from devstore.graphql import events
 from devstore.store import gid, gid_num, now_iso
 
@@ -275,7 +275,7 @@ def _summary(st):
                        "locations": len(st.locations), "bulk_operations": len(st.bulk_operations)},
             "origin": f"{_state().config.base_url}/{st.domain}",
             "admin_url": f"{_state().config.base_url}/{st.domain}/admin",
-            "graphql_url": f"{_state().config.base_url}/{st.domain}/admin/api/2026-10/graphql.json"}
+            "graphql_url": f"{_state().config.base_url}/{st.domain}/admin/api/{API_VERSION}/graphql.json"}
 
 
 @bp.get("/<shop>/_devstore")
@@ -372,10 +372,6 @@ def shop_plan(shop):
                           data.get("rate") or data.get("restoreRate"))
     except ValueError as e:
         _bad(str(e))
-    if data.get("plan"):
-        from devstore.server import _default_shop_fields
-        st.shop.pop("plan", None)
-        _default_shop_fields(st, None)
     if data.get("available") is not None or data.get("currentlyAvailable") is not None:
         with st.bucket.lock:
             st.bucket.available = float(data.get("available", data.get("currentlyAvailable")))
@@ -862,7 +858,7 @@ def edit_order(shop, oid):
     "shipping_address": {...}, "email", "note", "tags"}`. Quantity changes and additions are an
     order edit (orders/edited); every change also sends orders/updated."""
     st = _shop(shop)
-    from devstore.graphql.orders import _fo_location, edit_order as do_edit, move_stock
+    from devstore.graphql.orders import fulfillment_order_of_line, edit_order as do_edit, move_stock
     data = _json()
     with st.lock:
         o = _find_order(st, oid)
@@ -870,7 +866,7 @@ def edit_order(shop, oid):
         def remaining():
             out = {}
             for li in o.get("lineItems", []):
-                loc, _fo, fl = _fo_location(o, li["id"])
+                loc, _fo, fl = fulfillment_order_of_line(o, li["id"])
                 out[li["id"]] = (loc, fl["remainingQuantity"] if fl else 0, li.get("inventoryItemId"))
             return out
         before = remaining()
@@ -905,9 +901,9 @@ def cancel_order(shop, oid):
             changed = commit_order_stock(st, o, -1)          # committed -> available
         else:
             changed = []
-            from devstore.graphql.orders import _fo_location, move_stock
+            from devstore.graphql.orders import fulfillment_order_of_line, move_stock
             for li in o.get("lineItems", []):
-                loc, _fo, fl = _fo_location(o, li["id"])
+                loc, _fo, fl = fulfillment_order_of_line(o, li["id"])
                 if fl and fl["remainingQuantity"]:
                     r = move_stock(st, li.get("inventoryItemId"), loc, committed=-fl["remainingQuantity"],
                                    on_hand=-fl["remainingQuantity"])

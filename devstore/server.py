@@ -14,44 +14,16 @@ from flask import Flask, jsonify
 
 from devstore.config import Config, PLANS
 from devstore.store import ShopState, now_iso
+from devstore.webhooks import WebhookDispatcher, subscriptions_from_toml
 
 log = logging.getLogger("devstore")
 
 SHOP_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 
 
-class _NullDispatcher:
-    """Used only when devstore.webhooks is not importable: records, never delivers."""
-
-    def __init__(self, api_secret="", app_url="", subscriptions=None):
-        self.deliveries = []
-        self.subscriptions = list(subscriptions or [])
-        self.app_url = app_url
-
-    def emit(self, shop_domain, topic, payload, api_version="2026-10"):
-        self.deliveries.append({"shop": shop_domain, "topic": topic, "payload": payload,
-                                "status": "not-delivered", "at": now_iso()})
-
-    def add_subscription(self, shop_domain, topic, uri):
-        sid = str(uuid.uuid4())
-        self.subscriptions.append({"id": sid, "shop": shop_domain, "topic": topic, "uri": uri})
-        return sid
-
-    def remove_subscription(self, sid):
-        self.subscriptions = [s for s in self.subscriptions if s.get("id") != sid]
-
-    def set_app_url(self, url):
-        self.app_url = url
-
-
-def make_dispatcher(cfg: Config):
-    subs = cfg.toml_subscriptions()
-    try:
-        from devstore.webhooks import WebhookDispatcher
-    except ImportError:
-        log.warning("devstore.webhooks not available: webhooks are recorded, not delivered")
-        return _NullDispatcher(cfg.api_secret, cfg.app_url, subs)
-    return WebhookDispatcher(api_secret=cfg.api_secret, app_url=cfg.app_url, subscriptions=subs)
+def make_dispatcher(cfg: Config) -> WebhookDispatcher:
+    subscriptions = subscriptions_from_toml(cfg.toml_path) if cfg.toml_path else []
+    return WebhookDispatcher(api_secret=cfg.api_secret, app_url=cfg.app_url, subscriptions=subscriptions)
 
 
 class DevStore:
@@ -195,6 +167,8 @@ class DevStore:
             psize, prate, _ = PLANS[plan]
             size = size or psize
             rate = rate or prate
+            st.shop.pop("plan", None)   # the shop's `plan` field shows the new one
+            _default_shop_fields(st, None)
         st.bucket.set_plan(size or st.bucket.size, rate or st.bucket.rate)
 
 

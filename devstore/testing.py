@@ -26,8 +26,9 @@ import uuid
 
 import requests
 
+from devstore.config import API_VERSION  # the app's, from its shopify.app.toml
+
 DEFAULT_API_SECRET = "devstore-test-secret-0123456789abcdef0123"
-API_VERSION = "2026-10"
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

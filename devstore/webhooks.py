@@ -37,6 +37,8 @@ from typing import Callable
 
 import requests
 
+from devstore.config import API_VERSION
+
 log = logging.getLogger("devstore.webhooks")
 
 __all__ = ["WebhookDispatcher", "subscriptions_from_toml", "sign", "verify", "normalize_topic",
@@ -195,7 +197,7 @@ class WebhookDispatcher:
         return self.app_url + "/" + uri.lstrip("/")
 
     # --- emitting ---------------------------------------------------------------------------
-    def emit(self, shop_domain: str, topic: str, payload: dict, api_version: str = "2026-10") -> str:
+    def emit(self, shop_domain: str, topic: str, payload: dict, api_version: str = API_VERSION) -> str:
         """Queue `topic` for every matching subscription; returns the event id."""
         topic = normalize_topic(topic)
         event_id = str(uuid.uuid4())

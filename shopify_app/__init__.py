@@ -29,8 +29,9 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    from .extensions import db, migrate
+    from .extensions import app_settings, db, migrate
 
+    app_settings.init_app(app, settings)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
 
@@ -46,11 +47,13 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
 
 
 def _engine_options(url: str) -> dict:
+    # A database error's message never quotes the statement's parameters: they carry
+    # customers' personal data, and errors go to the log and the webhook ledger.
     if url.startswith("sqlite"):
         # Wait for the write lock instead of failing at once: the token refresh and
         # several processes take it in turn.
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "hide_parameters": True}
 
 
 def _migrations_dir():

@@ -9,7 +9,9 @@ import base64
 import binascii
 import logging
 import os
+import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,10 +20,25 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_VERSION = "2026-10"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP_TOML = PROJECT_ROOT / "shopify.app.toml"
+
+
+@lru_cache(maxsize=1)
+def app_toml() -> dict:
+    with APP_TOML.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def toml_api_version() -> str:
+    """The Admin API version the app is written for, in one place: shopify.app.toml's
+    `[webhooks] api_version`, which devstore and the tests read too."""
+    return app_toml()["webhooks"]["api_version"]
+
+
+DEFAULT_API_VERSION = toml_api_version()
 DEFAULT_SHOP_ORIGIN = "https://{shop}"
 DEFAULT_APP_BRIDGE_URL = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class ConfigError(RuntimeError):
@@ -41,6 +58,7 @@ class Settings:
     shop_origin: str = DEFAULT_SHOP_ORIGIN
     app_bridge_url: str = DEFAULT_APP_BRIDGE_URL
     http_timeout: float = 30.0
+    data_retention_days: int = 30
     extra: dict = field(default_factory=dict)
 
     def as_flask_config(self) -> dict:
@@ -56,6 +74,7 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SHOPIFY_HTTP_TIMEOUT": self.http_timeout,
+            "DATA_RETENTION_DAYS": self.data_retention_days,
             **self.extra,
         }
 
@@ -95,11 +114,7 @@ def _derive(secret: str, purpose: str) -> bytes:
 
 
 def _scopes_from_toml() -> tuple[str, ...]:
-    import tomllib
-
-    path = PROJECT_ROOT / "shopify.app.toml"
-    with path.open("rb") as fh:
-        scopes = tomllib.load(fh)["access_scopes"]["scopes"]
+    scopes = app_toml()["access_scopes"]["scopes"]
     return tuple(s.strip() for s in scopes.split(",") if s.strip())
 
 
@@ -129,7 +144,7 @@ def load_settings(env: dict | None = None) -> Settings:
 
     api_version = (env.get("SHOPIFY_API_VERSION") or DEFAULT_API_VERSION).strip()
     if len(api_version) != 7 or api_version[4] != "-" or not api_version.replace("-", "").isdigit():
-        raise ConfigError(f"SHOPIFY_API_VERSION must look like 2026-10, got {api_version!r}.")
+        raise ConfigError(f"SHOPIFY_API_VERSION must look like {DEFAULT_API_VERSION}, got {api_version!r}.")
 
     # Missing keys are derived from the API secret so that a development set-up
     # works out of the box and every process agrees; production sets its own.
@@ -162,6 +177,10 @@ def load_settings(env: dict | None = None) -> Settings:
     except ValueError:
         raise ConfigError(f"SHOPIFY_HTTP_TIMEOUT must be a number of seconds, got {timeout_raw!r}.")
 
+    retention_raw = (env.get("DATA_RETENTION_DAYS") or "30").strip()
+    if not retention_raw.isdigit() or int(retention_raw) < 1:
+        raise ConfigError(f"DATA_RETENTION_DAYS must be a whole number of days (1 or more), got {retention_raw!r}.")
+
     return Settings(
         api_key=api_key,
         api_secret=api_secret,
@@ -174,4 +193,5 @@ def load_settings(env: dict | None = None) -> Settings:
         shop_origin=shop_origin,
         app_bridge_url=(env.get("APP_BRIDGE_URL") or DEFAULT_APP_BRIDGE_URL).strip(),
         http_timeout=http_timeout,
+        data_retention_days=int(retention_raw),
     )

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app
+
+from .extensions import app_settings
 
 
 class TokenDecryptionError(RuntimeError):
@@ -10,7 +11,7 @@ class TokenDecryptionError(RuntimeError):
 
 
 def _fernet(key: str | None = None) -> Fernet:
-    return Fernet((key or current_app.config["TOKEN_ENCRYPTION_KEY"]).encode())
+    return Fernet((key or app_settings.current.token_encryption_key).encode())
 
 
 def encrypt_token(plaintext: str | None, key: str | None = None) -> str | None:

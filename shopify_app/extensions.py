@@ -1,15 +1,34 @@
 """Flask extensions, created once and initialised in create_app()."""
 import sqlite3
 
+from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .config import Settings
 from .models.base import Base
+
+
+class AppSettings:
+    """The app's Settings (read and checked once, by create_app), for code that must
+    not import Flask: `sync/` reads `app_settings.current` as it uses `db`, in the app's
+    context, and is handed typed fields instead of a config dictionary."""
+
+    KEY = "shopify_app.settings"
+
+    def init_app(self, app: Flask, settings: Settings) -> None:
+        app.extensions[self.KEY] = settings
+
+    @property
+    def current(self) -> Settings:
+        return current_app.extensions[self.KEY]
+
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+app_settings = AppSettings()
 
 
 @event.listens_for(Engine, "connect")

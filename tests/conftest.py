@@ -31,6 +31,7 @@ from sqlalchemy import create_engine, inspect, text
 from werkzeug.serving import make_server
 
 from shopify_app import create_app
+from shopify_app.config import DEFAULT_API_VERSION
 from shopify_app.extensions import db
 
 from . import write_lock_guard
@@ -42,6 +43,9 @@ pytest_plugins = ["devstore.testing", "tests.connected_app"]
 API_KEY = "test-api-key"
 API_SECRET = "test-api-secret-0123456789abcdef0123"
 SHOP = "test-shop.myshopify.com"
+# The Admin API version (shopify.app.toml's [webhooks] api_version) and its schema.
+API_VERSION = DEFAULT_API_VERSION
+ADMIN_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "shopify" / f"admin-{API_VERSION}.graphql"
 
 
 TESTS = Path(__file__).resolve().parent

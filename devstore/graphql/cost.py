@@ -8,10 +8,10 @@ count the nodes actually returned, null objects cost nothing.
 """
 from __future__ import annotations
 
-from graphql import (FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode,
+from graphql import (FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode,
                      GraphQLList, GraphQLNonNull, is_abstract_type, is_object_type, value_from_ast_untyped)
 
-from devstore.graphql.schema import is_connection, is_leaf, named
+from devstore.graphql.schema import get_schema, is_connection, is_leaf, named
 
 MUTATION_COST = 10
 MAX_QUERY_COST = 1000
@@ -28,21 +28,26 @@ def _arg(field: FieldNode, name: str, variables: dict):
     return None
 
 
-def _fields(selection_set, fragments):
-    """Flatten a selection set's fields (through fragments)."""
-    out = []
-    if selection_set is None:
-        return out
-    for sel in selection_set.selections:
-        if isinstance(sel, FieldNode):
-            out.append(sel)
-        elif isinstance(sel, InlineFragmentNode):
-            out.extend(_fields(sel.selection_set, fragments))
-        elif isinstance(sel, FragmentSpreadNode):
-            frag = fragments.get(sel.name.value)
-            if frag:
-                out.extend(_fields(frag.selection_set, fragments))
-    return out
+def collect_fields(selection_set, fragments) -> list[FieldNode]:
+    """The fields a selection set asks for, through inline fragments and fragment spreads,
+    one per response key: a field selected twice (directly and by a fragment, or by two
+    fragments) is one field whose selections are merged, as GraphQL executes it and as
+    Shopify costs it."""
+    return merge_fields(f for f, _cond in _typed_fields(selection_set, fragments))
+
+
+def merge_fields(fields) -> list[FieldNode]:
+    by_key: dict[str, FieldNode] = {}
+    for f in fields:
+        k = _key(f)
+        first = by_key.get(k)
+        if first is None:
+            by_key[k] = f
+        elif first.selection_set is not None and f.selection_set is not None:
+            merged = SelectionSetNode(selections=(*first.selection_set.selections, *f.selection_set.selections))
+            by_key[k] = FieldNode(alias=first.alias, name=first.name, arguments=first.arguments,
+                                  directives=first.directives, selection_set=merged, loc=first.loc)
+    return list(by_key.values())
 
 
 def _is_list(t):
@@ -67,7 +72,7 @@ def _conn_node_cost(conn_type, field: FieldNode, variables, fragments, trace=Non
     """Cost of one node of a connection selection (edges.node / nodes)."""
     conn_type = named(conn_type)
     total = 0
-    for f in _fields(field.selection_set, fragments):
+    for f in collect_fields(field.selection_set, fragments):
         name = f.name.value
         if name == "nodes":
             nt = conn_type.fields["nodes"].type
@@ -77,7 +82,7 @@ def _conn_node_cost(conn_type, field: FieldNode, variables, fragments, trace=Non
             total += 1 + children
         elif name == "edges":
             edge_t = named(conn_type.fields["edges"].type)
-            for ef in _fields(f.selection_set, fragments):
+            for ef in collect_fields(f.selection_set, fragments):
                 if ef.name.value == "node":
                     p = path + (_key(f), _key(ef))
                     children = _sel_cost(edge_t.fields["node"].type, ef.selection_set, variables, fragments, trace, p)
@@ -112,7 +117,6 @@ def _typed_fields(selection_set, fragments, cond=None):
 
 def _sel_cost(parent_type, selection_set, variables, fragments, trace=None, path=()) -> int:
     """Sum of the selected fields; on an interface or union, the most expensive possible type."""
-    from devstore.graphql.schema import get_schema
     pt = named(parent_type)
     items = _typed_fields(selection_set, fragments)
     if is_abstract_type(pt):
@@ -122,17 +126,13 @@ def _sel_cost(parent_type, selection_set, variables, fragments, trace=None, path
             best = 0
             for c in conds:
                 ct = schema.type_map[c]
-                total = 0
-                for f, tc in items:
-                    if tc in (None, pt.name, c) or (tc and is_abstract_type(schema.type_map.get(tc))
-                                                    and schema.is_sub_type(schema.type_map[tc], ct)):
-                        total += field_cost(ct, f, variables, fragments, trace, path)
+                applicable = [f for f, tc in items
+                              if tc in (None, pt.name, c) or (tc and is_abstract_type(schema.type_map.get(tc))
+                                                              and schema.is_sub_type(schema.type_map[tc], ct))]
+                total = sum(field_cost(ct, f, variables, fragments, trace, path) for f in merge_fields(applicable))
                 best = max(best, total)
             return best
-    total = 0
-    for f, _tc in items:
-        total += field_cost(pt, f, variables, fragments, trace, path)
-    return total
+    return sum(field_cost(pt, f, variables, fragments, trace, path) for f in merge_fields(f for f, _tc in items))
 
 
 def field_cost(parent_type, f: FieldNode, variables, fragments, trace=None, path=()) -> int:
@@ -169,9 +169,9 @@ def requested_cost(op: OperationDefinitionNode, root_type, variables: dict, frag
     """`trace` (a list) receives Shopify's cost-debug entries: path, definedCost,
     requestedTotalCost, requestedChildrenCost."""
     if op.operation.value == "mutation":
-        for f in _fields(op.selection_set, fragments):
+        for f in collect_fields(op.selection_set, fragments):
             _note(trace, (_key(f),), MUTATION_COST, MUTATION_COST, 0)
-        return MUTATION_COST * len(_fields(op.selection_set, fragments))
+        return MUTATION_COST * len(collect_fields(op.selection_set, fragments))
     return _sel_cost(root_type, op.selection_set, variables, fragments, trace, ())
 
 
@@ -181,7 +181,7 @@ def _actual_sel(parent_type, selection_set, data, variables, fragments) -> int:
     if not isinstance(data, dict):
         return 0
     total = 0
-    for f in _fields(selection_set, fragments):
+    for f in collect_fields(selection_set, fragments):
         key = f.alias.value if f.alias else f.name.value
         if key in data:
             total += _actual_field(parent_type, f, data[key], variables, fragments)
@@ -204,7 +204,7 @@ def _actual_field(parent_type, f, value, variables, fragments) -> int:
         if not isinstance(value, dict):
             return total
         seen_nodes = False
-        for cf in _fields(f.selection_set, fragments):
+        for cf in collect_fields(f.selection_set, fragments):
             key = cf.alias.value if cf.alias else cf.name.value
             if cf.name.value == "nodes" and not seen_nodes and isinstance(value.get(key), list):
                 seen_nodes = True
@@ -216,7 +216,7 @@ def _actual_field(parent_type, f, value, variables, fragments) -> int:
                 for e in value[key]:
                     if not isinstance(e, dict):
                         continue
-                    for ef in _fields(cf.selection_set, fragments):
+                    for ef in collect_fields(cf.selection_set, fragments):
                         if ef.name.value == "node":
                             k2 = ef.alias.value if ef.alias else "node"
                             if e.get(k2) is not None:
@@ -230,7 +230,7 @@ def _actual_field(parent_type, f, value, variables, fragments) -> int:
 
 def actual_cost(op: OperationDefinitionNode, root_type, data, variables: dict, fragments: dict) -> int:
     if op.operation.value == "mutation":
-        return MUTATION_COST * len(_fields(op.selection_set, fragments))
+        return MUTATION_COST * len(collect_fields(op.selection_set, fragments))
     return _actual_sel(root_type, op.selection_set, data or {}, variables, fragments)
 
 

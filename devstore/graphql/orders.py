@@ -87,7 +87,7 @@ def move_stock(st, item_id, location_id, committed=0, available=0, on_hand=0):
     return level, item
 
 
-def _fo_location(o, line_id):
+def fulfillment_order_of_line(o, line_id):
     for fo in o.get("fulfillmentOrders", []):
         for fl in fo.get("lineItems", []):
             if (fl.get("lineItem") or {}).get("id") == line_id:
@@ -101,7 +101,7 @@ def commit_order_stock(st, o, sign=1, only=None):
     for li in o.get("lineItems", []):
         if only is not None and li["id"] not in only:
             continue
-        loc, _fo, fl = _fo_location(o, li["id"])
+        loc, _fo, fl = fulfillment_order_of_line(o, li["id"])
         qty = only[li["id"]] if only is not None else (fl["remainingQuantity"] if fl else li.get("currentQuantity", 0))
         if not qty:
             continue

@@ -8,6 +8,7 @@ import json
 
 from graphql import GraphQLError
 
+from devstore.config import API_VERSION
 from devstore.graphql import search
 from devstore.graphql.schema import get_scopes, is_connection
 from devstore.store import gid_num, gid_type
@@ -28,7 +29,7 @@ def resolver(type_name, field_name):
 class Context:
     """Per-request context: devstore state, shop, the token's scopes, bulk mode."""
 
-    def __init__(self, state, shop, scopes, token=None, api_version="2026-10", bulk=None, request_info=None):
+    def __init__(self, state, shop, scopes, token=None, api_version=API_VERSION, bulk=None, request_info=None):
         self.state = state
         self.shop = shop
         self.scopes = scopes
@@ -39,11 +40,6 @@ class Context:
         self.denied: dict = {}
         self._scope_cache: dict = {}
         self.request_info = request_info or {}
-
-
-def attach(schema):
-    """Hook for schema build time (nothing to mutate: execute() gets the resolvers)."""
-    return schema
 
 
 # --- errors --------------------------------------------------------------------------------

@@ -10,12 +10,14 @@ import time
 from graphql import (GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, build_schema,
                      is_enum_type, is_scalar_type)
 
+from devstore.config import API_VERSION
+
 log = logging.getLogger("devstore")
 
 SHARED = os.environ.get("DEVSTORE_SHOPIFY_DIR") or os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "..", "shared", "shopify")
-SDL_PATH = os.path.join(SHARED, "admin-2026-10.graphql")
-SCOPES_PATH = os.path.join(SHARED, "admin-2026-10.scopes.json")
+SDL_PATH = os.path.join(SHARED, f"admin-{API_VERSION}.graphql")
+SCOPES_PATH = os.path.join(SHARED, f"admin-{API_VERSION}.scopes.json")
 
 _schema: GraphQLSchema | None = None
 _scopes: "ScopeMap | None" = None
@@ -34,8 +36,6 @@ def _build():
             sdl = fh.read()
         schema = build_schema(sdl, assume_valid=True)
         scopes = ScopeMap.load(SCOPES_PATH)
-        from devstore.graphql import resolvers
-        resolvers.attach(schema)
         _schema, _scopes = schema, scopes
         build_seconds = time.monotonic() - t
         log.info("Admin GraphQL schema built in %.1fs (%d types)", build_seconds, len(schema.type_map))

@@ -37,7 +37,9 @@ class Shop(Base):
     installed_at: Mapped[datetime | None]
     uninstalled_at: Mapped[datetime | None]
 
-    # The shop's summary, as Shopify reports it.
+    # The shop's summary, as Shopify reports it. shopify_id (gid://shopify/Shop/N) lets
+    # a webhook body's shop id be checked against the shop it claims to be about.
+    shopify_id: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str | None] = mapped_column(String(255))
     owner: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(255))

@@ -1,9 +1,10 @@
-"""The webhook ledger: every delivery received, keyed by X-Shopify-Webhook-Id."""
+"""The webhook ledger: every delivery received, keyed by X-Shopify-Webhook-Id
+(and by X-Shopify-Event-Id within a shop, where Shopify sent one)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -11,6 +12,9 @@ from .base import Base, utcnow
 
 class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
+    # One event is applied once per shop, whatever webhook ids it came under; rows
+    # without an event id (NULL) never collide.
+    __table_args__ = (UniqueConstraint("shop_domain", "event_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -20,7 +24,9 @@ class WebhookDelivery(Base):
     event_id: Mapped[str | None] = mapped_column(String(255))
     triggered_at: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # received -> processed | failed | ignored
+    # received -> processed | failed | ignored | rejected (recorded, never applied: a body
+    # that does not fit its topic or shop, a stale delivery, a destructive topic Shopify's
+    # state contradicts) | redacted (a customer's redaction erased its payload)
     status: Mapped[str] = mapped_column(String(16), default="received", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
@@ -38,10 +44,15 @@ class ComplianceRequest(Base):
     shop_domain: Mapped[str] = mapped_column(String(255), index=True)
     topic: Mapped[str] = mapped_column(String(64))
     customer_id: Mapped[str | None] = mapped_column(String(64))
+    # Kept for a data request (the merchant must know whom it is about) until the export
+    # is purged or the customer redacted; never for a redaction, which keeps only a hash.
     customer_email: Mapped[str | None] = mapped_column(String(255))
+    customer_email_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     orders_requested: Mapped[list | None] = mapped_column(JSON)
     data_request_id: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
-    # For a data request: the customer's data we hold, produced for the merchant.
+    # For a data request: the customer's data we held, produced for the merchant; erased
+    # after the retention period or when the customer is redacted (then purged_at is set).
     result: Mapped[dict | None] = mapped_column(JSON)
+    purged_at: Mapped[datetime | None]

@@ -9,8 +9,11 @@ import enum
 from collections.abc import Iterable
 
 from graphql import OperationType, parse
-from graphql.language import FieldNode, OperationDefinitionNode
+from graphql.language import (FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode,
+                              OperationDefinitionNode, SelectionSetNode)
 from shopify import ApiAccess
+
+from .documents import fragments_needed
 
 
 class AccessLevel(str, enum.Enum):
@@ -67,22 +70,36 @@ def clamp_level(wanted: AccessLevel, scopes: Iterable[str]) -> AccessLevel:
 
 
 def required_level(document: str) -> AccessLevel:
-    """What a GraphQL document needs: queries read; mutations write, unless they only download."""
+    """What a GraphQL document needs: queries read; mutations write, unless they only download.
+
+    A mutation's fields may come through fragments (its own or the shared ones in
+    graphql/fragments/): they are looked at too, so a spread cannot hide a write."""
+    parsed = parse(document)
+    fragments = {d.name.value: d for d in parsed.definitions if isinstance(d, FragmentDefinitionNode)}
+    fragments.update((f.name.value, f) for f in fragments_needed(parsed))
     needed = AccessLevel.READ
-    for definition in parse(document).definitions:
+    for definition in parsed.definitions:
         if not isinstance(definition, OperationDefinitionNode):
             continue
         if definition.operation == OperationType.MUTATION:
-            fields = {
-                sel.name.value
-                for sel in definition.selection_set.selections
-                if isinstance(sel, FieldNode)
-            }
-            if not fields <= READ_ONLY_MUTATIONS:
+            if not root_field_names(definition.selection_set, fragments) <= READ_ONLY_MUTATIONS:
                 return AccessLevel.READ_WRITE
         elif definition.operation == OperationType.SUBSCRIPTION:
             return AccessLevel.READ_WRITE
     return needed
+
+
+def root_field_names(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode]) -> set[str]:
+    """The fields an operation asks for at its root, through inline fragments and spreads."""
+    names: set[str] = set()
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            names.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            names |= root_field_names(selection.selection_set, fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            names |= root_field_names(fragments[selection.name.value].selection_set, fragments)
+    return names
 
 
 def check_access(level: AccessLevel | str, document: str) -> None:

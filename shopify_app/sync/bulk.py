@@ -1,19 +1,19 @@
-"""Bulk operations: start one, follow it, stream its JSONL into batched upserts.
+"""A bulk download as a run: start or resume it, wait with checkpoints, ingest in batches.
 
-The JSONL holds one object per line; objects of nested connections come on their
-own lines with `__parentId`, after their parent but not always right after. The
-file is read as a stream (`requests` with `stream=True`, `iter_lines`) and handed
-to a sink in batches; each batch is one transaction, and the number of lines
-committed is saved in the flow's state with it. A process killed mid-download
-picks the same operation up on its next run and skips what it committed: no
-duplicates, no gaps. A failed or partial operation never moves the cursor.
+Shopify's side of it (starting an operation, its state, the JSONL file) is
+`shopify_app.shopify.bulk_operations`. Here the lines are handed to a sink in
+batches; each batch is one transaction, and the number of lines committed is saved
+in the flow's state with it. A process killed mid-download picks the same operation
+up on its next run and skips what it committed: no duplicates, no gaps. A failed or
+partial operation never moves the cursor. The run's lease is kept by the runner's
+LeaseKeeper; waiting and every committed batch are checkpoints (report_progress),
+where a run whose lease was lost stops.
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -22,20 +22,19 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import FlowState
-from ..shopify.graphql_client import GraphQLError
-from ..shopify.times import parse_time
+from ..shopify import bulk_operations
+from ..shopify.bulk_operations import BulkOperationFailed
+from ..shopify.times import parse_time, search_time
 from .flows import RunContext
+
+__all__ = ["BATCH_LINES", "BulkOperationFailed", "BulkResult", "Sink", "ingest", "is_newer", "mark_finished",
+           "run", "wait", "window_start"]
 
 log = logging.getLogger(__name__)
 
 BATCH_LINES = 5000
 POLL_MIN, POLL_MAX = 1.0, 10.0
 DEFAULT_TIMEOUT = 6 * 3600
-FINAL = {"COMPLETED", "FAILED", "CANCELED", "CANCELLED", "EXPIRED"}
-
-
-class BulkOperationFailed(Exception):
-    """The bulk operation did not complete; what it delivered (if anything) was kept."""
 
 
 def window_start(cursor: str | None, overlap: timedelta) -> datetime | None:
@@ -56,14 +55,6 @@ def is_newer(incoming, stored) -> bool:
     return incoming >= stored
 
 
-def parse_lines(lines: Iterable[bytes | str]) -> Iterator[dict]:
-    """JSON objects from JSONL lines (bytes or text); blank lines are skipped."""
-    loads = json.loads
-    for line in lines:
-        if line and not line.isspace():
-            yield loads(line)
-
-
 class Sink:
     """Receives the objects of one download; `flush` writes what it holds (no commit)."""
 
@@ -79,52 +70,6 @@ class BulkResult:
     operation: dict
     lines: int
     complete: bool
-
-
-def start(client, query: str) -> str:
-    data = client.execute("bulk_run_query", {"query": query})
-    payload = data.get("bulkOperationRunQuery") or {}
-    errors = payload.get("userErrors") or []
-    if errors:
-        raise BulkOperationFailed("bulk operation refused: " + "; ".join(e.get("message", "") for e in errors))
-    op = payload.get("bulkOperation") or {}
-    if not op.get("id"):
-        raise BulkOperationFailed("bulk operation not started (no id returned)")
-    return op["id"]
-
-
-def fetch(client, op_id: str) -> dict | None:
-    return (client.execute("bulk_operation", {"id": op_id}) or {}).get("bulkOperation")
-
-
-def stream_url(url: str, session: requests.Session | None = None, timeout: float = 60.0) -> Iterator[bytes]:
-    """The lines of a JSONL file, read as a stream: memory stays flat whatever its size."""
-    http = session or requests.Session()
-    with http.get(url, stream=True, timeout=timeout) as resp:
-        resp.raise_for_status()
-        yield from resp.iter_lines(chunk_size=256 * 1024)
-
-
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-_RENEW_EVERY = 60.0
-_last_renewal: dict[int, float] = {}
-
-
-def keep_lease(ctx: RunContext) -> None:
-    """Long downloads outlive the lease: renew it now and then (at most once a minute)."""
-    now = time.monotonic()
-    if now - _last_renewal.get(ctx.state.id, 0.0) < _RENEW_EVERY:
-        return
-    _last_renewal[ctx.state.id] = now
-    from .runner import renew_lease
-
-    try:
-        renew_lease(ctx.state.id)
-    except Exception:  # never fail a download over bookkeeping
-        log.exception("could not renew the lease of %s", ctx.state.flow)
 
 
 def _bulk_state(ctx: RunContext) -> dict | None:
@@ -149,14 +94,14 @@ def wait(ctx: RunContext, op_id: str, *, sleep: Callable[[float], None] = time.s
     started = time.monotonic()
     delay = POLL_MIN
     while True:
-        op = fetch(ctx.client, op_id)
+        op = bulk_operations.fetch(ctx.client, op_id)
         if op is None:  # gone (or never ours): start afresh next time
             _set_bulk_state(ctx, None)
             raise BulkOperationFailed(f"bulk operation {op_id} not found")
-        status = (op.get("status") or "").upper()
-        ctx.report_progress(bulk_status=status.lower(), bulk_objects=int(op.get("objectCount") or 0))
-        keep_lease(ctx)
-        if status in FINAL:
+        status = bulk_operations.status_of(op)
+        # The checkpoint of a long wait: a run whose lease was lost stops here.
+        ctx.report_progress(bulk_status=status.lower(), bulk_objects=bulk_operations.object_count(op))
+        if bulk_operations.is_final(op):
             return op
         if time.monotonic() - started > timeout:
             raise BulkOperationFailed(f"bulk operation {op_id} still {status} after {timeout:.0f}s")
@@ -180,13 +125,11 @@ def ingest(ctx: RunContext, lines: Iterable[bytes | str], sink: Sink, *, skip: i
     batch_lines = batch_lines or BATCH_LINES
     done = 0
     pending = 0
-    for line in lines:
-        if not line or line.isspace():
-            continue
+    for line in bulk_operations.records(lines):
         done += 1
         if done <= skip:
             continue
-        sink.add(json.loads(line))
+        sink.add(bulk_operations.parse_record(line))
         pending += 1
         if pending >= batch_lines:
             sink.flush()
@@ -219,33 +162,31 @@ def run(ctx: RunContext, query: str, sink: Sink, *, kind: str, sleep: Callable[[
         log.info("resuming bulk operation %s for %s at line %s", op_id, ctx.shop.domain, state.get("lines_done", 0))
         ctx.count("bulk_resumed")
     else:
-        started_at = _now_iso()
-        try:
-            op_id = start(ctx.client, query)
-        except GraphQLError as exc:
-            raise BulkOperationFailed(f"could not start the bulk operation: {exc}") from exc
+        started_at = search_time(datetime.now(timezone.utc))
+        op_id = bulk_operations.start(ctx.client, query)
         state = {"id": op_id, "kind": kind, "started_at": started_at, "lines_done": 0, **(extra or {})}
         _set_bulk_state(ctx, state)
     ctx.run.bulk_operation_id = op_id
     db.session.commit()
 
     op = wait(ctx, op_id, sleep=sleep)
-    status = (op.get("status") or "").upper()
-    url = op.get("url") if status == "COMPLETED" else op.get("partialDataUrl")
+    status = bulk_operations.status_of(op)
+    url = bulk_operations.result_url(op)
     skip = int(state.get("lines_done") or 0)
 
     def saved(lines_done: int) -> None:
-        keep_lease(ctx)
         state["lines_done"] = lines_done
         _set_bulk_state(ctx, dict(state))
-        ctx.report_progress(objects=lines_done, bulk_objects=int(op.get("objectCount") or 0))
+        # The checkpoint after each committed batch (the resume point is saved first).
+        ctx.report_progress(objects=lines_done, bulk_objects=bulk_operations.object_count(op))
 
     lines = 0
     if url:
         try:
-            lines = ingest(ctx, stream_url(url, http), sink, skip=skip, batch_lines=batch_lines, on_commit=saved)
+            lines = ingest(ctx, bulk_operations.stream_url(url, http), sink, skip=skip, batch_lines=batch_lines,
+                           on_commit=saved)
         except requests.HTTPError as exc:
-            if exc.response is not None and exc.response.status_code in (403, 404, 410):
+            if bulk_operations.file_expired(exc):
                 _set_bulk_state(ctx, None)  # the file expired: start over next time
             raise
     if status != "COMPLETED":

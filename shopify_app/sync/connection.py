@@ -11,12 +11,11 @@ import threading
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..crypto import decrypt_token, encrypt_token
-from ..extensions import db
+from ..extensions import app_settings, db
 from ..models import Shop
 from ..shopify.access import AccessDenied, AccessLevel
 from ..shopify.graphql_client import GraphQLClient
@@ -36,12 +35,12 @@ class NeedsReauthentication(Exception):
 
 
 def oauth_client() -> OAuthClient:
-    cfg = current_app.config
+    cfg = app_settings.current
     return OAuthClient(
-        api_key=cfg["SHOPIFY_API_KEY"],
-        api_secret=cfg["SHOPIFY_API_SECRET"],
-        shop_origin=cfg["SHOPIFY_SHOP_ORIGIN"],
-        timeout=cfg["SHOPIFY_HTTP_TIMEOUT"],
+        api_key=cfg.api_key,
+        api_secret=cfg.api_secret,
+        shop_origin=cfg.shop_origin,
+        timeout=cfg.http_timeout,
     )
 
 
@@ -137,6 +136,18 @@ def client_for(shop: Shop, *, min_level: AccessLevel | None = None) -> GraphQLCl
     level = AccessLevel(shop.access_level)
     if min_level is not None and not level.allows(min_level):
         raise AccessDenied(f"access level {level.value} does not allow this flow")
+    return _client(shop, level, timeout=app_settings.current.http_timeout)
+
+
+def probe_client(shop: Shop, *, timeout: float, max_attempts: int) -> GraphQLClient:
+    """A client for asking Shopify whether the stored token still works, whatever the
+    shop's status or access level (an uninstall must be checked even at access none).
+    It may read only what AccessLevel.READ allows; the caller reads no merchant data."""
+    timeout = min(timeout, app_settings.current.http_timeout)
+    return _client(shop, AccessLevel.READ, timeout=timeout, max_attempts=max_attempts)
+
+
+def _client(shop: Shop, level: AccessLevel, *, timeout: float, max_attempts: int | None = None) -> GraphQLClient:
     shop_id = shop.id
     last: dict[str, str | None] = {"token": None}
 
@@ -145,12 +156,14 @@ def client_for(shop: Shop, *, min_level: AccessLevel | None = None) -> GraphQLCl
         last["token"] = token
         return token
 
-    cfg = current_app.config
+    cfg = app_settings.current
+    extra = {"max_attempts": max_attempts} if max_attempts else {}
     return GraphQLClient(
         shop.domain,
         provide,
         level,
-        shop_origin=cfg["SHOPIFY_SHOP_ORIGIN"],
-        api_version=cfg["SHOPIFY_API_VERSION"],
-        timeout=cfg["SHOPIFY_HTTP_TIMEOUT"],
+        shop_origin=cfg.shop_origin,
+        api_version=cfg.api_version,
+        timeout=timeout,
+        **extra,
     )

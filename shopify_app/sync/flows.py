@@ -43,7 +43,7 @@ class RunContext:
     trigger: str
     _client: GraphQLClient | None = field(default=None, repr=False)
     client_factory: Callable[[], GraphQLClient] | None = field(default=None, repr=False)
-    # The runner's LeaseKeeper (renews the shop+flow lease in the background).
+    # The runner's LeaseKeeper: the one thing that renews the shop+flow lease (in the background).
     lease: Any = field(default=None, repr=False)
     _pending_counts: dict[str, int] = field(default_factory=dict, repr=False)
     _bound_session: Any = field(default=None, repr=False)
@@ -61,12 +61,6 @@ class RunContext:
             raise RunInterrupted("the lease on this shop and flow was lost")
         if self.lease is not None and self.lease.stop_reason:
             raise RunInterrupted(f"stopped: {self.lease.stop_reason}")
-
-    def renew_lease(self) -> None:
-        """Extend the lease now (the runner also renews it in the background)."""
-        if self.lease is not None:
-            self.lease.renew()
-        self.check_interrupt()
 
     def sleep(self, seconds: float) -> None:
         """Wait, but wake up (and raise RunInterrupted) when the run must stop."""

@@ -1,17 +1,25 @@
 """The mandatory compliance requests: what we hold about a customer, and erasing it.
 
 Every model that keeps personal data registers how to export and erase it here,
-so that the compliance webhooks never forget a table.
+so that the compliance webhooks never forget a table. A redaction also reaches the
+copies no model owns: payloads kept in the webhook ledger (failed, dead, rejected
+or waiting deliveries), earlier data requests' exports, and deliveries applied
+after it that carry data from before it (see reapply_redactions).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_, select
 
 from ..extensions import db
 from ..models import Base, ComplianceRequest, OAuthState, Shop, WebhookDelivery
+from ..shopify.times import parse_time_or_none
+from .privacy_match import Customer, email_digest, matching_email, names_customer
+
+REDACTED_NOTE = "payload erased by a customer redaction"
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,96 @@ def customer_data(ref: CustomerRef) -> dict:
 
 
 def redact_customer(ref: CustomerRef) -> dict[str, int]:
-    return {name: redact(ref) for name, redact in sorted(redactors.items())}
+    """Erase the customer everywhere: the registered tables, the ledger, the exports."""
+    counts = {name: redact(ref) for name, redact in sorted(redactors.items())}
+    counts["webhook_deliveries"] = scrub_ledger(ref)
+    counts["data_request_exports"] = scrub_exports(ref)
+    return counts
+
+
+def _customer(ref: CustomerRef) -> Customer:
+    return Customer(ref.customer_id, email_digest(ref.email), frozenset(ref.order_ids))
+
+
+def scrub_ledger(ref: CustomerRef) -> int:
+    """Erase the payload of every delivery still kept for the shop that names the customer.
+
+    The row stays (its webhook id keeps de-duplicating Shopify's retries); with no
+    payload, the scheduler never retries it, so no retry can bring the data back.
+    """
+    customer = _customer(ref)
+    domain = ref.shop.domain if ref.shop is not None else None
+    if domain is None:
+        return 0
+    rows = db.session.execute(
+        select(WebhookDelivery).where(WebhookDelivery.shop_domain == domain, WebhookDelivery.payload.is_not(None))
+    ).scalars()
+    scrubbed = 0
+    for delivery in rows:
+        if names_customer(delivery.topic, delivery.payload, customer):
+            delivery.payload = None
+            delivery.status = "redacted"
+            delivery.error = REDACTED_NOTE  # an error text may have quoted the payload
+            scrubbed += 1
+    return scrubbed
+
+
+def scrub_exports(ref: CustomerRef) -> int:
+    """Erase earlier data requests' exports (and emails) about the customer."""
+    if ref.shop is None:
+        return 0
+    about = []
+    if ref.customer_id:
+        about.append(ComplianceRequest.customer_id == ref.customer_id)
+    digest = email_digest(ref.email)
+    if digest:
+        about.append(ComplianceRequest.customer_email_sha256 == digest)
+    if not about:
+        return 0
+    records = db.session.execute(select(ComplianceRequest).where(
+        ComplianceRequest.shop_domain == ref.shop.domain,
+        ComplianceRequest.topic == "customers/data_request",
+        ComplianceRequest.purged_at.is_(None),
+        or_(*about),
+    )).scalars()
+    scrubbed = 0
+    for record in records:
+        purge_export(record)
+        scrubbed += 1
+    return scrubbed
+
+
+def purge_export(record: ComplianceRequest, now: datetime | None = None) -> None:
+    record.result = None
+    record.customer_email = None
+    record.purged_at = now or datetime.now(timezone.utc)
+
+
+def reapply_redactions(shop: Shop | None, topic: str, payload: dict, triggered_at: str | None,
+                       received_at: datetime | None) -> int:
+    """After a delivery was applied: redact again every customer it names whose redaction
+    came after the delivery's data was produced (a retry of a delivery received before
+    the redaction, or Shopify's late retry of an older event). Returns how many."""
+    if shop is None or not isinstance(payload, dict):
+        return 0
+    produced = parse_time_or_none(triggered_at) or received_at
+    query = select(ComplianceRequest).where(
+        ComplianceRequest.shop_domain == shop.domain, ComplianceRequest.topic == "customers/redact")
+    if produced is not None:
+        query = query.where(ComplianceRequest.received_at >= produced)
+    done = 0
+    for record in db.session.execute(query).scalars():
+        customer = Customer(record.customer_id, record.customer_email_sha256,
+                            frozenset(str(o) for o in record.orders_requested or ()))
+        if not names_customer(topic, payload, customer):
+            continue
+        ref = CustomerRef(shop=shop, customer_id=record.customer_id,
+                          email=matching_email(payload, record.customer_email_sha256),
+                          order_ids=tuple(sorted(customer.order_ids)))
+        for redact in redactors.values():
+            redact(ref)
+        done += 1
+    return done
 
 
 def erase_shop(shop: Shop) -> dict[str, int]:

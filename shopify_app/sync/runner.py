@@ -104,19 +104,22 @@ def _lease_update(state_id: int, owner: str, duration: timedelta, now: datetime)
     )
 
 
-def acquire_lease(state_id: int, owner: str = WORKER_ID, duration: timedelta | None = None) -> bool:
-    """Take (or extend, for its owner) the shop+flow lease: one conditional UPDATE."""
+def acquire_lease(state_id: int, owner: str, duration: timedelta | None = None) -> bool:
+    """Take (or extend, for its owner) the shop+flow lease: one conditional UPDATE.
+
+    `owner` is always a run's own (`lease_owner_for(run_id)`), never the worker's: a
+    lease held by a run is extended only by that run's LeaseKeeper."""
     now = datetime.now(timezone.utc)
     result = db.session.execute(_lease_update(state_id, owner, duration or LEASE_DURATION, now))
     db.session.commit()
     return result.rowcount == 1
 
 
-def renew_lease(state_id: int, owner: str = WORKER_ID, duration: timedelta | None = None) -> bool:
+def renew_lease(state_id: int, owner: str, duration: timedelta | None = None) -> bool:
     return acquire_lease(state_id, owner, duration)
 
 
-def release_lease(state_id: int, owner: str = WORKER_ID) -> None:
+def release_lease(state_id: int, owner: str) -> None:
     db.session.execute(
         update(FlowState)
         .where(FlowState.id == state_id, FlowState.lease_owner == owner)

@@ -48,6 +48,7 @@ from ..extensions import db
 from ..models import FlowState, Shop, SyncRun, WebhookDelivery
 from ..models.sync import SchedulerLock
 from .flows import FLOWS, interval_for, shutdown_event
+from .retention import DEFAULT_RETENTION_DAYS, purge_expired
 from .runner import WORKER_ID, lease_is_free, queue_run, run_flow, run_id_of_owner, skip_reason
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ SWEEP_EVERY = timedelta(seconds=5)
 # changed, and at least this often.
 FULL_SWEEP_EVERY = timedelta(minutes=1)
 WEBHOOK_RETRY_EVERY = timedelta(seconds=15)
+# Personal data past DATA_RETENTION_DAYS (dead-letter payloads, data request exports).
+PURGE_EVERY = timedelta(hours=1)
 RECONCILE_EVERY = timedelta(days=1)
 # A run marked running whose lease is not held by it for this long has lost its worker.
 STALE_RUN_GRACE = timedelta(minutes=2)
@@ -415,6 +418,7 @@ class Scheduler:
         self._last_full_sweep = 0.0
         self._last_sweep = 0.0
         self._last_webhooks = 0.0
+        self._last_purge: float | None = None
         self._inflight = 0
         self._inflight_lock = threading.Lock()
         self._tick_lock = threading.Lock()
@@ -518,6 +522,9 @@ class Scheduler:
             if now - self._last_webhooks >= WEBHOOK_RETRY_EVERY.total_seconds():
                 self._last_webhooks = now
                 retry_webhooks()
+            if self._last_purge is None or now - self._last_purge >= PURGE_EVERY.total_seconds():
+                self._last_purge = now
+                purge_expired(self.app.config.get("DATA_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
         self.start_queued_runs()
 
     def _become_leader(self) -> None:

@@ -67,6 +67,7 @@ def refresh_summary(shop: Shop) -> bool:
 
 def apply_summary(shop: Shop, data: dict) -> None:
     plan = data.get("plan") or {}
+    shop.shopify_id = data.get("id") or shop.shopify_id
     shop.name = data.get("name")
     shop.owner = data.get("shopOwnerName")
     shop.email = data.get("email") or data.get("contactEmail")

@@ -6,6 +6,9 @@ must be quick: one record applied, never a download. A handler that has to ask
 Shopify for more (a refetch) registers with `deferred=True`: the delivery is
 acknowledged at once and applied by a worker thread right after; if the process
 dies first, the scheduler finds it in the ledger and applies it.
+
+A handler raises Rejected when the delivery must never be applied (Shopify's own
+state contradicts it): it is recorded as rejected, without its payload, and not retried.
 """
 from __future__ import annotations
 
@@ -14,12 +17,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import ComplianceRequest, WebhookDelivery
+from ..models import ComplianceRequest, FlowState, Shop, ShopStatus, WebhookDelivery
+from ..shopify.access import AccessLevel
 from . import privacy
+from .installation import token_still_works
+from .privacy_match import email_digest
 from .shop import find_shop, mark_uninstalled, update_scopes
+from .webhook_checks import delivery_problem
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +34,22 @@ Handler = Callable[[str, dict], None]
 handlers: dict[str, Handler] = {}
 deferred_topics: set[str] = set()
 _workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhooks")
+
+
+# Topics whose handlers deal with the customer's data themselves (no re-redaction after).
+COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
+
+
+class Rejected(Exception):
+    """The delivery contradicts Shopify's own state: record it, never apply or retry it."""
+
+
+def refusal(topic: str, payload: dict, shop_domain: str, triggered_at: str | None,
+            now: datetime | None = None) -> str | None:
+    """Why a signed delivery must not be applied, judged from what it says; None to apply it."""
+    shop = find_shop(shop_domain)
+    return delivery_problem(topic, payload, shop_domain, shop.shopify_id if shop else None,
+                            triggered_at, now or datetime.now(timezone.utc))
 
 
 def handles(*topics: str, deferred: bool = False):
@@ -40,6 +63,19 @@ def handles(*topics: str, deferred: bool = False):
         return fn
 
     return register
+
+
+def shop_taking(domain: str, flow: str) -> Shop | None:
+    """The shop a download flow's delivery is for, when that flow's records may come in
+    for it now; None when the shop is unknown, uninstalled, inactive, at access none, or
+    has switched the flow off."""
+    shop = find_shop(domain)
+    if shop is None or not shop.is_active or not AccessLevel(shop.access_level).allows(AccessLevel.READ):
+        return None
+    switched_off = db.session.execute(
+        select(FlowState.id).where(FlowState.shop_id == shop.id, FlowState.flow == flow, FlowState.enabled.is_(False))
+    ).first()
+    return None if switched_off else shop
 
 
 def is_deferred(topic: str) -> bool:
@@ -81,8 +117,25 @@ def process(delivery: WebhookDelivery) -> None:
         delivery.payload = None
         db.session.commit()
         return
+    payload = delivery.payload or {}
     try:
-        handler(delivery.shop_domain, delivery.payload or {})
+        handler(delivery.shop_domain, payload)
+        if delivery.topic not in COMPLIANCE_TOPICS:
+            # A redaction that came after this delivery's data was produced erases it again.
+            if privacy.reapply_redactions(find_shop(delivery.shop_domain), delivery.topic, payload,
+                                          delivery.triggered_at, delivery.received_at):
+                db.session.commit()
+    except Rejected as exc:
+        db.session.rollback()
+        log.warning("webhook %s (%s) for %s rejected: %s", delivery.webhook_id, delivery.topic,
+                    delivery.shop_domain, exc)
+        delivery = db.session.merge(delivery)
+        delivery.attempts = (delivery.attempts or 0) + 1
+        delivery.status = "rejected"
+        delivery.error = str(exc)[:2000]
+        delivery.payload = None
+        db.session.commit()
+        return
     except Exception as exc:  # recorded, and retried later from the ledger
         db.session.rollback()
         log.exception("webhook %s (%s) for %s failed", delivery.webhook_id, delivery.topic, delivery.shop_domain)
@@ -103,9 +156,14 @@ def process(delivery: WebhookDelivery) -> None:
 @handles("app/uninstalled")
 def app_uninstalled(shop_domain: str, payload: dict) -> None:
     shop = find_shop(shop_domain)
-    if shop is not None and shop.status != "uninstalled":
-        mark_uninstalled(shop)
-        db.session.commit()
+    if shop is None or shop.status == ShopStatus.UNINSTALLED.value:
+        return
+    db.session.commit()  # no transaction held across the call to Shopify
+    if token_still_works(shop):  # raises when Shopify cannot say: retried from the ledger
+        db.session.commit()  # keeps the shop id Shopify answered with
+        raise Rejected("Shopify still accepts the shop's token: the app is installed, the shop is kept")
+    mark_uninstalled(shop)
+    db.session.commit()
 
 
 @handles("app/scopes_update")
@@ -131,11 +189,14 @@ def _customer_ref(shop, payload: dict) -> privacy.CustomerRef:
 
 def _compliance_record(shop_domain: str, topic: str, payload: dict) -> ComplianceRequest:
     customer = payload.get("customer") or {}
+    email = customer.get("email") if isinstance(customer.get("email"), str) else None
     record = ComplianceRequest(
         shop_domain=shop_domain,
         topic=topic,
         customer_id=str(customer["id"]) if customer.get("id") is not None else None,
-        customer_email=customer.get("email"),
+        # A data request shows the merchant whom it is about; a redaction keeps no email.
+        customer_email=email if topic == "customers/data_request" else None,
+        customer_email_sha256=email_digest(email),
         orders_requested=payload.get("orders_requested") or payload.get("orders_to_redact"),
         data_request_id=str((payload.get("data_request") or {}).get("id") or "") or None,
     )
@@ -165,6 +226,9 @@ def customers_redact(shop_domain: str, payload: dict) -> None:
 @handles("shop/redact")
 def shop_redact(shop_domain: str, payload: dict) -> None:
     shop = find_shop(shop_domain)
+    if shop is not None and shop.status != ShopStatus.UNINSTALLED.value:
+        # Shopify sends shop/redact 48 hours after an uninstall, never to an installed app.
+        raise Rejected(f"shop/redact for a shop that is {shop.status}, not uninstalled: nothing erased")
     counts = privacy.erase_shop(shop) if shop else {}
     record = _compliance_record(shop_domain, "shop/redact", {})
     record.result = {"erased": counts}

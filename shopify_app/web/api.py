@@ -140,6 +140,8 @@ def compliance_json(record: ComplianceRequest, with_data: bool = False) -> dict:
         "data_request_id": record.data_request_id,
         "received_at": record.received_at.isoformat() if record.received_at else None,
         "completed_at": record.completed_at.isoformat() if record.completed_at else None,
+        # Set once the export was erased (retention period, or the customer's redaction).
+        "purged_at": record.purged_at.isoformat() if record.purged_at else None,
     }
     if with_data:
         item["data"] = record.result or {}

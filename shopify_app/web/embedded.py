@@ -11,15 +11,14 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
-from ..models import Shop
 from ..shopify.hmac_checks import verify_query_hmac, verify_query_timestamp
-from ..shopify.oauth import OAuthFailure
 from ..shopify.session_token import InvalidSessionToken
 from ..shopify.shop_domain import InvalidShopDomain, decode_host, embedded_app_url, validate_shop_domain
-from ..sync.connection import oauth_client
-from ..sync.shop import find_shop, install_shop
+from ..sync.install import InstallFailed, StaleIdToken, connect_by_token_exchange, has_usable_token, needs_token_exchange
+from ..sync.shop import find_shop
 from .oauth import authorization_redirect
-from .session import frame_ancestors, verify_session_token
+from .csp import frame_ancestors
+from .session import verify_session_token
 
 bp = Blueprint("embedded", __name__)
 
@@ -39,15 +38,6 @@ def embedded_page(template: str, domain: str | None, status: int = 200, **contex
     response.headers["Content-Security-Policy"] = frame_ancestors(domain)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def has_usable_token(shop: Shop | None) -> bool:
-    return bool(shop and shop.is_active and shop.access_token_encrypted and not shop.needs_reauth)
-
-
-def needs_token_exchange(shop: Shop | None) -> bool:
-    """Managed installation: exchange the ID token when we hold no usable offline token."""
-    return shop is None or shop.status == "uninstalled" or not shop.access_token_encrypted or shop.needs_reauth
 
 
 @bp.get("/")
@@ -99,16 +89,14 @@ def open_embedded(shop_domain: str, id_token: str, host: str | None):
         return embedded_page("inactive.html", shop_domain, status=403, shop=shop)
     if needs_token_exchange(shop):
         try:
-            tokens = oauth_client().exchange_session_token(shop_domain, id_token)
-        except OAuthFailure as exc:
-            current_app.logger.warning("token exchange for %s failed: %s", shop_domain, exc)
-            if exc.error == "invalid_subject_token":
-                return bounce(shop_domain)
+            shop = connect_by_token_exchange(shop_domain, id_token)
+        except StaleIdToken:
+            return bounce(shop_domain)
+        except InstallFailed:
             return embedded_page(
                 "error.html", shop_domain, status=502,
                 message="Shopify did not grant access to this store. Reload the page to try again.",
             )
-        shop = install_shop(shop_domain, tokens)
     return embedded_page("app.html", shop_domain, shop=shop, host=host)
 
 

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
+
+from ..shopify.shop_domain import is_valid_shop_domain
+from .csp import frame_ancestors
 
 JSON_PREFIXES = ("/api/", "/oms/", "/webhooks")
 
@@ -26,9 +30,6 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
             # Pages that are not embedded pages of a known shop may not be framed at all.
-            from .session import frame_ancestors
-            from ..shopify.shop_domain import is_valid_shop_domain
-
             shop = request.args.get("shop")
             response.headers["Content-Security-Policy"] = frame_ancestors(shop if is_valid_shop_domain(shop) else None)
         return response
@@ -43,8 +44,6 @@ def register(app: Flask) -> None:
     def unexpected(exc: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
-            from sqlalchemy.exc import DataError
-
             if isinstance(exc, DataError):
                 # The database refused a value the request carried (a NUL character, a number
                 # out of range): bad input, not a server fault.

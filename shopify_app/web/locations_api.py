@@ -1,30 +1,61 @@
 """The embedded UI's location mapping: /api/locations (App Bridge session tokens)."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from ..extensions import db
-from ..models import Facility
+from ..models import Facility, Location, Shop
 from ..shopify.access import AccessDenied
-from ..shopify.graphql_client import GraphQLError
-from ..sync import locations as loc_sync
+from ..shopify.gids import gid_of
+from ..shopify.shop_domain import admin_url
 from ..sync.connection import NeedsReauthentication
+from ..sync.locations import mapping as location_mapping
+from ..sync.locations.run import LocationsUnavailable, import_now
+from ..sync.locations.store import find_location, locations_of
 from .errors import json_error
 from .session import session_token_required
 
 bp = Blueprint("locations_api", __name__, url_prefix="/api/locations")
 
 
+def location_admin_url(shop_domain: str, loc: Location) -> str:
+    """Where the merchant edits this location in Shopify admin."""
+    return admin_url(current_app.config["SHOPIFY_SHOP_ORIGIN"], shop_domain, f"/settings/locations/{loc.legacy_id}")
+
+
+def location_summary(shop_domain: str | None, loc: Location) -> dict:
+    """A location as the UI and the OMS API show it."""
+    return {
+        "id": loc.shopify_id,
+        "name": loc.name,
+        "active": loc.active,
+        "fulfills_online_orders": loc.fulfills_online_orders,
+        "pos": loc.pos,
+        "default": loc.is_default,
+        "shopify_admin_url": location_admin_url(shop_domain, loc) if shop_domain else None,
+    }
+
+
+def location_json(shop: Shop, loc: Location, facilities: dict[int, Facility] | None = None) -> dict:
+    """A location with its address and mapped facility: an item of GET /api/locations."""
+    facility = location_mapping.facility_of(loc, facilities)
+    return {
+        **location_summary(shop.domain, loc),
+        "address": loc.address or {},
+        "facility_id": facility.external_id if facility else None,
+    }
+
+
 def _list(shop):
-    facilities = {f.id: f for f in db.session.query(Facility).filter(Facility.shop_id == shop.id)}
-    return [loc_sync.location_json(shop, l, facilities) for l in loc_sync.locations_of(shop.id)]
+    facilities = location_mapping.facilities_of(shop.id)
+    return [location_json(shop, l, facilities) for l in locations_of(shop.id)]
 
 
 def _location_or_404(gid: str):
-    wanted = loc_sync.location_gid(gid)
+    wanted = gid_of("Location", gid)
     if wanted is None:
         return None, json_error(400, f"not a Shopify location id: {gid!r}")
-    loc = loc_sync.find_location(g.shop.id, wanted)
+    loc = find_location(g.shop.id, wanted)
     if loc is None:
         return None, json_error(404, f"unknown location {wanted}; import the locations first")
     return loc, None
@@ -40,14 +71,14 @@ def list_locations():
 @session_token_required
 def import_locations():
     try:
-        counts = loc_sync.import_now(g.shop)
+        counts = import_now(g.shop)
     except AccessDenied as exc:
         db.session.rollback()
         return json_error(409, f"cannot read locations: {exc}")
     except NeedsReauthentication as exc:
         db.session.rollback()
         return json_error(409, f"the app needs to be opened again from Shopify admin: {exc}")
-    except GraphQLError as exc:
+    except LocationsUnavailable as exc:
         db.session.rollback()
         return json_error(502, f"Shopify did not answer the locations query: {exc}")
     response = jsonify(_list(g.shop))
@@ -62,11 +93,11 @@ def create_facility(gid: str):
     if error:
         return error
     try:
-        loc_sync.create_facility(g.shop, loc)
-    except loc_sync.LocationError as exc:
+        location_mapping.create_facility(g.shop, loc)
+    except location_mapping.LocationError as exc:
         db.session.rollback()
         return json_error(exc.status, str(exc))
-    response = jsonify(loc_sync.location_json(g.shop, loc))
+    response = jsonify(location_json(g.shop, loc))
     response.status_code = 201
     return response
 
@@ -93,8 +124,8 @@ def update_location(gid: str):
     if isinstance(changes.get("facility_id"), str):
         changes["facility_id"] = changes["facility_id"].strip()
     try:
-        loc_sync.update_location(g.shop, loc, changes)
-    except loc_sync.LocationError as exc:
+        location_mapping.update_location(g.shop, loc, changes)
+    except location_mapping.LocationError as exc:
         db.session.rollback()
         return json_error(exc.status, str(exc))
-    return jsonify(loc_sync.location_json(g.shop, loc))
+    return jsonify(location_json(g.shop, loc))

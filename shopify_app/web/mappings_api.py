@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
+from ..shopify.access import AccessDenied, AccessLevel
 from ..sync import mappings
+from ..sync.connection import NeedsReauthentication
 from .errors import json_error
 from .session import session_token_required
 
@@ -37,9 +39,6 @@ def put_mappings(kind: str):
 @session_token_required
 def import_values():
     """Look up in Shopify every value to map (product types, channels, gateways, shipping rates)."""
-    from ..shopify.access import AccessDenied, AccessLevel
-    from ..sync.connection import NeedsReauthentication
-
     if not AccessLevel(g.shop.access_level).allows(AccessLevel.READ):
         return json_error(409, "the access level is none: the app calls Shopify for nothing on this shop")
     errors: list[str] = []

@@ -31,6 +31,8 @@ DEFAULT_STATS = {
 
 
 def _iso(value):
+    """This API writes offsets as `+00:00` (the OMS API writes `Z`, shopify.times.json_time):
+    kept as it is so that no answer changes."""
     return value.isoformat() if value else None
 
 

@@ -1,12 +1,19 @@
 """The webhook receiver, at the uri declared in shopify.app.toml.
 
 Verified on the raw body, recorded in the ledger (de-duplicated by
-X-Shopify-Webhook-Id), applied, and acknowledged: a failure to apply is recorded
-and retried from the ledger, never lost and never answered with a 5xx.
+X-Shopify-Webhook-Id, and by X-Shopify-Event-Id within a shop), applied, and
+acknowledged: a failure to apply is recorded and retried from the ledger, never lost
+and never answered with a 5xx.
+
+The headers are not signed. A delivery whose body does not fit its topic or shop, or
+that was triggered beyond Shopify's retry window, is recorded as rejected (without its
+payload) and answered 200: the signature proves Shopify once sent the body, so a 4xx
+would only have Shopify retry, for hours, a delivery that will never be applied.
 """
 from __future__ import annotations
 
 import json
+import logging
 
 from flask import Blueprint, current_app, request
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +24,8 @@ from ..shopify.hmac_checks import verify_webhook_hmac
 from ..shopify.shop_domain import is_valid_shop_domain
 from ..sync import webhooks as topics
 from .errors import json_error
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("webhooks", __name__)
 
@@ -46,22 +55,33 @@ def receive():
     if not isinstance(payload, dict):
         return json_error(400, "the body is not a JSON object")
 
+    topic = request.headers["X-Shopify-Topic"].strip().lower()[:64]
+    triggered_at = (request.headers.get("X-Shopify-Triggered-At") or "")[:64] or None
+    event_id = (request.headers.get("X-Shopify-Event-Id") or "").strip()[:255] or None
+    problem = topics.refusal(topic, payload, shop_domain, triggered_at)
     delivery = WebhookDelivery(
         webhook_id=request.headers["X-Shopify-Webhook-Id"].strip()[:255],
-        topic=request.headers["X-Shopify-Topic"].strip().lower()[:64],
+        topic=topic,
         shop_domain=shop_domain,
         # Cut to the columns' sizes: PostgreSQL refuses a longer value (a 500, and Shopify retries).
         api_version=(request.headers.get("X-Shopify-API-Version") or "")[:16] or None,
-        event_id=(request.headers.get("X-Shopify-Event-Id") or "")[:255] or None,
-        triggered_at=(request.headers.get("X-Shopify-Triggered-At") or "")[:64] or None,
-        payload=payload,
+        # A rejected delivery keeps its event id too: a forger only knows the ids of
+        # events already delivered (and recorded), so it cannot pre-empt a genuine one.
+        event_id=event_id,
+        triggered_at=triggered_at,
+        payload=None if problem else payload,
+        status="rejected" if problem else "received",
+        error=problem[:2000] if problem else None,
     )
     db.session.add(delivery)
     try:
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()  # a redelivery: already recorded, acknowledge it
+        db.session.rollback()  # a redelivery (same webhook id, or same event): acknowledge it
         return {"status": "duplicate"}, 200
+    if problem:
+        log.warning("webhook %s (%s) for %s rejected: %s", delivery.webhook_id, topic, shop_domain, problem)
+        return {"status": "rejected"}, 200
     if topics.is_deferred(delivery.topic):
         topics.process_soon(current_app._get_current_object(), delivery.id)
         return {"status": "accepted"}, 200

@@ -105,3 +105,36 @@ def test_concurrency_limit_and_cancel(devstore, devstore_shop):
     again = shop.graphql("mutation($id: ID!) { bulkOperationCancel(id: $id) { userErrors { message } } }",
                          {"id": ids[1]})
     assert "completed" in again["data"]["bulkOperationCancel"]["userErrors"][0]["message"]
+
+
+def _jsonl(shop, query):
+    out = _run(shop, query)
+    assert out["userErrors"] == [], out["userErrors"]
+    op = shop.client.wait_bulk(shop.domain, out["bulkOperation"]["id"], shop.token)
+    assert op["status"] == "COMPLETED"
+    return [json.loads(x) for x in requests.get(op["url"]).content.decode().splitlines()]
+
+
+def test_a_bulk_query_spreading_fragments_writes_the_jsonl_of_the_same_query_inline(devstore_shop):
+    fragmented = """query Bulk { products { edges { node { ...Product variants { edges { node { ...Variant } } } } } } }
+fragment Product on Product { id title ...Media }
+fragment Media on Product { media { edges { node { ... on MediaImage { id image { url } } } } } }
+fragment Variant on ProductVariant { id sku inventoryItem { id } }"""
+    inline = """{ products { edges { node { id title media { edges { node { ... on MediaImage { id image { url } } } } }
+  variants { edges { node { id sku inventoryItem { id } } } } } } } }"""
+    lines = _jsonl(devstore_shop, fragmented)
+    assert lines == _jsonl(devstore_shop, inline)
+    assert any(l.get("__parentId") and l["id"].startswith("gid://shopify/ProductVariant/") for l in lines)
+    assert all("variants" not in l and "media" not in l for l in lines)
+
+
+def test_bulk_limits_count_the_connections_inside_fragments(devstore_shop):
+    deep = """{ products { edges { node { ...P } } } }
+fragment P on Product { id variants { edges { node { ...V } } } }
+fragment V on ProductVariant { id inventoryItem { id inventoryLevels { edges { node { id
+  location { id inventoryLevels { edges { node { id } } } } } } } } }"""
+    out = _run(devstore_shop, deep)
+    assert any("nesting depth" in e["message"] for e in out["userErrors"])
+    no_id = "{ products { edges { node { ...P } } } }\nfragment P on Product { title variants { edges { node { id } } } }"
+    out = _run(devstore_shop, no_id)
+    assert any("'id'" in e["message"] for e in out["userErrors"])

@@ -225,3 +225,30 @@ def test_cost_debug_header(devstore, devstore_shop):
     fields = {tuple(f["path"]): f for f in r.json()["extensions"]["cost"]["fields"]}
     assert fields[("products",)]["requestedTotalCost"] == 32 and fields[("products",)]["requestedChildrenCost"] == 6
     assert fields[("products", "nodes", "variants")]["requestedTotalCost"] == 5
+
+
+FRAGMENTED = """query($n: Int!) { products(first: $n) { nodes { id ...P customer: title } } }
+fragment P on Product { title ...V }
+fragment V on Product { variants(first: 3) { nodes { ...Variant } } options { name } }
+fragment Variant on ProductVariant { id sku inventoryItem { id } }"""
+INLINED = """query($n: Int!) { products(first: $n) { nodes { id title customer: title
+  variants(first: 3) { nodes { id sku inventoryItem { id } } } options { name } } } }"""
+
+
+def test_fragments_cost_what_the_same_selection_written_inline_costs(devstore_shop):
+    with_fragments = devstore_shop.graphql(FRAGMENTED, {"n": 5})
+    inline = devstore_shop.graphql(INLINED, {"n": 5})
+    assert "errors" not in with_fragments and with_fragments["data"] == inline["data"]
+    for key in ("requestedQueryCost", "actualQueryCost"):
+        assert with_fragments["extensions"]["cost"][key] == inline["extensions"]["cost"][key], key
+    assert with_fragments["extensions"]["cost"]["requestedQueryCost"] == 2 + 5 * (1 + (2 + 3 * (1 + 1)) + 1)
+
+
+def test_a_field_selected_twice_through_a_fragment_is_costed_once(devstore_shop):
+    twice = devstore_shop.graphql("""{ products(first: 4) { nodes { id variants(first: 2) { nodes { id } } ...S } } }
+        fragment S on Product { variants(first: 2) { nodes { sku } } }""")
+    once = devstore_shop.graphql("{ products(first: 4) { nodes { id variants(first: 2) { nodes { id sku } } } } }")
+    assert twice["data"] == once["data"]
+    assert twice["extensions"]["cost"]["requestedQueryCost"] == once["extensions"]["cost"]["requestedQueryCost"] \
+        == 2 + 4 * (1 + 2 + 2 * 1)
+    assert twice["extensions"]["cost"]["actualQueryCost"] == once["extensions"]["cost"]["actualQueryCost"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from devstore import payloads, seed
+from devstore.config import API_VERSION
 from devstore.webhooks import WebhookDispatcher, normalize_topic, subscriptions_from_toml
 from tests.conftest import webhook_hmac
 
@@ -98,7 +99,7 @@ def test_topic_names():
 
 def test_delivery_headers_and_signature(receiver, dispatcher):
     payload = {"id": 123, "title": "Caf\u00e9 mug", "admin_graphql_api_id": "gid://shopify/Product/123"}
-    event_id = dispatcher.emit(SHOP, "products/update", payload, api_version="2026-10")
+    event_id = dispatcher.emit(SHOP, "products/update", payload, api_version=API_VERSION)
     assert dispatcher.wait_idle(10)
     assert len(receiver.requests) == 1
     req = receiver.requests[0]
@@ -107,7 +108,7 @@ def test_delivery_headers_and_signature(receiver, dispatcher):
     assert h["Content-Type"] == "application/json"
     assert h["X-Shopify-Topic"] == "products/update"
     assert h["X-Shopify-Shop-Domain"] == SHOP
-    assert h["X-Shopify-API-Version"] == "2026-10"
+    assert h["X-Shopify-API-Version"] == API_VERSION
     assert h["X-Shopify-Event-Id"] == event_id
     uuid.UUID(h["X-Shopify-Webhook-Id"])
     assert h["X-Shopify-Triggered-At"].endswith("Z")

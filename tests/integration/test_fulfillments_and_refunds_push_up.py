@@ -8,8 +8,8 @@ from shopify_app.extensions import db
 from shopify_app.models import FulfillmentRequest, ReturnRequest, Shop
 from shopify_app.shopify.access import AccessLevel
 from shopify_app.sync.connection import client_for
-from shopify_app.sync.fulfillments import push_request
-from shopify_app.sync.refunds import push_return
+from shopify_app.sync.fulfillments.push import push_request
+from shopify_app.sync.refunds.push import push_return
 
 from tests.integration.conftest import Crash
 
@@ -140,3 +140,35 @@ def test_refunds_on_become_refunds_once(fulfillment_shop):
     assert l.run()[0] == "succeeded"
     assert l.get("returns/R-CRASH").json()["status"] == "refunded"
     assert len(l.order(order["id"])["refunds"]) == 2
+
+
+def test_a_push_shopify_fails_is_kept_for_the_next_run_and_given_up_after_max_attempts(linked):
+    from shopify_app.sync.oms_requests.store import MAX_ATTEMPTS
+
+    l = linked()
+    order, skus = l.new_order((3, 1))
+    assert l.post("fulfillments", shipment(l, order, skus)).status_code == 202
+    l.ds.faults(fail_next=1, error_status=400, paths="graphql")
+    try:
+        status, counts, error = l.run()
+    finally:
+        l.ds.clear_faults()
+    assert status == "succeeded", error
+    assert counts.get("errors") == 1
+    record = l.get("fulfillments/SHIP-1").json()
+    assert record["status"] == "pending" and record["attempts"] == 1 and record["error"].startswith("GraphQLError")
+    assert l.run()[1].get("fulfilled") == 1  # the next run sends it
+
+    assert l.post("fulfillments", shipment(l, order, skus, external_id="SHIP-2", qty=1)).status_code == 202
+    with l.c.app.app_context():
+        req = db.session.execute(select(FulfillmentRequest).where(FulfillmentRequest.external_id == "SHIP-2")).scalar_one()
+        req.attempts = MAX_ATTEMPTS - 1
+        db.session.commit()
+    l.ds.faults(fail_next=1, error_status=400, paths="graphql")
+    try:
+        l.run()
+    finally:
+        l.ds.clear_faults()
+    record = l.get("fulfillments/SHIP-2").json()
+    assert record["status"] == "failed" and record["attempts"] == MAX_ATTEMPTS
+    assert len(l.order(order["id"])["fulfillments"]) == 1

@@ -13,7 +13,7 @@ from shopify_app.extensions import db
 from shopify_app.models import FulfillmentRequest, Shop
 from shopify_app.shopify.access import AccessLevel
 from shopify_app.sync.connection import client_for
-from shopify_app.sync.fulfillments import push_request
+from shopify_app.sync.fulfillments.push import push_request
 
 from tests.integration.conftest import Crash
 

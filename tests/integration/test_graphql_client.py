@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from devstore.testing import new_shop
+from devstore.testing import API_VERSION, new_shop
 from shopify_app.shopify.access import AccessDenied
 from shopify_app.shopify.graphql_client import GraphQLClient, ShopifyUnauthorized, ShopifyUnavailable
 from shopify_app.shopify.throttle import Bucket
@@ -14,7 +14,7 @@ MUTATION = """mutation { webhookSubscriptionDelete(id: "gid://shopify/WebhookSub
 
 def client_for(ds, handle, level="read_write", token=None, sleep=time.sleep, **kwargs):
     return GraphQLClient(handle.domain, lambda rejected: token or handle.token, level,
-                         shop_origin=ds.shop_origin, api_version="2026-10", bucket=Bucket(),
+                         shop_origin=ds.shop_origin, api_version=API_VERSION, bucket=Bucket(),
                          sleep=sleep, timeout=10, **kwargs)
 
 
@@ -70,7 +70,7 @@ def test_a_refused_token_is_refreshed_once_then_reported(devstore):
         calls.append(rejected)
         return "shpat_revoked"
 
-    client = GraphQLClient(handle.domain, provider, "read", shop_origin=devstore.shop_origin, api_version="2026-10",
+    client = GraphQLClient(handle.domain, provider, "read", shop_origin=devstore.shop_origin, api_version=API_VERSION,
                            bucket=Bucket(), sleep=lambda s: None)
     with pytest.raises(ShopifyUnauthorized):
         client.execute("shop_summary")

@@ -8,7 +8,8 @@ from devstore.testing import new_shop
 from shopify_app.api_keys import create_api_key
 from shopify_app.extensions import db
 from shopify_app.models import Location, Shop, Variant
-from shopify_app.sync import locations as loc_sync
+from shopify_app.sync.locations.mapping import create_facility
+from shopify_app.sync.locations.store import find_location
 from shopify_app.sync.runner import run_flow
 
 from tests.conftest import create_shop
@@ -69,7 +70,7 @@ def setup(connected_app):
             assert run.status == "succeeded", run.error
             shop = db.session.get(Shop, shop_id)
             for gid in (MAIN, EAST, DOWNTOWN):
-                loc_sync.create_facility(shop, loc_sync.find_location(shop_id, gid))
+                create_facility(shop, find_location(shop_id, gid))
             shop.access_level = access
             db.session.commit()
         return Setup(connected_app, handle, shop_id, key)
@@ -92,13 +93,13 @@ def test_location_webhooks(setup):
     gid = created.get("id") or created.get("location", {}).get("id")
 
     def find():
-        loc = loc_sync.find_location(s.shop_id, gid)
+        loc = find_location(s.shop_id, gid)
         return loc is not None and loc.name == "Pop-up Shop"
     s.c.wait_for(find)
     s.ds.update_location(s.handle.domain, gid, name="Pop-up Store")
-    s.c.wait_for(lambda: loc_sync.find_location(s.shop_id, gid).name == "Pop-up Store")
+    s.c.wait_for(lambda: find_location(s.shop_id, gid).name == "Pop-up Store")
     s.ds.delete_location(s.handle.domain, gid)
-    s.c.wait_for(lambda: loc_sync.find_location(s.shop_id, gid).deleted)
+    s.c.wait_for(lambda: find_location(s.shop_id, gid).deleted)
 
 
 def test_push_sets_default_sum_and_pos_levels_only(setup):
@@ -276,3 +277,25 @@ def test_new_user_maps_locations_over_http_and_atp_reaches_shopify_in_one_push(c
     assert levels[EAST] == 17 and levels[DOWNTOWN] == 4
     r = api("GET", "/api/sync")
     assert r.status_code == 200 and r.json()["inventory"]["last_pushed_at"]
+
+
+def test_a_locations_import_shopify_refuses_answers_502_and_keeps_what_was_stored(connected_app):
+    """The merchant's "import" while Shopify refuses the query: the API says Shopify did not
+    answer (502), not a server error of ours, and the locations stored before stay."""
+    handle = new_shop(connected_app.devstore, products=1, orders=0)
+    with connected_app.app.app_context():
+        shop = create_shop(handle.domain, access="read", token=handle.token, expires_in=None)
+        shop_id = shop.id
+        db.session.commit()
+        assert run_flow(shop_id, "locations", "manual").status == "succeeded"
+    http, url, ds = connected_app.http, connected_app.url, connected_app.ds
+    headers = {"Authorization": f"Bearer {ds.session_token(handle.domain)}"}
+    ds.faults(fail_next=1, error_status=400, paths="graphql")
+    try:
+        r = http.post(f"{url}/api/locations/import", headers=headers)
+    finally:
+        ds.clear_faults()
+    assert r.status_code == 502, r.text
+    assert r.json()["error"].startswith("Shopify did not answer the locations query: ")
+    r = http.get(f"{url}/api/locations", headers=headers)
+    assert r.status_code == 200 and {l["id"] for l in r.json()} == {MAIN, EAST, DOWNTOWN, KIOSK}

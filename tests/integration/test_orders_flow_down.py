@@ -179,7 +179,7 @@ def test_a_failed_fetch_is_a_failed_run(connected_app, linked, devstore, monkeyp
 
 
 def test_a_large_change_set_goes_through_an_incremental_bulk_operation(connected_app, linked, monkeypatch):
-    from shopify_app.sync import orders as orders_flow
+    from shopify_app.sync.orders import run as orders_run
 
     handle, shop_id = linked(products=5, orders=40)
     with connected_app.app.app_context():
@@ -188,7 +188,7 @@ def test_a_large_change_set_goes_through_an_incremental_bulk_operation(connected
         state = db.session.execute(select(FlowState).where(FlowState.shop_id == shop_id, FlowState.flow == "orders")).scalar_one()
         state.cursor = "2000-01-01T00:00:00Z"  # every order counts as changed
         db.session.commit()
-        monkeypatch.setattr(orders_flow, "BULK_THRESHOLD", 5)
+        monkeypatch.setattr(orders_run, "BULK_THRESHOLD", 5)
         run = run_flow(shop_id, "orders", "schedule")
         assert run.status == "succeeded", run.error
         assert run.bulk_operation_id

@@ -41,6 +41,12 @@ def test_data_request_redaction_and_shop_redaction(connected_app):
     with c.app.app_context():
         assert db.session.execute(select(func.count()).select_from(Order).where(
             Order.shop_id == shop_id, Order.email.is_not(None), Order.id.not_in(theirs))).scalar_one() == others
+        # The redaction reached the earlier data request's export, and keeps no email itself.
+        export = db.session.get(ComplianceRequest, request.id)
+        assert export.result is None and export.customer_email is None and export.purged_at is not None
+        redaction = db.session.execute(select(ComplianceRequest).where(
+            ComplianceRequest.shop_domain == domain, ComplianceRequest.topic == "customers/redact")).scalar_one()
+        assert redaction.customer_email is None and redaction.customer_id == customer
 
     c.ds.uninstall(domain)
     c.wait_for(lambda: find(c, domain).status == "uninstalled")

@@ -132,7 +132,8 @@ def test_throttled_incremental_pages_still_complete(connected_app, linked, devst
 KILLED_RUNNER = r"""
 import json, sys, time
 from shopify_app import create_app
-from shopify_app.sync import bulk, products
+from shopify_app.sync import bulk
+from shopify_app.sync.products import sink as products
 from shopify_app.sync.runner import run_flow
 
 env = json.loads(sys.argv[1])
@@ -201,7 +202,7 @@ def test_a_download_killed_midway_resumes_without_duplicates_or_gaps(connected_a
 
 
 def test_a_large_change_set_goes_through_an_incremental_bulk_operation(connected_app, linked, monkeypatch):
-    from shopify_app.sync import products as products_flow
+    from shopify_app.sync.products import run as products_flow
 
     handle, shop_id = linked(products=20)
     ds = connected_app.ds

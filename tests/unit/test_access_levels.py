@@ -63,3 +63,20 @@ def test_none_calls_nothing_and_read_never_writes():
         check_access("read", "mutation { webhookSubscriptionDelete(id: \"x\") { userErrors { message } } }")
     check_access("read", "query { shop { name } }")
     check_access("read_write", "mutation { webhookSubscriptionDelete(id: \"x\") { userErrors { message } } }")
+
+
+def test_a_write_behind_a_fragment_spread_needs_read_write():
+    document = """mutation Push($input: InventorySetQuantitiesInput!) { ...Push }
+fragment Push on Mutation { inventorySetQuantities(input: $input) { userErrors { message } } }"""
+    assert required_level(document) == AccessLevel.READ_WRITE
+    with pytest.raises(AccessDenied):
+        check_access("read", document)
+
+
+def test_a_download_behind_an_inline_fragment_stays_read():
+    document = 'mutation { ... on Mutation { bulkOperationCancel(id: "x") { userErrors { message } } } }'
+    assert required_level(document) == AccessLevel.READ
+
+
+def test_a_query_spreading_the_shared_fragments_needs_read():
+    assert required_level('query { order(id: "x") { ...OrderFields } }') == AccessLevel.READ

@@ -7,7 +7,7 @@ import pytest
 
 from shopify_app.config import load_settings
 
-from tests.conftest import base_env
+from tests.conftest import ADMIN_SCHEMA, base_env
 
 TOML = tomllib.loads((Path(__file__).resolve().parents[2] / "shopify.app.toml").read_text())
 COMPLIANCE = {"customers/data_request", "customers/redact", "shop/redact"}
@@ -20,7 +20,8 @@ def route_methods(app, path):
 def test_the_essentials_are_there():
     assert TOML["client_id"] and TOML["name"] and TOML["handle"]
     assert TOML["embedded"] is True
-    assert TOML["webhooks"]["api_version"] == "2026-10"
+    # the one place the Admin API version is written: the schema of that version is at hand
+    assert ADMIN_SCHEMA.name == f"admin-{TOML['webhooks']['api_version']}.graphql" and ADMIN_SCHEMA.exists()
     assert urlsplit(TOML["application_url"]).scheme == "https"
 
 

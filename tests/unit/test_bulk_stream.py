@@ -11,11 +11,16 @@ from sqlalchemy import func, select
 
 from shopify_app.extensions import db
 from shopify_app.models import FlowState, Order, OrderLine, Product, SyncRun, Variant
+from shopify_app.shopify.bulk_operations import parse_lines
 from shopify_app.shopify.gids import gid, typename
 from shopify_app.shopify.times import parse_time
 from shopify_app.sync import bulk
-from shopify_app.sync.orders import Mapper, OrderSink, import_query, wanted_new
-from shopify_app.sync.products import ProductSink, TypeResolver
+from shopify_app.sync.orders.filter import import_query, wanted_new
+from shopify_app.sync.orders.mapper import Mapper
+from shopify_app.sync.orders.normalize import order_row_from_node
+from shopify_app.sync.orders.sink import OrderSink
+from shopify_app.sync.products.sink import ProductSink
+from shopify_app.sync.products.type_mapping import TypeResolver
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +40,7 @@ def jsonl(objs) -> list[bytes]:
 
 def test_parse_lines_skips_blanks_and_takes_bytes_or_text():
     lines = [b'{"id": "gid://shopify/Product/1"}', b"", "  ", '{"id": "gid://shopify/ProductVariant/2", "__parentId": "gid://shopify/Product/1"}']
-    objs = list(bulk.parse_lines(lines))
+    objs = list(parse_lines(lines))
     assert [typename(o["id"]) for o in objs] == ["Product", "ProductVariant"]
     assert objs[1]["__parentId"] == "gid://shopify/Product/1"
 
@@ -75,11 +80,16 @@ def test_import_filter():
     assert import_query({"order_import": "open", "orders_since": "2026-01-15"}) == \
         "status:open AND created_at:>='2026-01-15'"
     node = {"displayFulfillmentStatus": "UNFULFILLED", "createdAt": "2026-02-01T00:00:00Z"}
-    assert wanted_new(node, {})
-    assert not wanted_new({**node, "displayFulfillmentStatus": "FULFILLED"}, {})
-    assert wanted_new({**node, "displayFulfillmentStatus": "PARTIALLY_FULFILLED"}, {"order_import": "open"})
-    assert not wanted_new({**node, "cancelledAt": "2026-02-02T00:00:00Z"}, {"order_import": "open"})
-    assert not wanted_new(node, {"orders_since": "2026-03-01"})
+
+    def wanted(node, settings):  # the filter reads the Order row normalize makes of the node
+        return wanted_new(order_row_from_node({"id": "gid://shopify/Order/1", **node}, ship_lines=None,
+                                              fulfillment_orders=None), settings)
+
+    assert wanted(node, {})
+    assert not wanted({**node, "displayFulfillmentStatus": "FULFILLED"}, {})
+    assert wanted({**node, "displayFulfillmentStatus": "PARTIALLY_FULFILLED"}, {"order_import": "open"})
+    assert not wanted({**node, "cancelledAt": "2026-02-02T00:00:00Z"}, {"order_import": "open"})
+    assert not wanted(node, {"orders_since": "2026-03-01"})
 
 
 # --- the sinks, fed in any order ------------------------------------------------------------------

@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,9 @@ def test_defaults():
         env.pop(name)
     settings = load_settings(env)
     assert settings.shop_origin == "https://{shop}"
-    assert settings.api_version == "2026-10"
+    # the Admin API version is written once, in shopify.app.toml
+    toml = tomllib.loads((Path(__file__).resolve().parents[2] / "shopify.app.toml").read_text())
+    assert settings.api_version == toml["webhooks"]["api_version"]
     assert "read_products" in settings.scopes  # from shopify.app.toml
     assert settings.app_bridge_url == "https://cdn.shopify.com/shopifycloud/app-bridge.js"
     # Derived keys are stable, so every process agrees.

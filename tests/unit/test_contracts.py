@@ -176,7 +176,7 @@ def test_openapi_states_the_quantity_bound(client):
 
 
 def test_the_csp_names_the_shop_and_shopify_admin_first_whatever_the_shop_origin(app):
-    from shopify_app.web.session import frame_ancestors
+    from shopify_app.web.csp import frame_ancestors
 
     with app.test_request_context():
         assert frame_ancestors("a.myshopify.com") == "frame-ancestors https://a.myshopify.com https://admin.shopify.com;"

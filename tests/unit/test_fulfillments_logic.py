@@ -1,15 +1,11 @@
 """Fulfillment and refund decisions, as pure functions."""
 from datetime import datetime, timezone
 
-from shopify_app.sync.fulfillments import (
-    body_hash,
-    find_existing,
-    fulfillment_input,
-    plan_fulfillment,
-    resolve_lines,
-    validate_fulfillment_body,
-)
-from shopify_app.sync.refunds import find_existing_refund, marker, refund_input, validate_return_body
+from shopify_app.sync.fulfillments.plan import find_existing, fulfillment_input, plan_fulfillment
+from shopify_app.sync.fulfillments.validate import validate_fulfillment_body
+from shopify_app.sync.oms_requests.checks import body_hash, resolve_lines
+from shopify_app.sync.refunds.plan import find_existing_refund, marker, refund_input
+from shopify_app.sync.refunds.validate import validate_return_body
 
 L1, L2 = "gid://shopify/LineItem/1", "gid://shopify/LineItem/2"
 LOC_A, LOC_B = "gid://shopify/Location/7", "gid://shopify/Location/8"
@@ -116,7 +112,7 @@ def test_return_validation_and_refund_input():
 
 
 def test_truncated_orders_are_noticed():
-    from shopify_app.sync.fulfillments import truncated
+    from shopify_app.sync.fulfillments.plan import truncated
 
     small = {"lineItems": {"pageInfo": {"hasNextPage": False}},
              "fulfillmentOrders": {"pageInfo": {"hasNextPage": False},

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from shopify_app.api_keys import create_api_key
 from shopify_app.extensions import db
-from shopify_app.sync.fulfillments import push_request, submit_fulfillment
+from shopify_app.sync.fulfillments.push import push_request
+from shopify_app.sync.fulfillments.requests import submit_fulfillment
 
 from tests.conftest import SHOP
 

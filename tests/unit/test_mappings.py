@@ -11,15 +11,14 @@ from sqlalchemy import func, select
 from shopify_app.extensions import db
 from shopify_app.models import MappingValue, OmsValue
 from shopify_app.sync import mappings
-from tests.conftest import create_shop
+from tests.conftest import ADMIN_SCHEMA, create_shop
 
-SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "shopify" / "admin-2026-10.graphql"
 GRAPHQL_DIR = Path(__file__).resolve().parents[2] / "shopify_app" / "shopify" / "graphql"
 
 
 @pytest.fixture(scope="module")
 def admin_schema():
-    return build_schema(SCHEMA.read_text(), assume_valid=True)
+    return build_schema(ADMIN_SCHEMA.read_text(), assume_valid=True)
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,11 @@ from openapi_spec_validator import validate as validate_spec
 from shopify_app.api_keys import create_api_key
 from shopify_app.extensions import db
 from shopify_app.sync import bulk
-from shopify_app.sync.orders import Mapper, OrderSink
-from shopify_app.sync.products import ProductSink, TypeResolver, mark_deleted
+from shopify_app.sync.orders.mapper import Mapper
+from shopify_app.sync.orders.sink import OrderSink
+from shopify_app.sync.products.sink import ProductSink
+from shopify_app.sync.products.type_mapping import TypeResolver
+from shopify_app.sync.products.write import mark_deleted
 
 from tests.conftest import create_shop
 from .test_bulk_stream import Ctx, catalog_lines, jsonl, order_lines
@@ -140,9 +143,10 @@ def test_the_openapi_document_is_valid_and_matches_the_responses(client, data, k
         error = client.get(path, query_string={"status": "?"}, headers=key).get_json()
         schema_validator(client, "Error").validate(error)
     # and an order straight from a webhook payload (REST shape, mostly nulls) fits too
-    from shopify_app.sync.orders import apply_order, from_rest
+    from shopify_app.sync.orders.normalize import order_from_rest
+    from shopify_app.sync.orders.write import apply_order
     sample = json.load(open("/work/shared/shopify/webhooks/orders/updated.json"))
-    apply_order(data.id, from_rest(sample), Mapper(data.id), only_held_or_wanted=False)
+    apply_order(data.id, order_from_rest(sample), Mapper(data.id), only_held_or_wanted=False)
     db.session.commit()
     body = client.get("/oms/v1/orders", query_string={"limit": 1000}, headers=key).get_json()
     assert len(body["items"]) == 13

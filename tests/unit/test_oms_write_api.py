@@ -29,7 +29,7 @@ def add_location(shop, num, name, *, online=True, pos=False, default=False, acti
 
 @pytest.fixture
 def mapped(shop):
-    from shopify_app.sync.locations import create_facility
+    from shopify_app.sync.locations.mapping import create_facility
 
     warehouse = add_location(shop, 11, "Warehouse", online=True, default=True)
     store = add_location(shop, 12, "Store", online=False, pos=True)
@@ -161,7 +161,7 @@ def test_locations_api_map_unmap_remap_default(client, auth_headers, shop, app):
 
 
 def test_facility_of_another_shop_cannot_be_mapped(client, auth_headers, shop):
-    from shopify_app.sync.locations import create_facility
+    from shopify_app.sync.locations.mapping import create_facility
 
     other = create_shop("other-shop.myshopify.com")
     loc = add_location(other, 31, "Theirs")
@@ -172,7 +172,7 @@ def test_facility_of_another_shop_cannot_be_mapped(client, auth_headers, shop):
 
 
 def test_a_location_id_repeated_in_another_shop_gets_its_own_facility(client, auth_headers, shop):
-    from shopify_app.sync.locations import create_facility
+    from shopify_app.sync.locations.mapping import create_facility
 
     other = create_shop("other-shop.myshopify.com")
     create_facility(other, add_location(other, 33, "Theirs"))

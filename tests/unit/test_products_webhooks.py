@@ -70,6 +70,20 @@ def test_product_update_applies_and_an_older_one_does_not(app, shop):
     assert n(Variant) == 2 and all(v.deleted_at for v in db.session.execute(select(Variant)).scalars())
 
 
+def test_an_unversioned_update_changes_neither_the_product_nor_its_variants(app, shop):
+    """Newer wins in one place (the upsert's version guard): a payload without updated_at
+    loses to the stored version, for the product and for the variants it carries."""
+    deliver(shop, "products/update", sample("products/update"))
+    unversioned = sample("products/update")
+    unversioned["updated_at"] = None
+    unversioned["title"] = "No version"
+    unversioned["variants"] = unversioned["variants"][:1]
+    deliver(shop, "products/update", unversioned)
+    db.session.expire_all()
+    assert db.session.execute(select(Product.title)).scalar_one() == "Example T-Shirt"
+    assert n(Variant) == 2 and not any(v.deleted_at for v in db.session.execute(select(Variant)).scalars())
+
+
 def test_mapped_product_type(app, shop):
     from shopify_app.models import MappingValue
     from shopify_app.sync import mappings
@@ -151,7 +165,8 @@ def test_webhooks_for_a_switched_off_flow_bring_nothing(app, shop):
 
 def test_a_download_started_before_a_deletion_does_not_bring_the_product_back(app, shop):
     from shopify_app.sync import bulk
-    from shopify_app.sync.products import ProductSink, TypeResolver
+    from shopify_app.sync.products.sink import ProductSink
+    from shopify_app.sync.products.type_mapping import TypeResolver
 
     from .test_bulk_stream import Ctx, catalog_lines, jsonl
 
@@ -167,14 +182,16 @@ def test_a_download_started_before_a_deletion_does_not_bring_the_product_back(ap
 
 
 def test_order_edits_remove_lines_and_refunds_count(app, shop):
-    from shopify_app.sync.orders import Mapper, apply_order, from_rest
+    from shopify_app.sync.orders.mapper import Mapper
+    from shopify_app.sync.orders.normalize import order_from_rest
+    from shopify_app.sync.orders.write import apply_order
 
     shop.settings = {"order_import": "open"}
     db.session.commit()
     order = sample("orders/updated")
     order["cancelled_at"] = None
     order["closed_at"] = None
-    apply_order(shop.id, from_rest(order), Mapper(shop.id), settings=shop.settings)
+    apply_order(shop.id, order_from_rest(order), Mapper(shop.id), settings=shop.settings)
     db.session.commit()
     first, second = order["line_items"][0], order["line_items"][1]
     edited = copy.deepcopy(order)
@@ -183,7 +200,7 @@ def test_order_edits_remove_lines_and_refunds_count(app, shop):
     edited["refunds"] = [{"id": 1, "created_at": "2022-01-05T00:00:00-05:00",
                           "refund_line_items": [{"line_item_id": first["id"], "quantity": 1}]}]
     edited["shipping_address"] = dict(order["shipping_address"], city="Louisville")
-    apply_order(shop.id, from_rest(edited), Mapper(shop.id), settings=shop.settings)
+    apply_order(shop.id, order_from_rest(edited), Mapper(shop.id), settings=shop.settings)
     db.session.commit()
     db.session.expire_all()
     lines = {l.shopify_id: l for l in db.session.execute(select(OrderLine)).scalars()}

@@ -4,34 +4,44 @@ import json
 import threading
 import time
 import uuid
+from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from shopify_app.extensions import db
+from shopify_app.extensions import app_settings, db
 from shopify_app.models import ComplianceRequest, Shop, SyncRun, WebhookDelivery
+from shopify_app.sync.shop import mark_uninstalled
 
-from tests.conftest import API_SECRET, SHOP, create_shop, webhook_hmac
+from tests.conftest import API_SECRET, API_VERSION, SHOP, create_shop, webhook_hmac
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "shopify" / "webhooks"
 
 
-def sample(topic: str) -> dict:
-    return json.loads((SAMPLES / f"{topic}.json").read_text())
+def sample(topic: str, shop: str = SHOP) -> dict:
+    """Shopify's sample body for the topic, about `shop` (the samples say `{shop}.myshopify.com`)."""
+    text = (SAMPLES / f"{topic}.json").read_text()
+    return json.loads(text.replace("{shop}.myshopify.com", shop))
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def deliver(client, topic: str, payload, *, shop: str = SHOP, webhook_id: str | None = None,
-            secret: str = API_SECRET, drop: tuple = (), hmac_value: str | None = None):
+            secret: str = API_SECRET, drop: tuple = (), hmac_value: str | None = None,
+            event_id: str | None = None, triggered_at: str | None = None):
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     headers = {
         "Content-Type": "application/json",
         "X-Shopify-Topic": topic,
         "X-Shopify-Shop-Domain": shop,
-        "X-Shopify-API-Version": "2026-10",
+        "X-Shopify-API-Version": API_VERSION,
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
-        "X-Shopify-Event-Id": str(uuid.uuid4()),
-        "X-Shopify-Triggered-At": "2026-11-23T18:00:00Z",
+        "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": triggered_at or now_iso(),
         "X-Shopify-Hmac-Sha256": hmac_value or webhook_hmac(body, secret),
     }
     for name in drop:
@@ -75,8 +85,24 @@ def test_the_hmac_is_checked_on_the_raw_bytes(client, shop):
     assert deliver(client, "app/uninstalled", raw).status_code == 200
 
 
-def test_app_uninstalled_erases_tokens_and_stops_access(client, shop):
-    assert deliver(client, "app/uninstalled", sample("app/uninstalled")).status_code == 200
+@pytest.fixture
+def devstore_shop_in_app(app, devstore):
+    """A shop installed on devstore, connected to the app with devstore's token: what an
+    app/uninstalled is checked against (Shopify refuses the token once uninstalled)."""
+    from devstore.testing import new_shop
+
+    handle = new_shop(devstore, products=0, orders=0)
+    app.config["SHOPIFY_SHOP_ORIGIN"] = devstore.shop_origin
+    app.extensions[app_settings.KEY] = replace(app_settings.current, shop_origin=devstore.shop_origin)
+    shop = create_shop(handle.domain, token=handle.token, expires_in=None)
+    return handle, shop
+
+
+def test_app_uninstalled_erases_tokens_and_stops_access(client, devstore_shop_in_app):
+    handle, shop = devstore_shop_in_app
+    handle.client.uninstall(handle.domain)  # Shopify revokes the token first
+    resp = deliver(client, "app/uninstalled", sample("app/uninstalled"), shop=handle.domain)
+    assert resp.status_code == 200
     db.session.expire_all()
     shop = db.session.get(Shop, shop.id)
     assert shop.status == "uninstalled"
@@ -117,8 +143,8 @@ def test_shop_redact_erases_everything_held_for_the_shop(client, shop):
     other = create_shop("other.myshopify.com")
     db.session.add_all([SyncRun(shop_id=shop.id, flow="products", trigger="manual", status="succeeded"),
                         SyncRun(shop_id=other.id, flow="products", trigger="manual", status="succeeded")])
+    mark_uninstalled(shop)  # as an app/uninstalled Shopify confirmed does
     db.session.commit()
-    deliver(client, "app/uninstalled", sample("app/uninstalled"))
     assert deliver(client, "shop/redact", {"shop_id": 1, "shop_domain": SHOP}).status_code == 200
     assert count(Shop, Shop.domain == SHOP) == 0
     assert count(SyncRun) == 1

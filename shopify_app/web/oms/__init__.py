@@ -5,8 +5,6 @@ Each resource module adds its routes to `bp` and its paths and schemas to
 """
 from __future__ import annotations
 
-import base64
-import json
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
@@ -15,11 +13,10 @@ from ...api_keys import find_active_key, touch
 from ...extensions import db
 from ...shopify.session_token import bearer_token
 from ..errors import json_error
+# Resource modules have long taken these from the package; they live in listing.py.
+from .listing import decode_cursor, encode_cursor, page_size  # noqa: F401
 
 bp = Blueprint("oms", __name__, url_prefix="/oms/v1")
-
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 1000
 
 openapi: dict = {
     "openapi": "3.0.3",
@@ -116,34 +113,6 @@ def api_key_required(view):
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def encode_cursor(values: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> dict | None:
-    """The values behind an opaque cursor; raises ValueError when it is not one of ours."""
-    if not cursor:
-        return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError("cursor is not valid") from exc
-    if not isinstance(values, dict):
-        raise ValueError("cursor is not valid")
-    return values
-
-
-def page_size() -> int:
-    """`limit` from the query string; raises ValueError when malformed."""
-    raw = request.args.get("limit")
-    if raw is None:
-        return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise ValueError(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")
-    return int(raw)
 
 
 @bp.get("/openapi.json")

@@ -5,11 +5,26 @@ from flask import jsonify, request
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Shop
+from ...models import Facility, Location, Shop
 from ...shopify.shop_domain import is_valid_shop_domain
-from ...sync.locations import facilities_json
+from ...sync.locations.decide import feeds_brokering_queue
+from ...sync.locations.mapping import facilities_with_locations
 from ..errors import json_error
+from ..locations_api import location_summary
 from . import add_paths, api_key_required, bp, decode_cursor, encode_cursor, page_size
+
+
+def facility_json(facility: Facility, loc: Location | None, shop: Shop | None) -> dict:
+    """A facility with its mapped location, online-selling flag and brokering queue tie."""
+    return {
+        "facility_id": facility.external_id,
+        "shop": shop.domain if shop else None,
+        "name": facility.name,
+        "address": facility.address or {},
+        "sells_online": facility.sells_online,
+        "location": None if loc is None else location_summary(shop.domain if shop else None, loc),
+        "brokering_queue": feeds_brokering_queue(loc),
+    }
 
 
 @bp.get("/facilities")
@@ -32,13 +47,11 @@ def list_facilities():
             raise ValueError("cursor is not valid")
     except (ValueError, TypeError, OverflowError) as exc:
         return json_error(400, str(exc) if "limit" in str(exc) else "cursor is not valid")
-    items = facilities_json(shop_ids, after_id=after, limit=limit + 1)
-    more = len(items) > limit
-    items = items[:limit]
-    next_cursor = encode_cursor({"id": items[-1]["_id"]}) if more and items else None
-    for item in items:
-        item.pop("_id", None)
-    return jsonify({"items": items, "next_cursor": next_cursor})
+    rows = facilities_with_locations(shop_ids, after_id=after, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor({"id": rows[-1][0].id}) if more and rows else None
+    return jsonify({"items": [facility_json(*row) for row in rows], "next_cursor": next_cursor})
 
 
 add_paths(

@@ -3,10 +3,35 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from ...sync.fulfillments import RequestInvalid, find_request, request_json, submit_fulfillment
+from ...models import FulfillmentRequest
+from ...sync.fulfillments.requests import find_request, submit_fulfillment
+from ...sync.oms_requests.checks import RequestInvalid
 from ...sync.shop import find_shop
 from ..errors import json_error
 from . import add_paths, api_key_required, bp, external_id_paths
+
+
+def request_json(req: FulfillmentRequest, shop_domain: str) -> dict:
+    return {
+        "shop": shop_domain,
+        "external_id": req.external_id,
+        "order_id": req.order_id,
+        "lines": req.lines,
+        "tracking": req.tracking,
+        "notify_customer": req.notify_customer,
+        "status": req.status,
+        "fulfillment_ids": req.fulfillment_ids or [],
+        "parts": [
+            {"location_id": p.get("location_id"), "status": p.get("status"), "fulfillment_id": p.get("fulfillment_id"),
+             "lines": [{"line_item_id": i["line_item_id"], "quantity": i["quantity"]} for i in p.get("items", [])]}
+            for p in (req.parts or [])
+        ],
+        "user_errors": req.user_errors or [],
+        "error": req.error,
+        "attempts": req.attempts,
+        "created_at": req.created_at.isoformat() if req.created_at else None,
+        "sent_at": req.sent_at.isoformat() if req.sent_at else None,
+    }
 
 
 @bp.post("/fulfillments")

@@ -7,9 +7,10 @@ from sqlalchemy import and_, select
 
 from ...extensions import db
 from ...models import Order, OrderLine, Variant
+from ...shopify.times import json_time
 from ..errors import json_error
 from . import add_paths, api_key_required, bp
-from .products import PARAMS, _iso, _nullable, common_filters, next_cursor, shop_domains
+from .listing import PARAMS, common_filters, next_cursor, nullable, shop_domains
 
 ORDER_STATUSES = ("open", "closed", "cancelled", "any")
 
@@ -76,13 +77,13 @@ def order_json(o: Order, domain: str | None, lines: list[OrderLine], catalog: di
         "fulfillment_status": o.fulfillment_status,
         "fulfillment_orders": o.fulfillment_orders or [],
         "refunds": o.refunds or [],
-        "cancelled_at": _iso(o.cancelled_at),
+        "cancelled_at": json_time(o.cancelled_at),
         "cancel_reason": o.cancel_reason,
         "has_placeholder_products": any(l["placeholder_product"] for l in line_items),
-        "processed_at": _iso(o.processed_at),
-        "created_at": _iso(o.shopify_created_at),
-        "shopify_updated_at": _iso(o.shopify_updated_at),
-        "updated_at": _iso(o.updated_at),
+        "processed_at": json_time(o.processed_at),
+        "created_at": json_time(o.shopify_created_at),
+        "shopify_updated_at": json_time(o.shopify_updated_at),
+        "updated_at": json_time(o.updated_at),
         "lines": line_items,
     }
 
@@ -145,7 +146,7 @@ def list_orders():
     })
 
 
-_money_fields = {k: _nullable("string") for k in
+_money_fields = {k: nullable("string") for k in
                  ("subtotal", "total", "current_total", "tax", "discounts", "shipping", "refunded", "return_status")}
 _obj_list = {"type": "array", "items": {"type": "object", "additionalProperties": True}}
 
@@ -153,7 +154,7 @@ SCHEMAS = {
     "Address": {
         "type": "object",
         "nullable": True,
-        "properties": {k: _nullable("string") for k in (
+        "properties": {k: nullable("string") for k in (
             "name", "first_name", "last_name", "company", "address1", "address2", "city", "province",
             "province_code", "zip", "country", "country_code", "phone")},
     },
@@ -162,20 +163,20 @@ SCHEMAS = {
         "required": ["id", "sku", "quantity", "placeholder_product", "product_deleted", "removed"],
         "properties": {
             "id": {"type": "string", "description": "Shopify LineItem GID"},
-            "product_id": _nullable("string", description="Shopify Product GID"),
-            "variant_id": _nullable("string", description="Shopify ProductVariant GID"),
-            "sku": _nullable("string"),
-            "title": _nullable("string"),
-            "variant_title": _nullable("string"),
-            "quantity": _nullable("integer", description="As ordered"),
-            "current_quantity": _nullable("integer", description="After edits, removals and refunds"),
-            "unfulfilled_quantity": _nullable("integer"),
-            "refunded_quantity": _nullable("integer"),
-            "price": _nullable("string"),
-            "discounted_total": _nullable("string"),
+            "product_id": nullable("string", description="Shopify Product GID"),
+            "variant_id": nullable("string", description="Shopify ProductVariant GID"),
+            "sku": nullable("string"),
+            "title": nullable("string"),
+            "variant_title": nullable("string"),
+            "quantity": nullable("integer", description="As ordered"),
+            "current_quantity": nullable("integer", description="After edits, removals and refunds"),
+            "unfulfilled_quantity": nullable("integer"),
+            "refunded_quantity": nullable("integer"),
+            "price": nullable("string"),
+            "discounted_total": nullable("string"),
             "discounts": _obj_list,
             "tax_lines": _obj_list,
-            "requires_shipping": _nullable("boolean"),
+            "requires_shipping": nullable("boolean"),
             "placeholder_product": {"type": "boolean",
                                     "description": "The catalog lacks this line's variant (not downloaded yet, or "
                                     "deleted in Shopify before we saw it): a flagged placeholder stands in"},
@@ -188,39 +189,39 @@ SCHEMAS = {
         "required": ["id", "shop", "status", "broker_status", "lines", "updated_at"],
         "properties": {
             "id": {"type": "string", "description": "Shopify Order GID"},
-            "shop": _nullable("string"),
-            "name": _nullable("string"),
+            "shop": nullable("string"),
+            "name": nullable("string"),
             "status": {"type": "string", "enum": ["open", "closed", "cancelled"]},
             "broker_status": {"type": "string", "description": "The brokering queue: new orders are `queued`"},
-            "email": _nullable("string"),
-            "phone": _nullable("string"),
+            "email": nullable("string"),
+            "phone": nullable("string"),
             "customer": {"type": "object", "nullable": True, "additionalProperties": True},
             "shipping_address": {"$ref": "#/components/schemas/Address"},
             "billing_address": {"$ref": "#/components/schemas/Address"},
-            "channel": _nullable("string", description="Shopify's source or app name"),
-            "source_name": _nullable("string"),
-            "sales_channel": _nullable("string", description="Mapped OMS sales channel; null when unmapped"),
+            "channel": nullable("string", description="Shopify's source or app name"),
+            "source_name": nullable("string"),
+            "sales_channel": nullable("string", description="Mapped OMS sales channel; null when unmapped"),
             "payment_gateways": {"type": "array", "items": {"type": "string"}},
-            "payment_method": _nullable("string", description="Mapped OMS payment method; null when unmapped"),
+            "payment_method": nullable("string", description="Mapped OMS payment method; null when unmapped"),
             "shipping_lines": _obj_list,
-            "shipping_method": _nullable("string", description="Mapped OMS shipment method; null when unmapped"),
-            "shipping_carrier": _nullable("string", description="The carrier mapped with the shipment method"),
+            "shipping_method": nullable("string", description="Mapped OMS shipment method; null when unmapped"),
+            "shipping_carrier": nullable("string", description="The carrier mapped with the shipment method"),
             "unmapped": {"type": "object", "additionalProperties": {"type": "string"},
                          "description": "Shopify values not mapped yet, by mapping kind"},
             "discounts": _obj_list,
             "tax_lines": _obj_list,
             "totals": {"type": "object", "properties": _money_fields},
-            "currency": _nullable("string"),
-            "financial_status": _nullable("string"),
-            "fulfillment_status": _nullable("string"),
+            "currency": nullable("string"),
+            "financial_status": nullable("string"),
+            "fulfillment_status": nullable("string"),
             "fulfillment_orders": _obj_list,
             "refunds": _obj_list,
-            "cancelled_at": _nullable("string", format="date-time"),
-            "cancel_reason": _nullable("string"),
+            "cancelled_at": nullable("string", format="date-time"),
+            "cancel_reason": nullable("string"),
             "has_placeholder_products": {"type": "boolean"},
-            "processed_at": _nullable("string", format="date-time"),
-            "created_at": _nullable("string", format="date-time"),
-            "shopify_updated_at": _nullable("string", format="date-time"),
+            "processed_at": nullable("string", format="date-time"),
+            "created_at": nullable("string", format="date-time"),
+            "shopify_updated_at": nullable("string", format="date-time"),
             "updated_at": {"type": "string", "format": "date-time"},
             "lines": {"type": "array", "items": {"$ref": "#/components/schemas/OrderLine"}},
         },
@@ -230,7 +231,7 @@ SCHEMAS = {
         "required": ["items", "next_cursor"],
         "properties": {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Order"}},
-            "next_cursor": _nullable("string"),
+            "next_cursor": nullable("string"),
         },
     },
 }

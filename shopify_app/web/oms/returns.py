@@ -3,11 +3,31 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from ...sync.fulfillments import RequestInvalid
-from ...sync.refunds import find_return, return_json, submit_return
+from ...models import ReturnRequest
+from ...sync.oms_requests.checks import RequestInvalid
+from ...sync.refunds.requests import find_return, submit_return
 from ...sync.shop import find_shop
 from ..errors import json_error
 from . import add_paths, api_key_required, bp, external_id_paths
+
+
+def return_json(req: ReturnRequest, shop_domain: str) -> dict:
+    body = req.body or {}
+    return {
+        "shop": shop_domain,
+        "external_id": req.external_id,
+        "order_id": req.order_id,
+        "lines": req.lines,
+        "note": req.note,
+        "amount": body.get("amount"),
+        "restock_type": body.get("restock_type"),
+        "status": req.status,
+        "refund_id": req.refund_id,
+        "user_errors": req.user_errors or [],
+        "error": req.error,
+        "attempts": req.attempts,
+        "created_at": req.created_at.isoformat() if req.created_at else None,
+    }
 
 
 @bp.post("/returns")
@@ -36,7 +56,6 @@ def get_return(external_id: str):
     if req is None:
         return json_error(404, f"no return with external_id {external_id!r}")
     return jsonify(return_json(req, shop.domain))
-
 
 
 add_paths(

@@ -1,0 +1,117 @@
+"""Pushing one fulfillment request to Shopify (`fulfillmentCreate`), never twice.
+
+Each part is marked "sending" (committed) before its call. A part found "sending" on
+a later push (a crash between Shopify's answer and our commit) is first looked for
+among the order's fulfillments in Shopify; only when it is not there is it sent again.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import FulfillmentRequest
+from ...shopify.times import parse_time_or_none
+from ..oms_requests.checks import resolve_lines
+from .plan import find_existing, fulfillment_input, plan_fulfillment, truncated
+
+
+def _claimed_ids(shop_id: int, order_id: str, except_id: int) -> set[str]:
+    """Shopify fulfillments of this order that other requests already own."""
+    rows = db.session.execute(
+        select(FulfillmentRequest.fulfillment_ids).where(
+            FulfillmentRequest.shop_id == shop_id, FulfillmentRequest.order_id == order_id,
+            FulfillmentRequest.id != except_id,
+        )
+    ).scalars()
+    return {fid for ids in rows for fid in (ids or [])}
+
+
+def _fail(req: FulfillmentRequest, errors: list[dict], message: str) -> None:
+    req.status = "failed"
+    req.user_errors = errors
+    req.error = message
+    db.session.commit()
+
+
+def push_request(client, req: FulfillmentRequest, after_call=None) -> str:
+    """Push one request; returns its new status. `after_call` is a test hook called
+    right after Shopify answered and before we commit."""
+    if req.status in ("fulfilled", "failed"):
+        return req.status
+    req.attempts = (req.attempts or 0) + 1
+    db.session.commit()
+    order = (client.execute("fulfillment_order_state", {"id": req.order_id}) or {}).get("order")
+    if order is None:
+        _fail(req, [{"field": ["order_id"], "message": "order not found in Shopify"}], "order not found")
+        return req.status
+    parts = [dict(p) for p in (req.parts or [])]
+    fulfillments: list[dict] = []
+    if any(p.get("status") == "sending" for p in parts):
+        found = (client.execute("fulfillment_order_fulfillments", {"id": req.order_id}) or {}).get("order") or {}
+        fulfillments = found.get("fulfillments") or []
+    claimed = _claimed_ids(req.shop_id, req.order_id, req.id)
+
+    # A crash left parts "sending": were they fulfilled?
+    for part in parts:
+        if part.get("status") == "sending":
+            since = parse_time_or_none(part.get("sending_at"))
+            found = find_existing(part, req.tracking, fulfillments, claimed | set(req.fulfillment_ids or []), since)
+            if found:
+                part["status"] = "done"
+                part["fulfillment_id"] = found
+                req.fulfillment_ids = [*(req.fulfillment_ids or []), found]
+            else:
+                part["status"] = "pending"
+    if not any(p.get("status") == "done" for p in parts):
+        if truncated(order):
+            _fail(req, [{"field": ["order_id"], "message": "the order has more line items or fulfillment orders "
+                                                          "than one query reads (50 lines, 5 fulfillment orders)"}],
+                  "order too large to plan")
+            return req.status
+        # Nothing sent yet: plan against the fulfillment orders as they are now.
+        wanted, errors = resolve_lines(req.lines or [], (order.get("lineItems") or {}).get("nodes") or [])
+        if not errors:
+            parts, errors = plan_fulfillment(wanted, (order.get("fulfillmentOrders") or {}).get("nodes") or [])
+        if errors:
+            _fail(req, errors, "the order cannot take this fulfillment")
+            return req.status
+    req.parts = parts
+    db.session.commit()
+
+    for index, part in enumerate(parts):
+        if part.get("status") == "done":
+            continue
+        part["status"] = "sending"
+        part["sending_at"] = datetime.now(timezone.utc).isoformat()
+        req.parts = [dict(p) for p in parts]
+        req.status = "sending"
+        db.session.commit()  # recorded before the call: a crash after it is found on resume
+        data = client.execute(
+            "fulfillment_create",
+            {"fulfillment": fulfillment_input(part, req.tracking, req.notify_customer)},
+        )
+        if after_call is not None:
+            after_call(req, index, data)
+        payload = data.get("fulfillmentCreate") or {}
+        errors = payload.get("userErrors") or []
+        if errors or not payload.get("fulfillment"):
+            part["status"] = "failed"
+            req.parts = [dict(p) for p in parts]
+            _fail(req, [{"field": e.get("field"), "message": e.get("message")} for e in errors]
+                  or [{"field": None, "message": "Shopify returned no fulfillment"}],
+                  "Shopify refused the fulfillment")
+            return req.status
+        fid = payload["fulfillment"]["id"]
+        part["status"] = "done"
+        part["fulfillment_id"] = fid
+        req.fulfillment_ids = [*(req.fulfillment_ids or []), fid]
+        req.parts = [dict(p) for p in parts]
+        db.session.commit()
+    req.status = "fulfilled"
+    req.sent_at = datetime.now(timezone.utc)
+    req.error = None
+    req.user_errors = []
+    db.session.commit()
+    return req.status

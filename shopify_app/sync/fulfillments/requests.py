@@ -1,0 +1,37 @@
+"""Fulfillment requests stored: one per (shop, external_id), idempotent on its body."""
+from __future__ import annotations
+
+from ...models import FulfillmentRequest, Shop
+from ..oms_requests.checks import RequestInvalid
+from ..oms_requests.store import find_request as find_stored, store_once
+from .validate import validate_fulfillment_body
+
+
+def submit_fulfillment(body) -> tuple[FulfillmentRequest, bool]:
+    """Store a request. Returns (request, created). Raises RequestInvalid (400/404/409)."""
+    clean, errors = validate_fulfillment_body(body)
+    if errors:
+        raise RequestInvalid(400, "; ".join(errors), errors)
+
+    def build(shop: Shop, digest: str) -> tuple[FulfillmentRequest, bool]:
+        return FulfillmentRequest(
+            shop_id=shop.id,
+            external_id=clean["external_id"],
+            order_id=clean["order_id"],
+            lines=clean["lines"],
+            tracking=clean["tracking"],
+            notify_customer=clean["notify_customer"],
+            body_hash=digest,
+            status="pending",
+            parts=[],
+            fulfillment_ids=[],
+            user_errors=[],
+            attempts=0,
+        ), True
+
+    return store_once(FulfillmentRequest, clean, build)
+
+
+def find_request(shop_id: int, external_id: str) -> FulfillmentRequest | None:
+    return find_stored(FulfillmentRequest, shop_id, external_id)
+

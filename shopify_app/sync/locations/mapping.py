@@ -1,0 +1,120 @@
+"""The merchant's mapping: a facility created from a location (one to one), a location
+mapped, unmapped or re-mapped, the default chosen; and the facilities read with their
+locations."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import Facility, Location, Shop
+from .decide import facility_external_id, sells_online, shop_facility_external_id
+from .store import locations_of
+
+
+class LocationError(ValueError):
+    """A mapping request that cannot be carried out (the message says why)."""
+
+    def __init__(self, message: str, status: int = 422):
+        super().__init__(message)
+        self.status = status
+
+
+def find_facility(external_id: str) -> Facility | None:
+    return db.session.execute(select(Facility).where(Facility.external_id == external_id)).scalar_one_or_none()
+
+
+def create_facility(shop: Shop, loc: Location) -> Facility:
+    """Create an OMS facility from this location, with its details, and map it (one to one)."""
+    if loc.deleted:
+        raise LocationError("this location was deleted in Shopify")
+    if loc.facility_id is not None:
+        raise LocationError("this location is already mapped to a facility; unmap it first", 409)
+    external_id = facility_external_id(loc)
+    facility = find_facility(external_id)
+    if facility is not None and facility.shop_id != shop.id:
+        external_id = shop_facility_external_id(shop.domain, loc)
+        facility = find_facility(external_id)
+    if facility is None:
+        facility = Facility(shop_id=shop.id, external_id=external_id, name=loc.name, address=dict(loc.address or {}))
+        db.session.add(facility)
+    elif facility.shop_id != shop.id:
+        raise LocationError("a facility with this id belongs to another shop", 409)
+    else:
+        taken = location_of_facility(facility.id)
+        if taken is not None and taken.id != loc.id:
+            raise LocationError(f"facility {external_id} is mapped to another location", 409)
+    facility.name = loc.name
+    facility.address = dict(loc.address or {})
+    facility.sells_online = sells_online(loc)
+    db.session.flush()
+    loc.facility_id = facility.id
+    db.session.commit()
+    return facility
+
+
+def location_of_facility(facility_pk: int) -> Location | None:
+    return db.session.execute(select(Location).where(Location.facility_id == facility_pk)).scalar_one_or_none()
+
+
+def update_location(shop: Shop, loc: Location, changes: dict) -> Location:
+    """Map, unmap or re-map (`facility_id`), and choose the default (`default: true`)."""
+    if "facility_id" in changes:
+        wanted = changes["facility_id"]
+        if wanted is None:
+            loc.facility_id = None
+        else:
+            if loc.deleted:
+                raise LocationError("this location was deleted in Shopify")
+            facility = find_facility(wanted)
+            if facility is None or facility.shop_id != shop.id:
+                raise LocationError(f"unknown facility {wanted!r}", 404 if facility is None else 422)
+            other = location_of_facility(facility.id)
+            if other is not None and other.id != loc.id:
+                # Re-map: the facility moves here (one to one).
+                other.facility_id = None
+                db.session.flush()
+            loc.facility_id = facility.id
+    if changes.get("default") is True:
+        if loc.deleted or not loc.active:
+            raise LocationError("only an active location can be the default")
+        for other in locations_of(shop.id, include_deleted=True):
+            if other.id != loc.id and other.is_default:
+                other.is_default = False
+        db.session.flush()
+        loc.is_default = True
+    elif changes.get("default") is False and loc.is_default:
+        raise LocationError("choose another location as the default instead (a shop always has one)")
+    db.session.commit()
+    return loc
+
+
+def facilities_with_locations(shop_ids: list[int] | None = None, after_id: int = 0,
+                              limit: int | None = None) -> list[tuple[Facility, Location | None, Shop | None]]:
+    """Facilities in id order after `after_id` (of these shops, when given), each with its
+    mapped location and its shop."""
+    query = select(Facility).where(Facility.id > after_id).order_by(Facility.id)
+    if shop_ids is not None:
+        query = query.where(Facility.shop_id.in_(shop_ids))
+    if limit is not None:
+        query = query.limit(limit)
+    facilities = list(db.session.execute(query).scalars())
+    ids = [f.id for f in facilities]
+    locs = {
+        l.facility_id: l
+        for l in db.session.execute(select(Location).where(Location.facility_id.in_(ids))).scalars()
+    } if ids else {}
+    shop_pks = {f.shop_id for f in facilities}
+    shops = {s.id: s for s in db.session.execute(select(Shop).where(Shop.id.in_(shop_pks))).scalars()} if shop_pks else {}
+    return [(f, locs.get(f.id), shops.get(f.shop_id)) for f in facilities]
+
+
+def facilities_of(shop_id: int) -> dict[int, Facility]:
+    """The shop's facilities by row id."""
+    return {f.id: f for f in db.session.execute(select(Facility).where(Facility.shop_id == shop_id)).scalars()}
+
+
+def facility_of(loc: Location, facilities: dict[int, Facility] | None = None) -> Facility | None:
+    """The facility mapped to a location (from `facilities` when given, else read)."""
+    if loc.facility_id is None:
+        return None
+    return (facilities or {}).get(loc.facility_id) or db.session.get(Facility, loc.facility_id)

@@ -1,0 +1,90 @@
+"""Whether a webhook body names a customer (no I/O): what a redaction must reach.
+
+A redaction knows the customer by Shopify id, by a hash of the email (a record of a
+redaction keeps no email) and by the orders Shopify listed. A body names the customer
+when a `customer` object in it carries that id, when any email in it hashes to that
+hash, or when it is one of those orders (its top-level id, for order topics).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..shopify.gids import number_of
+
+# Topics whose body is an order, or points at one, and the field that holds its id.
+ORDER_ID_FIELDS = {"orders/": "id", "refunds/": "order_id", "fulfillments/": "order_id"}
+
+
+def email_digest(email: str | None) -> str | None:
+    """sha256 of the email as Shopify matches it (case-insensitive); None for no email."""
+    if not isinstance(email, str) or not email.strip():
+        return None
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def _numeric(value) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        text = value.strip()
+        return text if text.isdigit() else number_of(text)
+    return None
+
+
+@dataclass(frozen=True)
+class Customer:
+    customer_id: str | None
+    email_sha256: str | None
+    order_ids: frozenset[str]
+
+
+def _walk(value) -> Iterator[tuple[str | None, object]]:
+    stack: list[tuple[str | None, object]] = [(None, value)]
+    while stack:
+        key, item = stack.pop()
+        yield key, item
+        if isinstance(item, dict):
+            stack.extend(item.items())
+        elif isinstance(item, list):
+            stack.extend((key, x) for x in item)
+
+
+def emails_in(payload) -> set[str]:
+    return {v for _, v in _walk(payload) if isinstance(v, str) and "@" in v and len(v) <= 320}
+
+
+def _order_id(topic: str, payload: dict) -> str | None:
+    if topic == "orders/edited":
+        return _numeric((payload.get("order_edit") or {}).get("order_id"))
+    for prefix, field in ORDER_ID_FIELDS.items():
+        if topic.startswith(prefix):
+            return _numeric(payload.get(field))
+    return None
+
+
+def names_customer(topic: str, payload, customer: Customer) -> bool:
+    if not isinstance(payload, dict):
+        return False
+    if customer.order_ids and _order_id(topic, payload) in customer.order_ids:
+        return True
+    for key, item in _walk(payload):
+        if customer.customer_id and key == "customer" and isinstance(item, dict):
+            if _numeric(item.get("id")) == customer.customer_id:
+                return True
+            if _numeric(item.get("admin_graphql_api_id")) == customer.customer_id:
+                return True
+        if customer.email_sha256 and isinstance(item, str) and "@" in item:
+            if email_digest(item) == customer.email_sha256:
+                return True
+    return False
+
+
+def matching_email(payload, email_sha256: str | None) -> str | None:
+    """The email in the body that hashes to `email_sha256`, to redact by it."""
+    if not email_sha256:
+        return None
+    return next((e for e in sorted(emails_in(payload)) if email_digest(e) == email_sha256), None)

@@ -1,0 +1,77 @@
+"""Whether a signed delivery may be applied, judged from what it says (no I/O).
+
+Shopify signs the body, never the headers: the topic, shop domain, webhook and
+event ids and the trigger time are only claims. A delivery is applied only when
+its body fits its topic (webhook_shapes), every shop the body names is the shop
+of the X-Shopify-Shop-Domain header (and the stored shop's Shopify id, where we
+know it), and it was not triggered before Shopify's retry window (nor in the future).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..shopify.gids import gid_of
+from ..shopify.times import parse_time_or_none
+from .webhook_shapes import shape_problem
+
+# Shopify retries a failed delivery 8 times over 4 hours (shopify.dev changelog,
+# "Updates to webhook retry mechanism", September 2024); anything triggered earlier
+# than that, plus an hour for clocks and queues, is not a delivery Shopify would make.
+SHOPIFY_RETRY_WINDOW = timedelta(hours=4)
+STALE_AFTER = SHOPIFY_RETRY_WINDOW + timedelta(hours=1)
+# A trigger time this far ahead of our clock is no real one either.
+FUTURE_TOLERANCE = timedelta(minutes=10)
+
+# Where each topic's body names its shop: domain fields, and the shop id field.
+_COMPLIANCE_CLAIMS = (("shop_domain",), "shop_id")
+SHOP_CLAIMS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "customers/data_request": _COMPLIANCE_CLAIMS,
+    "customers/redact": _COMPLIANCE_CLAIMS,
+    "shop/redact": _COMPLIANCE_CLAIMS,
+    # `domain` is the primary domain: compared only when it is a myshopify.com one.
+    "app/uninstalled": (("myshopify_domain", "domain"), "id"),
+    "app/scopes_update": ((), "shop_id"),
+}
+
+
+def _is_myshopify(value: str) -> bool:
+    return value.endswith(".myshopify.com")
+
+
+def shop_problem(topic: str, payload: dict, shop_domain: str, shop_gid: str | None) -> str | None:
+    """Why the body is about another shop than the header's, or None."""
+    domain_fields, id_field = SHOP_CLAIMS.get(topic, ((), None))
+    for name in domain_fields:
+        claimed = payload.get(name)
+        if not isinstance(claimed, str) or not claimed:
+            continue
+        claimed = claimed.strip().lower()
+        if (name != "domain" or _is_myshopify(claimed)) and claimed != shop_domain:
+            return f"the body's {name} is {claimed}, the header's shop {shop_domain}"
+    if id_field and shop_gid and payload.get(id_field) is not None:
+        claimed_gid = gid_of("Shop", payload[id_field])
+        if claimed_gid != shop_gid:
+            return f"the body's {id_field} is not the id of {shop_domain}"
+    return None
+
+
+def staleness_problem(triggered_at: str | None, now: datetime) -> str | None:
+    """Why the trigger time is outside Shopify's retry window, or None."""
+    moment = parse_time_or_none(triggered_at)
+    if moment is None:
+        # No time to judge by. Not refused: the header is no proof either way (a forger
+        # sets it as it likes), and a compliance delivery must never be dropped for it.
+        return None
+    if moment < now - STALE_AFTER:
+        return f"triggered at {triggered_at}, beyond Shopify's retry window"
+    if moment > now + FUTURE_TOLERANCE:
+        return f"triggered at {triggered_at}, in the future"
+    return None
+
+
+def delivery_problem(topic: str, payload: dict, shop_domain: str, shop_gid: str | None,
+                     triggered_at: str | None, now: datetime) -> str | None:
+    """The first reason not to apply this delivery, or None to apply it."""
+    return (shape_problem(topic, payload)
+            or shop_problem(topic, payload, shop_domain, shop_gid)
+            or staleness_problem(triggered_at, now))
