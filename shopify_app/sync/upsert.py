@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 import json
 
-from sqlalchemy import JSON, Table, or_
+from sqlalchemy import JSON, Table, and_, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -60,13 +60,18 @@ def upsert(
     newer: str | None = None,
     keep: Iterable[str] = (),
     do_nothing: bool = False,
+    only_if_changed: Sequence[str] = (),
+    count_written: bool = False,
 ) -> int:
-    """Insert rows, or update the rows with the same `keys`. Returns the number of rows sent.
+    """Insert rows, or update the rows with the same `keys`. Returns the number of rows
+    sent, or with `count_written` the number the database inserted or updated.
 
     - every row must carry the same columns;
     - `keep`: columns written on insert only (e.g. the brokering status the OMS owns);
     - `newer`: the version column; an older version never overwrites a newer one;
-    - `do_nothing`: insert what is missing, leave existing rows alone (placeholders).
+    - `do_nothing`: insert what is missing, leave existing rows alone (placeholders);
+    - `only_if_changed`: an existing row is only rewritten when one of these columns
+      differs (an unchanged value keeps its `updated_at`).
     `created_at`/`updated_at` are filled in here when the table has them.
     """
     if not rows:
@@ -82,9 +87,12 @@ def upsert(
     else:
         kept = set(keys) | set(keep) | {"created_at", "id"}
         set_ = {c: stmt.excluded[c] for c in columns + extra if c not in kept}
-        where = None
+        conditions = []
         if newer is not None:
-            where = or_(table.c[newer].is_(None), table.c[newer] <= stmt.excluded[newer])
+            conditions.append(or_(table.c[newer].is_(None), table.c[newer] <= stmt.excluded[newer]))
+        if only_if_changed:
+            conditions.append(or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in only_if_changed)))
+        where = and_(*conditions) if conditions else None
         stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=set_, where=where)
     # Column defaults the ORM would fill in (flags, the brokering status): insert-only values.
     defaults = {}
@@ -116,7 +124,7 @@ def upsert(
                     values[c] = p(values[c])
             values.update({c: fixed[c] for c in fixed})
             params.append(values)
-        _copy_then_upsert(conn, table, stmt, names, params, keys, do_nothing)
+        written = _copy_then_upsert(conn, table, stmt, names, params, keys, do_nothing)
     else:
         params = []
         append = params.append
@@ -126,11 +134,11 @@ def upsert(
                 values[c] = p(values[c])
             values.update(fixed_values)
             append(values)
-        conn.exec_driver_sql(compiled.string, params)
-    return len(rows)
+        written = conn.exec_driver_sql(compiled.string, params).rowcount
+    return written if count_written else len(rows)
 
 
-def _copy_then_upsert(conn, table: Table, stmt, names: list[str], params: list[dict], keys, do_nothing: bool) -> None:
+def _copy_then_upsert(conn, table: Table, stmt, names: list[str], params: list[dict], keys, do_nothing: bool) -> int:
     """PostgreSQL, large batches: COPY the rows into a temporary staging table, then one
     set-based `INSERT ... SELECT ... ON CONFLICT` into the real one (same conflict rule)."""
     from sqlalchemy import column, select as sa_select, table as sa_table
@@ -154,7 +162,7 @@ def _copy_then_upsert(conn, table: Table, stmt, names: list[str], params: list[d
         spec = stmt._post_values_clause
         final = final.on_conflict_do_update(index_elements=list(keys), set_=dict(spec.update_values_to_set),
                                             where=spec.update_whereclause)
-    conn.execute(final)
+    return conn.execute(final, execution_options={"preserve_rowcount": True}).rowcount
 
 
 def batched(iterable: Iterable, size: int = DEFAULT_BATCH_SIZE):

@@ -3,36 +3,74 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
+from ..models import MappingValue
 from ..shopify.access import AccessDenied, AccessLevel
-from ..sync import mappings
 from ..sync.connection import NeedsReauthentication
+from ..sync.mappings.apply import apply_changes
+from ..sync.mappings.catalogue import CATALOGUE_KIND, KINDS, oms_values
+from ..sync.mappings.changes import MappingError
+from ..sync.mappings.import_values import import_mapping_values
+from ..sync.mappings.values import recorded_values
 from .errors import json_error
 from .session import session_token_required
 
 bp = Blueprint("mappings_api", __name__, url_prefix="/api/mappings")
 
 
+def mapping_json(row: MappingValue) -> dict:
+    item = {
+        "shopify_value": row.shopify_value,
+        "label": row.label,
+        "source": row.source,
+        "oms_value": row.oms_value,
+        "first_seen_at": row.first_seen_at.isoformat() if row.first_seen_at else None,
+        "last_seen_at": row.last_seen_at.isoformat() if row.last_seen_at else None,
+        "mapped_at": row.mapped_at.isoformat() if row.mapped_at else None,
+    }
+    if row.kind == "shipping_method":
+        item["carrier"] = row.oms_carrier
+    return item
+
+
+def describe(shop_id: int, kind: str) -> dict:
+    """What GET /api/mappings/<kind> answers (and PUT, after the change)."""
+    rows = recorded_values(shop_id, kind)
+    result = {
+        "kind": kind,
+        "values": [mapping_json(r) for r in rows],
+        "unmapped": sum(1 for r in rows if r.oms_value is None),
+        "oms_values": oms_values(shop_id, CATALOGUE_KIND[kind]),
+    }
+    if kind == "shipping_method":
+        result["carriers"] = oms_values(shop_id, "carrier")
+    return result
+
+
+def unknown_kind(kind: str):
+    return json_error(404, f"unknown mapping kind {kind!r}; one of {', '.join(KINDS)}")
+
+
 @bp.get("/<kind>")
 @session_token_required
 def get_mappings(kind: str):
-    try:
-        return jsonify(mappings.describe(g.shop.id, kind))
-    except mappings.MappingError as exc:
-        return json_error(exc.status, str(exc))
+    if kind not in KINDS:
+        return unknown_kind(kind)
+    return jsonify(describe(g.shop.id, kind))
 
 
 @bp.put("/<kind>")
 @session_token_required
 def put_mappings(kind: str):
-    if kind not in mappings.KINDS:
-        return json_error(404, f"unknown mapping kind {kind!r}; one of {', '.join(mappings.KINDS)}")
+    if kind not in KINDS:
+        return unknown_kind(kind)
     body = request.get_json(silent=True)
     if body is None:
         return json_error(400, "send a JSON object with \"mappings\"")
     try:
-        return jsonify(mappings.apply_changes(g.shop.id, kind, body))
-    except mappings.MappingError as exc:
+        apply_changes(g.shop.id, kind, body)
+    except MappingError as exc:
         return json_error(exc.status, str(exc))
+    return jsonify(describe(g.shop.id, kind))
 
 
 @bp.post("/import")
@@ -43,7 +81,7 @@ def import_values():
         return json_error(409, "the access level is none: the app calls Shopify for nothing on this shop")
     errors: list[str] = []
     try:
-        added = mappings.import_mapping_values(g.shop, errors=errors)
+        added = import_mapping_values(g.shop, errors=errors)
     except (AccessDenied, NeedsReauthentication) as exc:
         return json_error(409, str(exc))
     return jsonify({"added": added, "skipped": errors})

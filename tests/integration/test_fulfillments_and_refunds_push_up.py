@@ -142,10 +142,10 @@ def test_refunds_on_become_refunds_once(fulfillment_shop):
     assert len(l.order(order["id"])["refunds"]) == 2
 
 
-def test_a_push_shopify_fails_is_kept_for_the_next_run_and_given_up_after_max_attempts(linked):
+def test_a_push_shopify_fails_is_kept_for_the_next_run_and_given_up_after_max_attempts(fulfillment_shop):
     from shopify_app.sync.oms_requests.store import MAX_ATTEMPTS
 
-    l = linked()
+    l = fulfillment_shop()
     order, skus = l.new_order((3, 1))
     assert l.post("fulfillments", shipment(l, order, skus)).status_code == 202
     l.ds.faults(fail_next=1, error_status=400, paths="graphql")

@@ -8,6 +8,8 @@ from devstore.testing import new_shop
 from shopify_app.extensions import db
 from shopify_app.models import MappingValue, Order
 from shopify_app.sync import mappings
+from shopify_app.sync.mappings.apply import apply_changes
+from shopify_app.sync.mappings.catalogue import KINDS
 from shopify_app.sync.runner import run_flow
 
 from tests.conftest import create_shop
@@ -33,16 +35,16 @@ def test_the_mappings_flow_imports_every_kind_and_later_orders_resolve(connected
         run = run_flow(shop_id, "mappings", "schedule")
         assert run.status == "succeeded", run.error
         assert not (run.progress or {}).get("skipped"), run.progress
-        found = {kind: values(shop_id, kind) for kind in mappings.KINDS}
+        found = {kind: values(shop_id, kind) for kind in KINDS}
         assert all(found.values()), found
         assert sum(run.counts.values()) == sum(len(v) for v in found.values())
         again = run_flow(shop_id, "mappings", "schedule")
         assert again.status == "succeeded" and sum(again.counts.values()) == 0
 
         # Map every gateway and shipping rate found; orders downloaded afterwards carry the OMS values.
-        mappings.apply_changes(shop_id, "payment_method",
+        apply_changes(shop_id, "payment_method",
                                {"mappings": {g: "CREDIT_CARD" for g in found["payment_method"]}})
-        mappings.apply_changes(shop_id, "shipping_method", {"mappings": [
+        apply_changes(shop_id, "shipping_method", {"mappings": [
             {"shopify_value": t, "oms_value": "STANDARD", "carrier": "UPS"} for t in found["shipping_method"]]})
         assert run_flow(shop_id, "orders", "schedule").status == "succeeded"
         orders = db.session.execute(select(Order).where(Order.shop_id == shop_id)).scalars().all()

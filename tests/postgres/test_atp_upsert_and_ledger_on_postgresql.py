@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from shopify_app.extensions import db
 from shopify_app.models import AtpLevel, Location, PushedLevel
-from shopify_app.sync.inventory import AtpRejected, Ledger, apply_atp
+from shopify_app.sync.inventory.atp import AtpRejected, apply_atp
+from shopify_app.sync.inventory.ledger import Ledger
 from shopify_app.sync.locations.mapping import create_facility
 
 from tests.conftest import create_shop

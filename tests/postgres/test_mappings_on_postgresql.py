@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from shopify_app.extensions import db
 from shopify_app.sync import mappings
+from shopify_app.sync.mappings.values import forget_seen
 from tests.conftest import create_shop
 
 
@@ -10,7 +11,7 @@ def test_record_resolve_and_put_on_postgresql(pg_app, auth_headers):
     shop = create_shop()
     assert mappings.record_seen(shop, "payment_method", ["manual", "stripe"]) == 2
     db.session.commit()
-    mappings._seen.clear()
+    forget_seen()
     assert mappings.record_seen(shop.id, "payment_method", ["manual", "paypal"]) == 1
     db.session.commit()
     client = pg_app.test_client()

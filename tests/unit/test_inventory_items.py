@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from shopify_app.extensions import db
 from shopify_app.models import Variant
-from shopify_app.sync.inventory import inventory_items_by_sku
+from shopify_app.sync.inventory.desired import inventory_items_by_sku
 
 
 def variant(shop, n, sku, item, deleted=False):

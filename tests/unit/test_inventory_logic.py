@@ -3,21 +3,21 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shopify_app.sync.inventory import (
+from shopify_app.sync.inventory.atp_rows import validate_atp_rows
+from shopify_app.sync.inventory.level_updates import classify_level_webhook
+from shopify_app.sync.inventory.plan import (
     BATCH_SIZE,
     Change,
     FacilityInfo,
     LocationInfo,
-    batched,
     changed_levels,
-    classify_level_webhook,
     desired_levels,
     error_index,
     mutation_variables,
     plan_targets,
     stale_indexes,
-    validate_atp_rows,
 )
+from shopify_app.sync.upsert import batched
 
 DEFAULT = "gid://shopify/Location/1"
 WAREHOUSE = "gid://shopify/Location/2"
@@ -98,7 +98,7 @@ def test_mutation_variables_carry_change_from_and_key():
 
 def test_batches_of_at_most_250():
     changes = [Change(f"gid://shopify/InventoryItem/{i}", DEFAULT, 1, 0) for i in range(601)]
-    sizes = [len(b) for b in batched(changes)]
+    sizes = [len(b) for b in batched(changes, BATCH_SIZE)]
     assert sizes == [250, 250, 101]
     with pytest.raises(ValueError):
         mutation_variables(changes[:BATCH_SIZE + 1], "k", "r")

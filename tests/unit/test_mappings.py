@@ -11,6 +11,10 @@ from sqlalchemy import func, select
 from shopify_app.extensions import db
 from shopify_app.models import MappingValue, OmsValue
 from shopify_app.sync import mappings
+from shopify_app.sync.mappings import resolver
+from shopify_app.sync.mappings.apply import apply_changes
+from shopify_app.sync.mappings.import_values import import_mapping_values
+from shopify_app.sync.mappings.values import forget_seen, record_order_values
 from tests.conftest import ADMIN_SCHEMA, create_shop
 
 GRAPHQL_DIR = Path(__file__).resolve().parents[2] / "shopify_app" / "shopify" / "graphql"
@@ -24,10 +28,10 @@ def admin_schema():
 @pytest.fixture(autouse=True)
 def fresh_cache():
     mappings.invalidate()
-    mappings._seen.clear()
+    forget_seen()
     yield
     mappings.invalidate()
-    mappings._seen.clear()
+    forget_seen()
 
 
 def put(client, auth_headers, kind, body):
@@ -53,8 +57,8 @@ def test_there_is_a_document_per_source():
 def test_record_seen_is_unique_per_shop_kind_value_and_keeps_mappings(app, shop):
     assert mappings.record_seen(shop, "product_type", ["Shirts", " Shirts ", "Mugs", "", None]) == 2
     db.session.commit()
-    mappings.apply_changes(shop.id, "product_type", {"mappings": [{"shopify_value": "Shirts", "oms_value": "FINISHED_GOOD"}]})
-    mappings._seen.clear()
+    apply_changes(shop.id, "product_type", {"mappings": [{"shopify_value": "Shirts", "oms_value": "FINISHED_GOOD"}]})
+    forget_seen()
     assert mappings.record_seen(shop, "product_type", ["Shirts", "Mugs", "Gift cards"]) == 1
     db.session.commit()
     rows = {r.shopify_value: r for r in db.session.execute(select(MappingValue)).scalars()}
@@ -77,7 +81,7 @@ def test_resolve_returns_the_mapped_value_or_none_never_a_guess(app, shop):
     assert mappings.resolve(shop.id, "product_type", "Gift Card") is None  # not guessed as GIFT_CARD
     assert mappings.resolve(shop.id, "product_type", "FINISHED_GOOD") is None
     assert mappings.resolve(shop.id, "product_type", None) is None
-    mappings.apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "FINISHED_GOOD"}})
+    apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "FINISHED_GOOD"}})
     assert mappings.resolve(shop.id, "product_type", "Shirts") == "FINISHED_GOOD"
     assert mappings.resolve(shop.id, "product_type", " Shirts ") == "FINISHED_GOOD"
     assert mappings.resolve(shop.id, "product_type", "shirts") is None  # Shopify's values are case-sensitive
@@ -86,7 +90,7 @@ def test_resolve_returns_the_mapped_value_or_none_never_a_guess(app, shop):
 
 
 def test_several_shopify_values_share_one_oms_value(app, shop):
-    mappings.apply_changes(shop.id, "payment_method", {"mappings": [
+    apply_changes(shop.id, "payment_method", {"mappings": [
         {"shopify_value": "shopify_payments", "oms_value": "CREDIT_CARD"},
         {"shopify_value": "stripe", "oms_value": "CREDIT_CARD"},
         {"shopify_value": "Cash on Delivery (COD)", "oms_value": "EXT_COD"},
@@ -97,27 +101,27 @@ def test_several_shopify_values_share_one_oms_value(app, shop):
 
 
 def test_a_changed_mapping_applies_to_later_resolutions(app, shop):
-    mappings.apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "FINISHED_GOOD"}})
+    apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "FINISHED_GOOD"}})
     resolver = mappings.Resolver(shop.id)
     assert resolver.resolve("product_type", "Shirts") == "FINISHED_GOOD"
-    mappings.apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "SERVICE"}})
+    apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "SERVICE"}})
     assert mappings.resolve(shop.id, "product_type", "Shirts") == "SERVICE"
     assert resolver.resolve("product_type", "Shirts") == "FINISHED_GOOD"  # a run's snapshot stays stable
     assert mappings.Resolver(shop.id).resolve("product_type", "Shirts") == "SERVICE"
 
 
 def test_a_change_made_by_another_process_is_seen_after_the_cache_ttl(app, shop, monkeypatch):
-    mappings.apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "FINISHED_GOOD"}})
+    apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "FINISHED_GOOD"}})
     assert mappings.resolve(shop.id, "product_type", "Shirts") == "FINISHED_GOOD"
     row = db.session.execute(select(MappingValue)).scalar_one()
     row.oms_value = "SERVICE"  # as if changed elsewhere: no invalidation here
     db.session.commit()
-    monkeypatch.setattr(mappings, "CACHE_TTL_SECONDS", 0.0)
+    monkeypatch.setattr(resolver, "CACHE_TTL_SECONDS", 0.0)
     assert mappings.resolve(shop.id, "product_type", "Shirts") == "SERVICE"
 
 
 def test_shipping_method_maps_to_a_shipment_method_and_carrier(app, shop):
-    mappings.apply_changes(shop.id, "shipping_method", {"mappings": [
+    apply_changes(shop.id, "shipping_method", {"mappings": [
         {"shopify_value": "Express", "oms_value": "NEXT_DAY", "carrier": "UPS"},
         {"shopify_value": "Standard", "oms_value": "STANDARD"},
     ]})
@@ -129,7 +133,7 @@ def test_shipping_method_maps_to_a_shipment_method_and_carrier(app, shop):
 
 
 def test_sales_channel_resolves_source_name_then_app_name(app, shop):
-    mappings.apply_changes(shop.id, "sales_channel", {"mappings": {"web": "WEB_SALES_CHANNEL",
+    apply_changes(shop.id, "sales_channel", {"mappings": {"web": "WEB_SALES_CHANNEL",
                                                                    "Point of Sale": "POS_SALES_CHANNEL"}})
     assert mappings.resolve_sales_channel(shop.id, "web", "Online Store") == "WEB_SALES_CHANNEL"
     assert mappings.resolve_sales_channel(shop.id, "pos", "Point of Sale") == "POS_SALES_CHANNEL"
@@ -145,7 +149,7 @@ def test_record_order_values_from_graphql_nodes(app, shop):
          "shippingLines": {"edges": []}},
         {"sourceName": None, "app": None, "paymentGatewayNames": [], "shippingLines": [{"title": "Express"}]},
     ]
-    totals = mappings.record_order_values(shop, orders)
+    totals = record_order_values(shop, orders)
     db.session.commit()
     assert totals == {"product_type": 0, "sales_channel": 4, "payment_method": 3, "shipping_method": 2}
     web = db.session.execute(select(MappingValue).where(MappingValue.shopify_value == "web")).scalar_one()
@@ -153,7 +157,7 @@ def test_record_order_values_from_graphql_nodes(app, shop):
 
 
 def test_resolution_is_cheap_per_order(app, shop):
-    mappings.apply_changes(shop.id, "payment_method", {"mappings": {"manual": "EXT_OFFLINE"}})
+    apply_changes(shop.id, "payment_method", {"mappings": {"manual": "EXT_OFFLINE"}})
     statements = []
     from sqlalchemy import event
 
@@ -212,7 +216,7 @@ class FakeClient:
 
 def test_import_mapping_values_from_shopify(app, shop):
     client = FakeClient()
-    added = mappings.import_mapping_values(shop, client)
+    added = import_mapping_values(shop, client)
     assert added == {"product_type": 3, "sales_channel": 3, "payment_method": 1, "shipping_method": 3}
     values = {(r.kind, r.shopify_value): r.source for r in db.session.execute(select(MappingValue)).scalars()}
     assert values[("product_type", "Gift Cards")] == "productTypes"
@@ -223,13 +227,13 @@ def test_import_mapping_values_from_shopify(app, shop):
     assert values[("shipping_method", "Local pickup")] == "order"
     assert [c[1].get("after") for c in client.calls if c[0] == "mapping_product_types"] == [None, "c1"]
     # Again: nothing new.
-    mappings._seen.clear()
-    assert sum(mappings.import_mapping_values(shop, FakeClient()).values()) == 0
+    forget_seen()
+    assert sum(import_mapping_values(shop, FakeClient()).values()) == 0
 
 
 def test_import_goes_on_when_one_part_is_refused(app, shop):
     errors = []
-    added = mappings.import_mapping_values(shop, FakeClient(refuse={"mapping_publications"}), errors=errors)
+    added = import_mapping_values(shop, FakeClient(refuse={"mapping_publications"}), errors=errors)
     assert len(errors) == 1 and errors[0].startswith("publications")
     assert added["product_type"] == 3 and added["sales_channel"] == 2  # web, Online Store (orders)
 
@@ -334,7 +338,7 @@ def test_put_shipping_needs_known_carrier(client, shop, auth_headers):
     {"mappings": [{"shopify_value": "x" * 300, "oms_value": "FINISHED_GOOD"}]},
 ])
 def test_put_malformed_is_400_and_changes_nothing(client, shop, auth_headers, body):
-    mappings.apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "SERVICE"}})
+    apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "SERVICE"}})
     resp = put(client, auth_headers, "product_type", body)
     assert resp.status_code == 400, (body, resp.json)
     assert "error" in resp.json
@@ -343,7 +347,7 @@ def test_put_malformed_is_400_and_changes_nothing(client, shop, auth_headers, bo
 
 
 def test_put_error_in_a_later_item_changes_nothing(client, shop, auth_headers):
-    mappings.apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "SERVICE"}})
+    apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "SERVICE"}})
     resp = put(client, auth_headers, "product_type", {
         "create_oms_values": ["KIT"],
         "mappings": [{"shopify_value": "Shirts", "oms_value": "FINISHED_GOOD"},
@@ -366,10 +370,9 @@ def test_import_endpoint_refuses_access_none(client, app, auth_headers):
 
 
 def test_import_endpoint_runs_the_import(client, shop, auth_headers, monkeypatch):
-    monkeypatch.setattr("shopify_app.sync.connection.client_for", lambda shop, **kw: FakeClient())
+    monkeypatch.setattr("shopify_app.sync.mappings.import_values.client_for", lambda shop, **kw: FakeClient())
     resp = client.post("/api/mappings/import", headers=auth_headers())
     assert resp.status_code == 200, resp.json
     assert resp.json["added"]["product_type"] == 3 and resp.json["skipped"] == []
     listed = client.get("/api/mappings/product_type", headers=auth_headers()).json
     assert {v["shopify_value"] for v in listed["values"]} == {"Shirts", "Mugs", "Gift Cards"}
-

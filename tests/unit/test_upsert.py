@@ -103,3 +103,39 @@ def check_large_batches(app_db):
 def test_large_batches_on_sqlite(app):
     check_large_batches(app)
 
+
+def check_written_counts_only_rows_the_database_wrote(app_db):
+    shop = create_shop()
+    for n in (5, 700):  # a small batch, and one large enough for COPY on PostgreSQL
+        first = [{"shop_id": shop.id, "shopify_id": f"gid://shopify/Product/{n}-{i}", "title": "t",
+                  "is_placeholder": True} for i in range(n)]
+        assert upsert(db.session, Product, first[: n // 2], do_nothing=True, count_written=True) == n // 2
+        # the rows already there are skipped: only the new ones count
+        assert upsert(db.session, Product, first, do_nothing=True, count_written=True) == n - n // 2
+        assert upsert(db.session, Product, first, do_nothing=True) == n  # rows sent
+        db.session.commit()
+
+
+def test_written_counts_only_rows_the_database_wrote_on_sqlite(app):
+    check_written_counts_only_rows_the_database_wrote(app)
+
+
+def check_only_if_changed_leaves_unchanged_rows_alone(app_db):
+    shop = create_shop()
+    for n in (5, 700):
+        batch = rows(shop.id, n, f"{n}-", T1)
+        upsert(db.session, Product, batch)
+        db.session.commit()
+        db.session.execute(Product.__table__.update().values(updated_at=T1))
+        db.session.commit()
+        changed = [{**r, "title": "changed"} if i == 0 else r for i, r in enumerate(batch)]
+        assert upsert(db.session, Product, changed, only_if_changed=("title",), count_written=True) == 1
+        db.session.commit()
+        touched = db.session.execute(select(Product.title).where(Product.updated_at != T1)).scalars().all()
+        assert touched == ["changed"]
+        db.session.execute(Product.__table__.delete())
+        db.session.commit()
+
+
+def test_only_if_changed_leaves_unchanged_rows_alone_on_sqlite(app):
+    check_only_if_changed_leaves_unchanged_rows_alone(app)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from ...sync.inventory import MAX_ROWS_PER_CALL, AtpRejected, apply_atp
+from ...sync.inventory.atp import AtpRejected, apply_atp
+from ...sync.inventory.atp_rows import MAX_ROWS_PER_CALL
 from . import add_paths, api_key_required, bp
 
 

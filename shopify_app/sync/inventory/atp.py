@@ -1,0 +1,66 @@
+"""ATP in: the rows of one `PUT /oms/v1/inventory` call stored, all or nothing."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import AtpLevel, Facility
+from ..upsert import batched, upsert
+from .atp_rows import row_indexes, validate_atp_rows
+
+MAX_LISTED_ERRORS = 100
+
+
+class AtpRejected(ValueError):
+    def __init__(self, status: int, message: str, rows: list[dict], error_count: int):
+        super().__init__(message)
+        self.status = status
+        self.rows = rows
+        self.error_count = error_count
+
+
+def _rejected(status: int, message: str, errors: list[dict]) -> AtpRejected:
+    return AtpRejected(status, message, errors[:MAX_LISTED_ERRORS], len(errors))
+
+
+def apply_atp(body) -> dict:
+    """Store the ATP rows of one call, all or nothing. Raises AtpRejected."""
+    rows, errors = validate_atp_rows(body)
+    if errors:
+        raise _rejected(400, f"{len(errors)} malformed row(s); nothing was changed", errors)
+    wanted = sorted({r[0] for r in rows})
+    facilities: dict[str, Facility] = {}
+    for chunk in batched(wanted, 500):
+        for f in db.session.execute(select(Facility).where(Facility.external_id.in_(chunk))).scalars():
+            facilities[f.external_id] = f
+    unknown = [
+        {"index": i, "error": f"unknown facility {facility!r}"}
+        for i, (facility, _sku, _atp) in enumerate(rows)
+        if facility not in facilities
+    ]
+    if unknown:
+        # Report the caller's own indexes.
+        index_of = row_indexes(body)
+        for err in unknown:
+            err["index"] = index_of[err["index"]]
+        names = sorted({rows[i][0] for i in range(len(rows)) if rows[i][0] not in facilities})
+        raise _rejected(422, f"unknown facilities: {', '.join(names[:20])}; nothing was changed", unknown)
+
+    now = datetime.now(timezone.utc)
+    values = [
+        {"shop_id": facilities[f].shop_id, "facility_id": facilities[f].id, "sku": sku, "atp": atp, "updated_at": now}
+        for f, sku, atp in rows
+    ]
+    try:
+        for chunk in batched(values, 5000):
+            # An unchanged ATP keeps its updated_at.
+            upsert(db.session, AtpLevel, chunk, keys=("facility_id", "sku"), keep=("shop_id",),
+                   only_if_changed=("atp",))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    shops = sorted({facilities[f].shop_id for f, _s, _a in rows})
+    return {"accepted": len(rows), "facilities": len(wanted), "shops": len(shops)}

@@ -1,0 +1,54 @@
+"""Saving the merchant's mapping changes, all or nothing."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models.mappings import MappingValue, OmsValue
+from .catalogue import CATALOGUE_KIND, KINDS, oms_value_exists, oms_values
+from .changes import parse_changes
+from .resolver import invalidate
+
+
+def apply_changes(shop_id: int, kind: str, body) -> None:
+    """Apply a PUT /api/mappings/<kind> body (see `changes`), all or nothing. Raises MappingError."""
+    catalogue_kind = CATALOGUE_KIND.get(kind)
+    known = {v["value"] for v in oms_values(shop_id, catalogue_kind)} if kind in KINDS else set()
+    carriers = {v["value"] for v in oms_values(shop_id, "carrier")} if kind == "shipping_method" else set()
+    request = parse_changes(kind, body, known, carriers)
+    changes = request.changes
+
+    now = datetime.now(timezone.utc)
+    try:
+        for catalogue, items in ((catalogue_kind, request.new_values), ("carrier", request.new_carriers)):
+            for value, label in items:
+                if oms_value_exists(shop_id, catalogue, value):
+                    continue
+                db.session.add(OmsValue(shop_id=shop_id, kind=catalogue, value=value, label=label, created_at=now))
+        existing = {
+            row.shopify_value: row
+            for row in db.session.execute(
+                select(MappingValue).where(
+                    MappingValue.shop_id == shop_id, MappingValue.kind == kind,
+                    MappingValue.shopify_value.in_(list(changes)),
+                )
+            ).scalars()
+        } if changes else {}
+        for shopify_value, (oms_value, carrier) in changes.items():
+            row = existing.get(shopify_value)
+            if row is None:
+                # Mapped ahead of being seen: the merchant knows a value Shopify will send.
+                row = MappingValue(shop_id=shop_id, kind=kind, shopify_value=shopify_value, source="manual",
+                                   first_seen_at=now, last_seen_at=now)
+                db.session.add(row)
+            if (row.oms_value, row.oms_carrier) != (oms_value, carrier):
+                row.oms_value = oms_value
+                row.oms_carrier = carrier
+                row.mapped_at = now
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    invalidate(shop_id)

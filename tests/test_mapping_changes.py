@@ -1,0 +1,57 @@
+"""A PUT /api/mappings body checked against the OMS catalogue: pure, no database, no HTTP."""
+import pytest
+
+from shopify_app.sync.mappings.changes import MappingError, parse_changes
+
+CATALOGUE = {"FINISHED_GOOD", "SERVICE"}
+CARRIERS = {"UPS"}
+
+
+def refused(kind, body, oms=CATALOGUE, carriers=CARRIERS) -> tuple[int, str]:
+    with pytest.raises(MappingError) as exc:
+        parse_changes(kind, body, oms, carriers)
+    return exc.value.status, str(exc.value)
+
+
+def test_mappings_may_be_a_list_or_an_object_and_values_are_stripped():
+    as_list = parse_changes("product_type", {"mappings": [{"shopify_value": " Shirts ", "oms_value": "SERVICE"}]},
+                            CATALOGUE, set())
+    as_object = parse_changes("product_type", {"mappings": {"Shirts": "SERVICE", "Mugs": None}}, CATALOGUE, set())
+    assert as_list.changes == {"Shirts": ("SERVICE", None)}
+    assert as_object.changes == {"Shirts": ("SERVICE", None), "Mugs": (None, None)}
+
+
+def test_an_oms_value_outside_the_catalogue_is_422_unless_the_body_creates_it():
+    status, message = refused("product_type", {"mappings": {"Shirts": "KIT"}})
+    assert status == 422 and "create_oms_values" in message
+    request = parse_changes("product_type", {"create_oms_values": [{"value": "KIT", "label": "Kit"}],
+                                             "mappings": {"Shirts": "KIT"}}, CATALOGUE, set())
+    assert request.new_values == [("KIT", "Kit")] and request.changes == {"Shirts": ("KIT", None)}
+
+
+def test_a_carrier_is_for_shipping_methods_only_and_must_be_known():
+    assert refused("product_type", {"mappings": [{"shopify_value": "A", "oms_value": "SERVICE",
+                                                  "carrier": "UPS"}]})[0] == 400
+    assert refused("shipping_method", {"mappings": [{"shopify_value": "Express", "oms_value": "NEXT_DAY",
+                                                     "carrier": "DHL"}]}, oms={"NEXT_DAY"})[0] == 422
+    assert refused("shipping_method", {"mappings": [{"shopify_value": "Express", "oms_value": None,
+                                                     "carrier": "UPS"}]}, oms={"NEXT_DAY"})[0] == 400
+    request = parse_changes("shipping_method", {"create_carriers": ["DHL"], "mappings": [
+        {"shopify_value": "Express", "oms_value": "NEXT_DAY", "carrier": "DHL"}]}, {"NEXT_DAY"}, CARRIERS)
+    assert request.new_carriers == [("DHL", None)] and request.changes == {"Express": ("NEXT_DAY", "DHL")}
+
+
+@pytest.mark.parametrize("body", [
+    [],
+    {"mapping": []},
+    {"mappings": "Shirts"},
+    {"mappings": [{"shopify_value": "Shirts"}]},
+    {"mappings": [{"shopify_value": "Shirts", "oms_value": "SERVICE"}, {"shopify_value": "Shirts", "oms_value": None}]},
+    {"create_oms_values": [{"value": "bad value"}]},
+])
+def test_malformed_bodies_are_400(body):
+    assert refused("product_type", body)[0] == 400
+
+
+def test_an_unknown_kind_is_404():
+    assert refused("colour", {"mappings": []})[0] == 404
