@@ -5,8 +5,10 @@ Load it with `pytest_plugins = ["devstore.testing"]`. Fixtures:
 - `devstore_factory` (session): `devstore_factory(app_url=..., shops=[...], ...)` starts
   `python -m devstore` on a free port, waits until it answers and returns a
   `DevstoreProcess`; every process it started is stopped at the end of the session.
-- `devstore` (session): one shared `DevstoreProcess` with default settings.
-- `devstore_shop` (function): a fresh, installed shop on the shared devstore
+  For a test that needs a devstore configured its own way.
+- `devstore`: the one `DevstoreProcess` the session shares (default settings, started
+  on first use); the faults a test injected are cleared after it.
+- `devstore_shop`: a fresh, installed shop on the shared devstore
   (`ShopHandle`: `.domain`, `.token`, `.graphql()`, `.client`).
 
 Outside pytest: `with DevstoreProcess.start(...) as ds: ...`.
@@ -409,23 +411,41 @@ try:
 except ImportError:  # pragma: no cover
     pytest = None
 
+class DevstoreFactory:
+    """Starts devstore processes for a test session and stops them all at its end."""
+
+    def __init__(self):
+        self.started: list[DevstoreProcess] = []
+        self._shared: DevstoreProcess | None = None
+
+    def __call__(self, **kwargs) -> DevstoreProcess:
+        ds = DevstoreProcess.start(**kwargs)
+        self.started.append(ds)
+        return ds
+
+    def shared(self) -> DevstoreProcess:
+        """The one process with default settings that every test asking for `devstore` uses."""
+        if self._shared is None:
+            self._shared = self()
+        return self._shared
+
+    def stop_all(self) -> None:
+        for ds in self.started:
+            ds.stop()
+
+
 if pytest is not None:
     @pytest.fixture(scope="session")
     def devstore_factory():
-        started: list[DevstoreProcess] = []
-
-        def factory(**kwargs) -> DevstoreProcess:
-            ds = DevstoreProcess.start(**kwargs)
-            started.append(ds)
-            return ds
-
+        factory = DevstoreFactory()
         yield factory
-        for ds in started:
-            ds.stop()
+        factory.stop_all()
 
-    @pytest.fixture(scope="session")
+    @pytest.fixture
     def devstore(devstore_factory) -> DevstoreProcess:
-        return devstore_factory()
+        ds = devstore_factory.shared()
+        yield ds
+        ds.client.clear_faults()
 
     @pytest.fixture
     def devstore_shop(devstore) -> ShopHandle:

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the whole test suite:
-#   unit, integration (real HTTP against devstore), browser (headless Chromium),
-#   and PostgreSQL (when a server answers on 127.0.0.1:5432 or TEST_DATABASE_URL is set).
+# Sets everything up and runs the whole test suite, laid out by kind:
+#   tests/unit, tests/integration (real HTTP against devstore), tests/browser (headless
+#   Chromium), tests/postgres (when a server answers on 127.0.0.1:5432 or TEST_DATABASE_URL
+#   is set) and tests/devstore. Arguments go to pytest: `bash scripts/test.sh tests/unit`,
+#   `bash scripts/test.sh -m "not browser"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

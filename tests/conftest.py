@@ -1,10 +1,21 @@
-"""Shared fixtures: the app on a migrated database, session tokens, shops, a live server.
+"""Fixtures every kind of test shares: the environment, the app on a migrated database,
+session tokens and Shopify's signatures, shops, a live server.
+
+Tests are laid out by kind, and the directory gives the marker (see
+`pytest_collection_modifyitems`): `unit/` (no network, no devstore), `integration/`
+(devstore over real HTTP), `browser/` (headless Chromium, over devstore), `postgres/`
+(PostgreSQL), `devstore/` (devstore's own tests). Each level's conftest holds the
+fixtures only that level needs; fixtures two levels share come from a plugin listed here.
 
 Databases: SQLite by default (a migrated template copied per test). Tests that
-ask for `pg_app` run on PostgreSQL when TEST_DATABASE_URL is set, and skip otherwise.
+ask for `pg_app` (or `pg_database_url`) run on PostgreSQL when TEST_DATABASE_URL is set,
+and skip otherwise.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import shutil
 import socket
@@ -23,7 +34,11 @@ from shopify_app import create_app
 from shopify_app.config import DEFAULT_API_VERSION
 from shopify_app.extensions import db
 
-pytest_plugins = ["devstore.testing"]
+from . import write_lock_guard
+
+# devstore.testing: the devstore process (`devstore`, `devstore_factory`, `devstore_shop`);
+# tests.connected_app: the app on a real port wired to it (integration and browser tests).
+pytest_plugins = ["devstore.testing", "tests.connected_app"]
 
 API_KEY = "test-api-key"
 API_SECRET = "test-api-secret-0123456789abcdef0123"
@@ -31,6 +46,23 @@ SHOP = "test-shop.myshopify.com"
 # The Admin API version (shopify.app.toml's [webhooks] api_version) and its schema.
 API_VERSION = DEFAULT_API_VERSION
 ADMIN_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "shopify" / f"admin-{API_VERSION}.graphql"
+
+
+TESTS = Path(__file__).resolve().parent
+# The first directory under tests/ says what a test needs; `-m "not browser"` and the like select on it.
+MARKERS_OF_DIRECTORY = {
+    "integration": ("integration",),
+    "browser": ("integration", "browser"),
+    "postgres": ("postgres",),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(item.path).resolve()
+        kind = path.relative_to(TESTS).parts[0] if path.is_relative_to(TESTS) else None
+        for marker in MARKERS_OF_DIRECTORY.get(kind, ()):
+            item.add_marker(marker)
 
 
 def free_port() -> int:
@@ -64,8 +96,6 @@ def upgrade_database(url: str) -> None:
 
 @pytest.fixture(autouse=True)
 def no_shopify_call_inside_a_write_transaction():
-    from . import write_lock_guard
-
     write_lock_guard.install()
     write_lock_guard.violations.clear()
     yield
@@ -142,6 +172,8 @@ def truncate_all(url: str) -> None:
     engine.dispose()
 
 
+# Here rather than in postgres/conftest.py: a test anywhere may run on both databases
+# (a fixture parametrized over "app" and "pg_app", picked with request.getfixturevalue).
 @pytest.fixture
 def pg_app(pg_database_url):
     truncate_all(pg_database_url)
@@ -152,7 +184,7 @@ def pg_app(pg_database_url):
         db.engine.dispose()
 
 
-# --- Session tokens and shops -------------------------------------------------
+# --- Session tokens, Shopify's signatures, shops ----------------------------------
 
 def make_session_token(shop: str = SHOP, *, secret: str = API_SECRET, aud: str = API_KEY, **overrides) -> str:
     now = int(time.time())
@@ -170,6 +202,21 @@ def make_session_token(shop: str = SHOP, *, secret: str = API_SECRET, aud: str =
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
     return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def webhook_hmac(body: bytes, secret: str = API_SECRET) -> str:
+    """X-Shopify-Hmac-Sha256 as Shopify computes it: base64 of the HMAC-SHA256 of the raw body."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def independent_query_hmac(params: dict, secret: str) -> str:
+    """The `hmac` Shopify adds to a redirect's query: hex HMAC-SHA256 of the sorted k=v pairs."""
+    message = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "hmac")
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def signed(params: dict, secret: str = API_SECRET) -> dict:
+    return {**params, "hmac": independent_query_hmac(params, secret)}
 
 
 @pytest.fixture

@@ -217,6 +217,7 @@ def browser():
         b.close()
 
 
+@pytest.mark.browser
 def test_embedded_app_in_chromium(servers, browser):
     page = browser.new_page()
     try:
@@ -280,6 +281,7 @@ def test_embedded_app_in_chromium(servers, browser):
         page.close()
 
 
+@pytest.mark.browser
 def test_app_opened_outside_admin_goes_into_it(servers, browser):
     state = servers["ds_app"].extensions["devstore"]
     state.install(SHOP, state.config.scopes)
@@ -293,6 +295,7 @@ def test_app_opened_outside_admin_goes_into_it(servers, browser):
         page.close()
 
 
+@pytest.mark.browser
 def test_legacy_remote_redirect_message(servers, browser):
     state = servers["ds_app"].extensions["devstore"]
     state.install(SHOP, state.config.scopes)

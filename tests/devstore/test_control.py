@@ -1,9 +1,6 @@
 """The control API: store changes are visible over GraphQL and sent as webhooks to the app URL."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import threading
 import time
@@ -13,6 +10,7 @@ import pytest
 import requests
 
 from devstore.testing import DEFAULT_API_SECRET, new_shop, shop_origin_template
+from tests.conftest import webhook_hmac
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +54,7 @@ def hooked(devstore_factory):
 
 
 def _valid(r):
-    mac = base64.b64encode(hmac.new(DEFAULT_API_SECRET.encode(), r["body"], hashlib.sha256).digest()).decode()
+    mac = webhook_hmac(r["body"], DEFAULT_API_SECRET)
     return mac == r["headers"]["X-Shopify-Hmac-Sha256"]
 
 

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import time
 import uuid
 from urllib.parse import parse_qsl, urlsplit
@@ -13,6 +11,7 @@ import pytest
 import requests
 
 from devstore.testing import DEFAULT_API_SECRET
+from tests.conftest import independent_query_hmac
 
 pytestmark = pytest.mark.integration
 
@@ -58,9 +57,7 @@ def test_authorization_code_flow(ds, shop):
     assert q["shop"] == shop and q["state"] == "nonce-1"
     assert abs(int(q["timestamp"]) - time.time()) < 30
     assert base64.b64decode(q["host"]).decode() == f"127.0.0.1:{ds.port}/{shop}/admin"
-    # independent HMAC: hex HMAC-SHA256 of the sorted k=v pairs without hmac
-    message = "&".join(f"{k}={v}" for k, v in sorted(q.items()) if k != "hmac")
-    assert hmac.new(DEFAULT_API_SECRET.encode(), message.encode(), hashlib.sha256).hexdigest() == q["hmac"]
+    assert independent_query_hmac(q, DEFAULT_API_SECRET) == q["hmac"]
 
     r = requests.post(_token_url(ds, shop), data={"client_id": ds.api_key, "client_secret": DEFAULT_API_SECRET,
                                                   "code": q["code"]})

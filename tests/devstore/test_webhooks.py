@@ -1,8 +1,6 @@
 """devstore.webhooks and devstore.payloads: delivery, headers, HMAC, retries, shapes."""
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import json
 import threading
@@ -16,6 +14,7 @@ import pytest
 from devstore import payloads, seed
 from devstore.config import API_VERSION
 from devstore.webhooks import WebhookDispatcher, normalize_topic, subscriptions_from_toml
+from tests.conftest import webhook_hmac
 
 SECRET = "whsec-test-0123456789abcdef0123456789"
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "shopify" / "webhooks"
@@ -78,10 +77,6 @@ def dispatcher(receiver):
     d.close()
 
 
-def independent_hmac(body: bytes) -> str:
-    return base64.b64encode(hmac.new(SECRET.encode("utf-8"), body, hashlib.sha256).digest()).decode("ascii")
-
-
 def test_toml_subscriptions():
     subs = subscriptions_from_toml(str(TOML))
     topics = {s["topic"]: s for s in subs}
@@ -117,7 +112,7 @@ def test_delivery_headers_and_signature(receiver, dispatcher):
     assert h["X-Shopify-Event-Id"] == event_id
     uuid.UUID(h["X-Shopify-Webhook-Id"])
     assert h["X-Shopify-Triggered-At"].endswith("Z")
-    assert hmac.compare_digest(h["X-Shopify-Hmac-Sha256"], independent_hmac(req["body"]))
+    assert hmac.compare_digest(h["X-Shopify-Hmac-Sha256"], webhook_hmac(req["body"], SECRET))
     assert json.loads(req["body"]) == payload
     log = dispatcher.deliveries[-1]
     assert log["ok"] and log["status"] == 200 and log["webhook_id"] == h["X-Shopify-Webhook-Id"]
@@ -142,7 +137,7 @@ def test_retry_after_500_keeps_webhook_id_with_backoff(receiver, dispatcher):
     assert len({h["X-Shopify-Webhook-Id"] for h in hdr}) == 1
     assert len({h["X-Shopify-Event-Id"] for h in hdr}) == 1
     assert len({h["X-Shopify-Triggered-At"] for h in hdr}) == 1
-    assert all(hmac.compare_digest(r["headers"]["X-Shopify-Hmac-Sha256"], independent_hmac(r["body"])) for r in reqs)
+    assert all(hmac.compare_digest(r["headers"]["X-Shopify-Hmac-Sha256"], webhook_hmac(r["body"], SECRET)) for r in reqs)
     gaps = [b["at"] - a["at"] for a, b in zip(reqs, reqs[1:])]
     assert gaps[0] >= 0.05 and gaps[1] >= 0.1          # the schedule, growing
     attempts = dispatcher.attempts_for(hdr[0]["X-Shopify-Webhook-Id"])

@@ -1,64 +1,83 @@
-"""The app on a real port, wired to a real devstore process: HTTP only between them."""
+"""Integration tests: the app and devstore over real HTTP. Marked `integration` by directory
+(tests/conftest.py). `devstore` comes from the devstore.testing plugin, `connected_app` from
+tests/connected_app.py; here are the shops these tests connect to the app."""
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
 import pytest
-import requests
 
-from shopify_app import create_app
+from devstore.testing import new_shop
+from shopify_app.api_keys import create_api_key
 from shopify_app.extensions import db
-
-from ..conftest import base_env, free_port
-
-
-@dataclass
-class ConnectedApp:
-    app: object
-    url: str
-    devstore: object  # devstore.testing.DevstoreProcess
-    http: requests.Session
-
-    @property
-    def ds(self):
-        return self.devstore.client
-
-    def wait_for(self, predicate, timeout: float = 15.0, interval: float = 0.1):
-        """Poll until predicate() is truthy (e.g. a webhook has been applied)."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            with self.app.app_context():
-                db.session.expire_all()
-                value = predicate()
-                if value:
-                    return value
-            time.sleep(interval)
-        raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
+from shopify_app.sync.runner import run_flow
+from tests.conftest import create_shop
 
 
-@pytest.fixture(scope="session")
-def integration_devstore(devstore_factory):
-    return devstore_factory(products=30, orders=20, locations=4)
+class Crash(Exception):
+    """Raised on purpose where a process could die, to test what survives it."""
 
 
 @pytest.fixture
-def connected_app(integration_devstore, database_url, live_server_factory):
-    ds = integration_devstore
-    port = free_port()
-    env = base_env(
-        DATABASE_URL=database_url,
-        SHOPIFY_API_KEY=ds.api_key,
-        SHOPIFY_API_SECRET=ds.api_secret,
-        SHOPIFY_APP_URL=f"http://127.0.0.1:{port}",
-        SHOPIFY_SHOP_ORIGIN=ds.shop_origin,
-        APP_BRIDGE_URL=f"{ds.url}/cdn/shopifycloud/app-bridge.js",
-        SCOPES="",  # the toml's scopes, as Shopify CLI would set them
-    )
-    app = create_app(env)
-    server = live_server_factory(app, port)
-    ds.client.set_config(app_url=server.url)
-    with requests.Session() as http:
-        yield ConnectedApp(app=app, url=server.url, devstore=ds, http=http)
-    with app.app_context():
-        db.engine.dispose()
+def linked(connected_app):
+    """A devstore shop with its catalog (and orders), connected to the app (token stored):
+    `linked(products=..., orders=..., access=..., settings=...)` -> (handle, shop id)."""
+    def make(products=10, orders=0, access="read", settings=None, **kw):
+        handle = new_shop(connected_app.devstore, products=products, orders=orders, **kw)
+        with connected_app.app.app_context():
+            shop = create_shop(handle.domain, access=access, token=handle.token, expires_in=None)
+            shop.settings = settings or {}
+            db.session.commit()
+            shop_id = shop.id
+        return handle, shop_id
+    return make
+
+
+class FulfillmentShop:
+    """A connected shop, an OMS API key, and the calls the fulfillment tests make."""
+
+    def __init__(self, c, handle, shop_id, key):
+        self.c, self.handle, self.shop_id = c, handle, shop_id
+        self.headers = {"Authorization": f"Bearer {key}"}
+
+    @property
+    def ds(self):
+        return self.c.ds
+
+    def post(self, path, body):
+        return self.c.http.post(f"{self.c.url}/oms/v1/{path}", json=body, headers=self.headers)
+
+    def get(self, path):
+        return self.c.http.get(f"{self.c.url}/oms/v1/{path}", params={"shop": self.handle.domain}, headers=self.headers)
+
+    def run(self):
+        with self.c.app.app_context():
+            run = run_flow(self.shop_id, "fulfillments", "manual")
+            return run.status, dict(run.counts or {}), run.error
+
+    def new_order(self, quantities=(3, 1)):
+        products = self.ds.products(self.handle.domain, limit=50)
+        products = products.get("products", products) if isinstance(products, dict) else products
+        skus = []
+        for p in products:
+            for v in (p.get("variants") or []):
+                if v.get("sku"):
+                    skus.append(v["sku"])
+        skus = skus[:len(quantities)]
+        order = self.ds.create_order(self.handle.domain, [{"sku": s, "quantity": q} for s, q in zip(skus, quantities)])
+        return order, skus
+
+    def order(self, oid):
+        return self.ds.order(self.handle.domain, oid)
+
+
+@pytest.fixture
+def fulfillment_shop(connected_app):
+    """`fulfillment_shop(access=..., upload_refunds=...)` -> a FulfillmentShop with 5 products."""
+    def make(access="read_write", upload_refunds=False):
+        handle = new_shop(connected_app.devstore, products=5, orders=0)
+        with connected_app.app.app_context():
+            shop = create_shop(handle.domain, access=access, token=handle.token, expires_in=None)
+            shop.settings = {"upload_refunds": upload_refunds}
+            _r, key = create_api_key("oms")
+            db.session.commit()
+            return FulfillmentShop(connected_app, handle, shop.id, key)
+    return make

@@ -8,7 +8,6 @@ import uuid
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from sqlalchemy import select
 
 from shopify_app.crypto import decrypt_token
@@ -16,9 +15,7 @@ from shopify_app.extensions import db
 from shopify_app.models import Shop
 from shopify_app.sync.connection import access_token
 
-from ..test_security_checks import independent_query_hmac
-
-pytestmark = pytest.mark.integration
+from tests.conftest import independent_query_hmac
 
 
 def new_devstore_shop(connected, installed=False, **kwargs) -> str:

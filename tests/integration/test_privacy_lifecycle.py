@@ -1,5 +1,4 @@
 """Compliance webhooks end to end: orders downloaded from devstore, then data request, redaction, shop redaction."""
-import pytest
 from sqlalchemy import func, select
 
 from shopify_app.extensions import db
@@ -8,8 +7,6 @@ from shopify_app.models.orders import Order
 from shopify_app.sync.runner import run_flow
 
 from .test_install_lifecycle import find, managed_install, new_devstore_shop
-
-pytestmark = pytest.mark.integration
 
 
 def test_data_request_redaction_and_shop_redaction(connected_app):

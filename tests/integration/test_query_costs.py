@@ -4,15 +4,12 @@ Runs each flow against a devstore shop large enough to fill every page (first ru
 incremental runs by pages, the reconciliations, the mappings import), then reads devstore's
 request log: no request may be refused, and none may ask for more than the cap.
 """
-import pytest
 
 from shopify_app.extensions import db
 from shopify_app.models import Shop
 from shopify_app.sync.runner import run_flow
 
 from .test_install_lifecycle import find, managed_install, new_devstore_shop
-
-pytestmark = pytest.mark.integration
 
 MAX_QUERY_COST = 1000
 

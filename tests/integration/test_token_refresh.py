@@ -15,16 +15,15 @@ from shopify_app.extensions import db
 from shopify_app.models import Shop
 from shopify_app.sync.connection import NeedsReauthentication, access_token
 
-from ..conftest import base_env, create_shop, truncate_all
+from tests.conftest import base_env, create_shop, truncate_all
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def shopify(integration_devstore):
+def shopify(devstore):
     """devstore, with its token endpoint slowed down so that refreshers overlap."""
-    ds = integration_devstore
+    ds = devstore
     ds.client.faults(latency_ms=400, paths=r"/admin/oauth/access_token$")
     yield ds
     ds.client.clear_faults()

@@ -9,16 +9,13 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 from sqlalchemy import text
 
 from devstore.testing import new_shop
 from shopify_app.extensions import db
 from shopify_app.sync.runner import run_flow
 
-from ..conftest import create_shop
-
-pytestmark = pytest.mark.integration
+from tests.conftest import create_shop
 
 SLOW_SHOPIFY_MS = 1500
 

@@ -1,0 +1,63 @@
+"""pytest plugin (listed in tests/conftest.py): the app on a real port, wired to the real
+devstore process of `devstore.testing`, HTTP only between them. Integration and browser
+tests ask for `connected_app`."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from shopify_app import create_app
+from shopify_app.extensions import db
+
+from tests.conftest import base_env, free_port
+
+
+@dataclass
+class ConnectedApp:
+    app: object
+    url: str
+    devstore: object  # devstore.testing.DevstoreProcess
+    http: requests.Session
+
+    @property
+    def ds(self):
+        return self.devstore.client
+
+    def wait_for(self, predicate, timeout: float = 15.0, interval: float = 0.1):
+        """Poll until predicate() is truthy (e.g. a webhook has been applied)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.app.app_context():
+                db.session.expire_all()
+                value = predicate()
+                if value:
+                    return value
+            time.sleep(interval)
+        raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
+
+
+@pytest.fixture
+def connected_app(devstore, database_url, live_server_factory):
+    ds = devstore
+    port = free_port()
+    env = base_env(
+        DATABASE_URL=database_url,
+        SHOPIFY_API_KEY=ds.api_key,
+        SHOPIFY_API_SECRET=ds.api_secret,
+        SHOPIFY_APP_URL=f"http://127.0.0.1:{port}",
+        SHOPIFY_SHOP_ORIGIN=ds.shop_origin,
+        APP_BRIDGE_URL=f"{ds.url}/cdn/shopifycloud/app-bridge.js",
+        SCOPES="",  # the toml's scopes, as Shopify CLI would set them
+    )
+    app = create_app(env)
+    server = live_server_factory(app, port)
+    app_url_before = ds.client.config()["app_url"]
+    ds.client.set_config(app_url=server.url)
+    with requests.Session() as http:
+        yield ConnectedApp(app=app, url=server.url, devstore=ds, http=http)
+    ds.client.set_config(app_url=app_url_before)  # the shared devstore sends nothing to a stopped app
+    with app.app_context():
+        db.engine.dispose()
