@@ -26,6 +26,7 @@ from ..shopify import bulk_operations
 from ..shopify.bulk_operations import BulkOperationFailed
 from ..shopify.times import parse_time, search_time
 from .flows import RunContext
+from .shop import find_shop
 
 __all__ = ["BATCH_LINES", "BulkOperationFailed", "BulkResult", "Sink", "ingest", "is_newer", "mark_finished",
            "run", "wait", "window_start"]
@@ -210,16 +211,9 @@ def mark_finished(shop_id: int, op_gid: str, status: str) -> bool:
     return False
 
 
-def _register_webhooks() -> None:
-    from .shop import find_shop
-    from .webhooks import handles
-
-    @handles("bulk_operations/finish")
-    def bulk_finished(shop_domain: str, payload: dict) -> None:
-        shop = find_shop(shop_domain)
-        op_gid = payload.get("admin_graphql_api_id")
-        if shop is not None and op_gid:
-            mark_finished(shop.id, op_gid, str(payload.get("status") or "completed"))
-
-
-_register_webhooks()
+def bulk_operation_finished(shop_domain: str, payload: dict) -> None:
+    """`bulk_operations/finish`: the waiting download stops polling and ingests."""
+    shop = find_shop(shop_domain)
+    op_gid = payload.get("admin_graphql_api_id")
+    if shop is not None and op_gid:
+        mark_finished(shop.id, op_gid, str(payload.get("status") or "completed"))

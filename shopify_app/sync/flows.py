@@ -1,11 +1,6 @@
-"""The flow registry: what each flow is, and the context a run gets.
+"""What a flow is, and the context a run gets.
 
-A flow module registers itself:
-
-    @register_flow("products", min_level=AccessLevel.READ, default_interval_minutes=15)
-    def run_products(ctx: RunContext) -> None:
-        ...
-
+The flows themselves are listed in one table, `FLOWS` in shopify_app/sync/registry.py.
 The runner (shopify_app.sync.runner) takes the lease, records the SyncRun,
 builds the RunContext and calls the flow. A flow raises to fail the run; it
 never reports success for work it did not do.
@@ -145,42 +140,5 @@ class Flow:
     stats: Callable[[Shop], dict] | None = None
 
 
-FLOWS: dict[str, Flow] = {}
-
-# The flows the UI shows, in order (DESIGN.md, GET /api/sync).
-FLOW_NAMES = ("products", "orders", "inventory", "fulfillments", "locations")
-
-# Intervals shown for flows before their module registers them.
-DEFAULT_INTERVALS = {"products": 15, "orders": 5, "inventory": 15, "fulfillments": 5, "locations": 60}
-
 MIN_INTERVAL_MINUTES = 1
 MAX_INTERVAL_MINUTES = 1440
-
-
-def default_interval(name: str) -> int:
-    flow = FLOWS.get(name)
-    return flow.default_interval_minutes if flow else DEFAULT_INTERVALS.get(name, 15)
-
-
-def interval_for(name: str, state: FlowState | None) -> int:
-    """The shop's interval for a flow: its own setting, else the flow's default."""
-    if state is not None and state.interval_minutes:
-        return state.interval_minutes
-    return default_interval(name)
-
-
-def register_flow(
-    name: str,
-    *,
-    min_level: AccessLevel,
-    default_interval_minutes: int,
-    description: str = "",
-    stats: Callable[[Shop], dict] | None = None,
-):
-    def decorator(fn: Callable[[RunContext], None]) -> Callable[[RunContext], None]:
-        FLOWS[name] = Flow(
-            name, fn, min_level, default_interval_minutes, description or (fn.__doc__ or "").strip(), stats
-        )
-        return fn
-
-    return decorator

@@ -17,37 +17,32 @@ from sqlalchemy import delete, or_, select
 from ..extensions import db
 from ..models import Base, ComplianceRequest, OAuthState, Shop, WebhookDelivery
 from ..shopify.times import parse_time_or_none
-from .privacy_match import Customer, email_digest, matching_email, names_customer
+from .orders import privacy as order_privacy
+from .privacy_match import Customer, CustomerRef, email_digest, matching_email, names_customer
 
 REDACTED_NOTE = "payload erased by a customer redaction"
 
 
 @dataclass(frozen=True)
-class CustomerRef:
-    shop: Shop
-    customer_id: str | None
-    email: str | None
-    order_ids: tuple[str, ...]
+class RecordKeeper:
+    export: Callable[[CustomerRef], object]  # the JSON-able data held about the customer
+    redact: Callable[[CustomerRef], int]  # erases it; the number of records redacted
 
 
-# name -> function(CustomerRef) -> JSON-able data held about that customer
-exporters: dict[str, Callable[[CustomerRef], object]] = {}
-# name -> function(CustomerRef) -> number of records redacted
-redactors: dict[str, Callable[[CustomerRef], int]] = {}
-
-
-def register(name: str, export: Callable[[CustomerRef], object], redact: Callable[[CustomerRef], int]):
-    exporters[name] = export
-    redactors[name] = redact
+# Every table that keeps a customer's personal data, and how to export and erase it:
+# a new one is listed here, or the compliance webhooks forget it.
+RECORD_KEEPERS: dict[str, RecordKeeper] = {
+    "orders": RecordKeeper(order_privacy.export_customer, order_privacy.redact_customer),
+}
 
 
 def customer_data(ref: CustomerRef) -> dict:
-    return {name: export(ref) for name, export in sorted(exporters.items())}
+    return {name: keeper.export(ref) for name, keeper in sorted(RECORD_KEEPERS.items())}
 
 
 def redact_customer(ref: CustomerRef) -> dict[str, int]:
     """Erase the customer everywhere: the registered tables, the ledger, the exports."""
-    counts = {name: redact(ref) for name, redact in sorted(redactors.items())}
+    counts = {name: keeper.redact(ref) for name, keeper in sorted(RECORD_KEEPERS.items())}
     counts["webhook_deliveries"] = scrub_ledger(ref)
     counts["data_request_exports"] = scrub_exports(ref)
     return counts
@@ -132,8 +127,8 @@ def reapply_redactions(shop: Shop | None, topic: str, payload: dict, triggered_a
         ref = CustomerRef(shop=shop, customer_id=record.customer_id,
                           email=matching_email(payload, record.customer_email_sha256),
                           order_ids=tuple(sorted(customer.order_ids)))
-        for redact in redactors.values():
-            redact(ref)
+        for keeper in RECORD_KEEPERS.values():
+            keeper.redact(ref)
         done += 1
     return done
 

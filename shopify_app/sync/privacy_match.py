@@ -10,8 +10,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..shopify.gids import number_of
+
+if TYPE_CHECKING:  # a type only: this module does no I/O
+    from ..models import Shop
 
 # Topics whose body is an order, or points at one, and the field that holds its id.
 ORDER_ID_FIELDS = {"orders/": "id", "refunds/": "order_id", "fulfillments/": "order_id"}
@@ -33,6 +37,15 @@ def _numeric(value) -> str | None:
         text = value.strip()
         return text if text.isdigit() else number_of(text)
     return None
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    """The customer a compliance request is about, in one shop."""
+    shop: Shop
+    customer_id: str | None
+    email: str | None
+    order_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,9 @@ from ..extensions import db
 from ..models import FlowState, Shop, SyncRun
 from ..shopify.access import AccessLevel
 from .connection import client_for
-from .flows import FLOWS, RunContext, RunInterrupted, shutdown_event
+from .flows import RunContext, RunInterrupted, shutdown_event
+from .registry import FLOWS
+from .run_queue import queue_run
 
 log = logging.getLogger(__name__)
 
@@ -219,23 +221,6 @@ def _requeue(run: SyncRun) -> None:
     run.worker = None
     run.started_at = None
     run.error = None
-
-
-def queue_run(shop_id: int, flow_name: str, trigger: str) -> tuple[SyncRun, bool]:
-    """Queue a run unless one is already queued for this shop and flow: (run, created)."""
-    existing = db.session.execute(
-        select(SyncRun)
-        .where(SyncRun.shop_id == shop_id, SyncRun.flow == flow_name, SyncRun.status == "queued")
-        .order_by(SyncRun.id)
-        .limit(1)
-    ).scalar_one_or_none()
-    if existing is not None:
-        return existing, False
-    run = SyncRun(shop_id=shop_id, flow=flow_name, trigger=trigger, status="queued",
-                  queued_at=datetime.now(timezone.utc), counts={}, progress={})
-    db.session.add(run)
-    db.session.commit()
-    return run, True
 
 
 def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun | None = None,

@@ -47,9 +47,12 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..extensions import db
 from ..models import FlowState, Shop, SyncRun, WebhookDelivery
 from ..models.sync import SchedulerLock
-from .flows import FLOWS, interval_for, shutdown_event
+from .flows import shutdown_event
+from .registry import FLOWS, interval_for
 from .retention import DEFAULT_RETENTION_DAYS, purge_expired
-from .runner import WORKER_ID, lease_is_free, queue_run, run_flow, run_id_of_owner, skip_reason
+from . import webhooks as topics
+from .run_queue import queue_run
+from .runner import WORKER_ID, lease_is_free, run_flow, run_id_of_owner, skip_reason
 
 log = logging.getLogger(__name__)
 
@@ -259,8 +262,6 @@ def recover_stale_runs(now: datetime | None = None) -> int:
 
 def retry_webhooks(now: datetime | None = None, limit: int = WEBHOOK_BATCH) -> int:
     """Process again deliveries left failed (or never processed), with back-off; returns how many."""
-    from . import webhooks as topics
-
     now = now or datetime.now(UTC)
     candidates = db.session.execute(
         select(WebhookDelivery.id, WebhookDelivery.status, WebhookDelivery.attempts, WebhookDelivery.received_at)

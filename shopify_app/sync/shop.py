@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Shop, ShopStatus
+from ..models import FlowState, Shop, ShopStatus
 from ..shopify.access import AccessDenied, AccessLevel, clamp_level, max_level_for_scopes
 from ..shopify.graphql_client import GraphQLError
 from ..shopify.oauth import TokenSet
@@ -18,6 +18,19 @@ log = logging.getLogger(__name__)
 
 def find_shop(domain: str) -> Shop | None:
     return db.session.execute(select(Shop).where(Shop.domain == domain)).scalar_one_or_none()
+
+
+def shop_taking(domain: str, flow: str) -> Shop | None:
+    """The shop a download flow's delivery is for, when that flow's records may come in
+    for it now; None when the shop is unknown, uninstalled, inactive, at access none, or
+    has switched the flow off."""
+    shop = find_shop(domain)
+    if shop is None or not shop.is_active or not AccessLevel(shop.access_level).allows(AccessLevel.READ):
+        return None
+    switched_off = db.session.execute(
+        select(FlowState.id).where(FlowState.shop_id == shop.id, FlowState.flow == flow, FlowState.enabled.is_(False))
+    ).first()
+    return None if switched_off else shop
 
 
 def install_shop(domain: str, tokens: TokenSet) -> Shop:

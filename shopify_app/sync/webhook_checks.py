@@ -14,6 +14,10 @@ from ..shopify.gids import gid_of
 from ..shopify.times import parse_time_or_none
 from .webhook_shapes import shape_problem
 
+
+class Rejected(Exception):
+    """The delivery contradicts Shopify's own state: record it, never apply or retry it."""
+
 # Shopify retries a failed delivery 8 times over 4 hours (shopify.dev changelog,
 # "Updates to webhook retry mechanism", September 2024); anything triggered earlier
 # than that, plus an hour for clocks and queues, is not a delivery Shopify would make.

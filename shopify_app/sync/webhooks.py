@@ -1,9 +1,9 @@
-"""Webhook topic handlers, and processing a delivery from the ledger.
+"""Processing a webhook delivery from the ledger: its topic's handler, and the outcome.
 
-A handler is `fn(shop_domain: str, payload: dict) -> None`, registered with
-@handles("topic"). It runs inside the request that received the delivery, so it
+A handler is `fn(shop_domain: str, payload: dict) -> None`, listed with its topic in
+`TOPICS` (shopify_app/sync/registry.py). It runs inside the request that received the delivery, so it
 must be quick: one record applied, never a download. A handler that has to ask
-Shopify for more (a refetch) registers with `deferred=True`: the delivery is
+Shopify for more (a refetch) is listed as `deferred`: the delivery is
 acknowledged at once and applied by a worker thread right after; if the process
 dies first, the scheduler finds it in the ledger and applies it.
 
@@ -13,35 +13,25 @@ state contradicts it): it is recorded as rejected, without its payload, and not 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import ComplianceRequest, FlowState, Shop, ShopStatus, WebhookDelivery
-from ..shopify.access import AccessLevel
+from ..models import WebhookDelivery
 from . import privacy
-from .installation import token_still_works
-from .privacy_match import email_digest
-from .shop import find_shop, mark_uninstalled, update_scopes
-from .webhook_checks import delivery_problem
+from .registry import TOPICS
+from .shop import find_shop
+from .webhook_checks import Rejected, delivery_problem
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[str, dict], None]
-handlers: dict[str, Handler] = {}
-deferred_topics: set[str] = set()
 _workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhooks")
 
 
 # Topics whose handlers deal with the customer's data themselves (no re-redaction after).
 COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
-
-
-class Rejected(Exception):
-    """The delivery contradicts Shopify's own state: record it, never apply or retry it."""
 
 
 def refusal(topic: str, payload: dict, shop_domain: str, triggered_at: str | None,
@@ -52,34 +42,9 @@ def refusal(topic: str, payload: dict, shop_domain: str, triggered_at: str | Non
                             triggered_at, now or datetime.now(timezone.utc))
 
 
-def handles(*topics: str, deferred: bool = False):
-    def register(fn: Handler) -> Handler:
-        for topic in topics:
-            handlers[topic] = fn
-            if deferred:
-                deferred_topics.add(topic)
-            else:
-                deferred_topics.discard(topic)
-        return fn
-
-    return register
-
-
-def shop_taking(domain: str, flow: str) -> Shop | None:
-    """The shop a download flow's delivery is for, when that flow's records may come in
-    for it now; None when the shop is unknown, uninstalled, inactive, at access none, or
-    has switched the flow off."""
-    shop = find_shop(domain)
-    if shop is None or not shop.is_active or not AccessLevel(shop.access_level).allows(AccessLevel.READ):
-        return None
-    switched_off = db.session.execute(
-        select(FlowState.id).where(FlowState.shop_id == shop.id, FlowState.flow == flow, FlowState.enabled.is_(False))
-    ).first()
-    return None if switched_off else shop
-
-
 def is_deferred(topic: str) -> bool:
-    return topic in deferred_topics
+    entry = TOPICS.get(topic)
+    return entry is not None and entry.deferred
 
 
 def process_soon(app, delivery_id: int):
@@ -108,7 +73,8 @@ def _process_claimed(app, delivery_id: int) -> None:
 
 def process(delivery: WebhookDelivery) -> None:
     """Apply a recorded delivery; its status says how it went. Never raises."""
-    handler = handlers.get(delivery.topic)
+    entry = TOPICS.get(delivery.topic)
+    handler = entry.handler if entry else None
     # The attempt is counted with the outcome, not before the handler: a pending
     # write would hold the database's write lock through the handler's Shopify calls.
     if handler is None:
@@ -151,100 +117,3 @@ def process(delivery: WebhookDelivery) -> None:
     delivery.processed_at = datetime.now(timezone.utc)
     delivery.payload = None
     db.session.commit()
-
-
-@handles("app/uninstalled")
-def app_uninstalled(shop_domain: str, payload: dict) -> None:
-    shop = find_shop(shop_domain)
-    if shop is None or shop.status == ShopStatus.UNINSTALLED.value:
-        return
-    db.session.commit()  # no transaction held across the call to Shopify
-    if token_still_works(shop):  # raises when Shopify cannot say: retried from the ledger
-        db.session.commit()  # keeps the shop id Shopify answered with
-        raise Rejected("Shopify still accepts the shop's token: the app is installed, the shop is kept")
-    mark_uninstalled(shop)
-    db.session.commit()
-
-
-@handles("app/scopes_update")
-def app_scopes_update(shop_domain: str, payload: dict) -> None:
-    shop = find_shop(shop_domain)
-    current = payload.get("current")
-    if shop is None or not isinstance(current, list):
-        return
-    update_scopes(shop, [str(s) for s in current])
-    db.session.commit()
-
-
-def _customer_ref(shop, payload: dict) -> privacy.CustomerRef:
-    customer = payload.get("customer") or {}
-    orders = payload.get("orders_requested") or payload.get("orders_to_redact") or []
-    return privacy.CustomerRef(
-        shop=shop,
-        customer_id=str(customer["id"]) if customer.get("id") is not None else None,
-        email=customer.get("email"),
-        order_ids=tuple(str(o) for o in orders),
-    )
-
-
-def _compliance_record(shop_domain: str, topic: str, payload: dict) -> ComplianceRequest:
-    customer = payload.get("customer") or {}
-    email = customer.get("email") if isinstance(customer.get("email"), str) else None
-    record = ComplianceRequest(
-        shop_domain=shop_domain,
-        topic=topic,
-        customer_id=str(customer["id"]) if customer.get("id") is not None else None,
-        # A data request shows the merchant whom it is about; a redaction keeps no email.
-        customer_email=email if topic == "customers/data_request" else None,
-        customer_email_sha256=email_digest(email),
-        orders_requested=payload.get("orders_requested") or payload.get("orders_to_redact"),
-        data_request_id=str((payload.get("data_request") or {}).get("id") or "") or None,
-    )
-    db.session.add(record)
-    return record
-
-
-@handles("customers/data_request")
-def customers_data_request(shop_domain: str, payload: dict) -> None:
-    record = _compliance_record(shop_domain, "customers/data_request", payload)
-    shop = find_shop(shop_domain)
-    record.result = privacy.customer_data(_customer_ref(shop, payload)) if shop else {}
-    record.completed_at = datetime.now(timezone.utc)
-    db.session.commit()
-
-
-@handles("customers/redact")
-def customers_redact(shop_domain: str, payload: dict) -> None:
-    record = _compliance_record(shop_domain, "customers/redact", payload)
-    shop = find_shop(shop_domain)
-    counts = privacy.redact_customer(_customer_ref(shop, payload)) if shop else {}
-    record.result = {"redacted": counts}
-    record.completed_at = datetime.now(timezone.utc)
-    db.session.commit()
-
-
-@handles("shop/redact")
-def shop_redact(shop_domain: str, payload: dict) -> None:
-    shop = find_shop(shop_domain)
-    if shop is not None and shop.status != ShopStatus.UNINSTALLED.value:
-        # Shopify sends shop/redact 48 hours after an uninstall, never to an installed app.
-        raise Rejected(f"shop/redact for a shop that is {shop.status}, not uninstalled: nothing erased")
-    counts = privacy.erase_shop(shop) if shop else {}
-    record = _compliance_record(shop_domain, "shop/redact", {})
-    record.result = {"erased": counts}
-    record.completed_at = datetime.now(timezone.utc)
-    db.session.commit()
-
-
-def load_flow_handlers() -> None:
-    """Import the flow modules whose handlers register themselves here."""
-    import importlib
-
-    for module in FLOW_MODULES:
-        importlib.import_module(module)
-
-
-# Flow modules that register webhook handlers (products, orders, locations, inventory...).
-FLOW_MODULES: list[str] = []
-FLOW_MODULES += ["shopify_app.sync.locations", "shopify_app.sync.inventory", "shopify_app.sync.fulfillments"]
-FLOW_MODULES += ["shopify_app.sync.bulk", "shopify_app.sync.products", "shopify_app.sync.orders"]

@@ -1,14 +1,10 @@
 """Blueprints: one per surface."""
 from flask import Flask
 
+from . import api, body_limits, csp, embedded, errors, locations_api, mappings_api, oauth, oms, sync_api, webhooks
+
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, body_limits, csp, embedded, errors, oauth, oms, webhooks
-    from ..sync.webhooks import load_flow_handlers
-
-    load_flow_handlers()
-    oms.register_resources()
-
     errors.register(app)
     csp.register(app)  # after errors: its after_request runs first
     body_limits.register(app)
@@ -16,13 +12,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(oauth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
-    app.register_blueprint(oms.bp)
-
-    from . import mappings_api, sync_api
-
+    app.register_blueprint(oms.blueprint())
     app.register_blueprint(sync_api.bp)
     app.register_blueprint(mappings_api.bp)
-
-    from . import locations_api
-
     app.register_blueprint(locations_api.bp)

@@ -13,14 +13,19 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import FlowState, Shop, SyncRun
-from ..sync.flows import FLOW_NAMES, FLOWS, MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES, default_interval, interval_for
-from ..sync.runner import flow_state, queue_run, skip_reason
+from ..sync.flows import MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES
+from ..sync.registry import FLOWS, default_interval, interval_for
+from ..sync.run_queue import queue_run
+from ..sync.runner import flow_state, skip_reason
 from .errors import json_error
 from .session import session_token_required
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api/sync")
+
+# The flows the merchant's page shows, in order (DESIGN.md, GET /api/sync).
+FLOW_NAMES = ("products", "orders", "inventory", "fulfillments", "locations")
 
 # What the cards show before a flow module provides its own figures.
 DEFAULT_STATS = {

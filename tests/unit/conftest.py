@@ -5,21 +5,21 @@ from __future__ import annotations
 import pytest
 
 from shopify_app.shopify.access import AccessLevel
-from shopify_app.sync import flows
-from shopify_app.sync.flows import shutdown_event
+from shopify_app.sync import registry
+from shopify_app.sync.flows import Flow, shutdown_event
 
 
 @pytest.fixture
 def only_flows():
-    """Replace the registered flows with test flows for the length of a test."""
-    saved = dict(flows.FLOWS)
-    flows.FLOWS.clear()
+    """Replace the table of flows with test flows for the length of a test."""
+    saved = dict(registry.FLOWS)
+    registry.FLOWS.clear()
     shutdown_event.clear()
 
     def register(name, fn, min_level=AccessLevel.READ, interval=5):
-        flows.register_flow(name, min_level=min_level, default_interval_minutes=interval)(fn)
+        registry.FLOWS[name] = Flow(name, fn, min_level, interval)
 
     yield register
     shutdown_event.clear()
-    flows.FLOWS.clear()
-    flows.FLOWS.update(saved)
+    registry.FLOWS.clear()
+    registry.FLOWS.update(saved)

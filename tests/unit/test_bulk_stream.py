@@ -222,23 +222,21 @@ def test_a_failed_fetch_is_a_failed_run_never_completed_with_zero(app, shop, mon
 
 def test_the_finish_webhook_marks_the_waiting_operation(app, shop):
     from shopify_app.sync.runner import flow_state
-    from shopify_app.sync.webhooks import handlers, load_flow_handlers
+    from shopify_app.sync.registry import TOPICS
 
-    load_flow_handlers()
+    finish = TOPICS["bulk_operations/finish"].handler
     state = flow_state(shop.id, "products")
     state.state = {"bulk": {"id": "gid://shopify/BulkOperation/7", "kind": "products_full", "lines_done": 0}}
     db.session.commit()
-    handlers["bulk_operations/finish"](shop.domain, {"admin_graphql_api_id": "gid://shopify/BulkOperation/8", "status": "completed"})
+    finish(shop.domain, {"admin_graphql_api_id": "gid://shopify/BulkOperation/8", "status": "completed"})
     assert not bulk._webhook_finished(state.id)  # not ours
-    handlers["bulk_operations/finish"](shop.domain, {"admin_graphql_api_id": "gid://shopify/BulkOperation/7", "status": "completed"})
+    finish(shop.domain, {"admin_graphql_api_id": "gid://shopify/BulkOperation/7", "status": "completed"})
     assert bulk._webhook_finished(state.id)
 
 
 def test_stats_for_the_sync_cards(app, shop):
-    from shopify_app.sync.flows import FLOWS
-    from shopify_app.sync.webhooks import load_flow_handlers
+    from shopify_app.sync.registry import FLOWS
 
-    load_flow_handlers()
     bulk.ingest(Ctx(), jsonl(catalog_lines(4, 1)), ProductSink(shop.id, TypeResolver(shop.id)))
     bulk.ingest(Ctx(), jsonl(order_lines(3, 1)), OrderSink(shop.id, Mapper(shop.id)))
     assert FLOWS["products"].stats(shop) == {"imported_24h": 4, "total": 4}

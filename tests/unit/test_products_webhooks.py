@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from shopify_app.extensions import db
 from shopify_app.models import Order, OrderLine, Product, Variant
-from shopify_app.sync.webhooks import handlers, load_flow_handlers
+from shopify_app.sync.registry import TOPICS
 
 SAMPLES = "/work/shared/shopify/webhooks"
 
@@ -32,8 +32,7 @@ def sample(topic):
 
 
 def deliver(shop, topic, payload):
-    load_flow_handlers()
-    handlers[topic](shop.domain, payload)
+    TOPICS[topic].handler(shop.domain, payload)
 
 
 def n(model):

@@ -15,6 +15,7 @@ from shopify_app.models import ComplianceRequest, Order, WebhookDelivery
 from shopify_app.sync import scheduler as sched
 from shopify_app.sync import webhooks as topics
 from shopify_app.sync.privacy_match import email_digest
+from shopify_app.sync.registry import TOPICS, Topic
 from shopify_app.sync.retention import purge_expired
 
 from tests.conftest import SHOP, base_env
@@ -118,9 +119,10 @@ def test_a_failing_delivery_logs_and_records_no_personal_data(client, shop, capl
     # Alembic's logging setup (the test database's migration) disabled the app's loggers.
     monkeypatch.setattr(logging.getLogger(topics.__name__), "disabled", False)
 
-    @topics.handles("test/personal")
     def fails_with_the_email(shop_domain, payload):
         db.session.execute(text("INSERT INTO no_such_table (email) VALUES (:email)"), {"email": payload["email"]})
+
+    TOPICS["test/personal"] = Topic(fails_with_the_email)
 
     try:
         with caplog.at_level(logging.INFO):
@@ -130,7 +132,7 @@ def test_a_failing_delivery_logs_and_records_no_personal_data(client, shop, capl
         assert EMAIL not in row.error
         assert EMAIL not in caplog.text and "no_such_table" in caplog.text
     finally:
-        topics.handlers.pop("test/personal", None)
+        TOPICS.pop("test/personal", None)
 
 
 # --- retention ----------------------------------------------------------------------------

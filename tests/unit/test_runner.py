@@ -281,17 +281,19 @@ import sys, time
 sys.path.insert(0, {root!r})
 from tests.conftest import base_env
 from shopify_app import create_app
-from shopify_app.sync import flows
+from shopify_app.sync import registry
+from shopify_app.sync.flows import Flow
 from shopify_app.shopify.access import AccessLevel
 
 url, shop_id, start_at, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 app = create_app(base_env(DATABASE_URL=url))
-flows.FLOWS.clear()
+registry.FLOWS.clear()
 
-@flows.register_flow("sleepy", min_level=AccessLevel.READ, default_interval_minutes=5)
 def sleepy(ctx):
     ctx.count("slept")
     time.sleep(seconds)
+
+registry.FLOWS["sleepy"] = Flow("sleepy", sleepy, AccessLevel.READ, 5)
 
 with app.app_context():
     from shopify_app.sync.runner import run_flow

@@ -20,8 +20,8 @@ from shopify_app.models.sync import apscheduler_jobs
 from shopify_app.shopify.access import AccessLevel
 from shopify_app.sync import runner
 from shopify_app.sync import scheduler as sched
-from shopify_app.sync import webhooks as topics
 from shopify_app.sync.flows import shutdown_event
+from shopify_app.sync.registry import TOPICS, Topic
 from tests.conftest import base_env, create_shop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,7 +195,7 @@ def test_failed_webhooks_are_retried_with_back_off_and_a_bound(app, shop, monkey
         if payload["n"] == 2:
             raise RuntimeError("still broken")
 
-    monkeypatch.setitem(topics.handlers, "test/flaky", flaky)
+    monkeypatch.setitem(TOPICS, "test/flaky", Topic(flaky))
     now = datetime.now(UTC)
 
     def delivery(n, attempts, age, status="failed"):
@@ -362,7 +362,8 @@ import os, sys, time
 sys.path.insert(0, {root!r})
 from tests.conftest import base_env
 from shopify_app import create_app
-from shopify_app.sync import flows
+from shopify_app.sync import registry
+from shopify_app.sync.flows import Flow
 from shopify_app.shopify.access import AccessLevel
 from shopify_app.sync.scheduler import Scheduler
 
@@ -376,9 +377,8 @@ if len(sys.argv) > 3:  # short leases, to test what happens when a process is ki
     runner.LEASE_RENEW_EVERY = short / 3
     scheduler.STALE_RUN_GRACE = short
     scheduler.SWEEP_EVERY = timedelta(seconds=0.5)
-flows.FLOWS.clear()
+registry.FLOWS.clear()
 
-@flows.register_flow("sleepy", min_level=AccessLevel.READ, default_interval_minutes=5)
 def sleepy(ctx):
     started = time.monotonic()
     ctx.commit_cursor("started")
@@ -386,6 +386,8 @@ def sleepy(ctx):
         ctx.report_progress(elapsed=round(time.monotonic() - started, 1))
         ctx.sleep(0.2)
     ctx.commit_cursor("done")
+
+registry.FLOWS["sleepy"] = Flow("sleepy", sleepy, AccessLevel.READ, 5)
 
 Scheduler(app, tick_seconds=0.3).run_forever(grace_seconds=10)
 """

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from shopify_app.extensions import db
 from shopify_app.models import FlowState, SyncRun
 from shopify_app.shopify.access import AccessLevel
-from shopify_app.sync import flows
-from shopify_app.sync.flows import FLOW_NAMES
+from shopify_app.sync import registry
+from shopify_app.sync.flows import Flow
+from shopify_app.web.sync_api import FLOW_NAMES
 from tests.conftest import create_shop
 
 FLOW_KEYS = {"enabled", "interval_minutes", "running", "last_run"}
@@ -18,12 +19,13 @@ FLOW_KEYS = {"enabled", "interval_minutes", "running", "last_run"}
 
 @pytest.fixture
 def unregistered(monkeypatch):
-    """Pretend no flow module registered anything yet."""
-    saved = dict(flows.FLOWS)
-    flows.FLOWS.clear()
-    yield
-    flows.FLOWS.clear()
-    flows.FLOWS.update(saved)
+    """The table's flows without their stats: what the page shows of a flow by itself."""
+    for name, flow in registry.FLOWS.items():
+        monkeypatch.setitem(registry.FLOWS, name, Flow(name, flow.run, flow.min_level, flow.default_interval_minutes))
+
+
+def register(name, *, min_level, default_interval_minutes, stats):
+    registry.FLOWS[name] = Flow(name, lambda ctx: None, min_level, default_interval_minutes, stats=stats)
 
 
 def runs(shop_id=None):
@@ -58,8 +60,8 @@ def test_get_sync_needs_a_session_token(client, shop):
 
 
 def test_get_sync_merges_the_flows_stats_and_shows_runs(client, shop, auth_headers, unregistered):
-    flows.register_flow("products", min_level=AccessLevel.READ, default_interval_minutes=15,
-                        stats=lambda s: {"imported_24h": 7, "total": 42})(lambda ctx: None)
+    register("products", min_level=AccessLevel.READ, default_interval_minutes=15,
+             stats=lambda s: {"imported_24h": 7, "total": 42})
     now = datetime.now(timezone.utc)
     db.session.add_all([
         SyncRun(shop_id=shop.id, flow="products", trigger="schedule", status="succeeded",
@@ -92,7 +94,7 @@ def test_stats_failure_does_not_break_the_page(client, shop, auth_headers, unreg
     def broken(shop):
         raise RuntimeError("boom")
 
-    flows.register_flow("orders", min_level=AccessLevel.READ, default_interval_minutes=5, stats=broken)(lambda c: None)
+    register("orders", min_level=AccessLevel.READ, default_interval_minutes=5, stats=broken)
     body = client.get("/api/sync", headers=auth_headers()).json
     assert body["orders"]["total"] == 0
 
@@ -129,13 +131,14 @@ def test_run_now_refused_at_access_none(client, app, auth_headers):
 
 def test_run_now_refused_when_the_level_is_too_low(client, app, auth_headers):
     create_shop(access="read")
-    assert flows.FLOWS["inventory"].min_level == AccessLevel.READ_WRITE
+    assert registry.FLOWS["inventory"].min_level == AccessLevel.READ_WRITE
     resp = client.post("/api/sync/inventory/run", headers=auth_headers())
     assert resp.status_code == 409 and "read_write" in resp.json["error"]
     assert client.post("/api/sync/products/run", headers=auth_headers()).status_code == 202
 
 
-def test_run_now_refused_for_a_flow_not_available(client, shop, auth_headers, unregistered):
+def test_run_now_refused_for_a_flow_not_available(client, shop, auth_headers, monkeypatch):
+    monkeypatch.delitem(registry.FLOWS, "fulfillments")  # a page's flow this version does not run
     resp = client.post("/api/sync/fulfillments/run", headers=auth_headers())
     assert resp.status_code == 409
 
@@ -194,5 +197,5 @@ def test_get_sync_with_the_registered_flows(client, shop, auth_headers):
     assert "last_pushed_at" in body["inventory"]
     for name in FLOW_NAMES:
         assert body[name]["available"] is True and body[name]["blocked"] is None
-        assert body[name]["interval_minutes"] == flows.FLOWS[name].default_interval_minutes
+        assert body[name]["interval_minutes"] == registry.FLOWS[name].default_interval_minutes
 

@@ -145,16 +145,17 @@ def test_processed_deliveries_do_not_keep_the_payload(client, shop):
     assert delivery.payload is None
 
 def test_a_deferred_topic_is_acknowledged_first_and_applied_right_after(client, shop, app):
-    from shopify_app.sync import webhooks as topics
+    from shopify_app.sync.registry import TOPICS, Topic
 
     started, release = threading.Event(), threading.Event()
     applied = []
 
-    @topics.handles("test/slow", deferred=True)
     def slow(shop_domain, payload):
         started.set()
         release.wait(5)
         applied.append(payload["id"])
+
+    TOPICS["test/slow"] = Topic(slow, deferred=True)
 
     try:
         resp = deliver(client, "test/slow", {"id": 7})
@@ -169,8 +170,7 @@ def test_a_deferred_topic_is_acknowledged_first_and_applied_right_after(client, 
         assert applied == [7]
         assert db.session.execute(select(WebhookDelivery)).scalar_one().status == "processed"
     finally:
-        topics.handlers.pop("test/slow", None)
-        topics.deferred_topics.discard("test/slow")
+        TOPICS.pop("test/slow", None)
 
 def test_the_merchant_gets_the_data_a_data_request_found(client, shop, auth_headers):
     deliver(client, "customers/data_request", sample("customers/data_request"))

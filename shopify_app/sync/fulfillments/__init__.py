@@ -15,6 +15,3 @@ Where things are: `validate` (the request body, pure), `plan` (lines onto fulfil
 orders, recognising a part already sent, pure), `requests` (storing and finding
 requests), `push` (the Shopify side), `run` (the flow, which also pushes refunds).
 """
-# Importing the package registers the flow (FLOW_MODULES in sync/webhooks.py names it),
-# as the other flows do until explicit registries.
-from . import run  # noqa: F401

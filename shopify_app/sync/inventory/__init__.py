@@ -9,5 +9,3 @@
 - `level_updates` / `webhooks`: `inventory_levels/update` deliveries, classified (pure)
   and handled.
 """
-# Importing the package registers the flow and the webhook handler.
-from . import push, webhooks  # noqa: F401

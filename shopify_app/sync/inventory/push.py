@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import FlowState, Shop
-from ...shopify.access import AccessLevel
-from ..flows import RunContext, register_flow
+from ..flows import RunContext
 from ..upsert import batched
 from .desired import compute_desired
 from .ledger import Ledger
@@ -88,12 +87,6 @@ def push_changes(client, ledger: Ledger, changes: list[Change], key_prefix: str,
     return result
 
 
-@register_flow(
-    "inventory",
-    min_level=AccessLevel.READ_WRITE,
-    default_interval_minutes=15,
-    stats=lambda shop: inventory_stats(shop),
-)
 def run_inventory(ctx: RunContext) -> None:
     """Push sellable inventory to Shopify: only what changed; a full reconciliation on trigger "reconcile"."""
     shop = ctx.shop

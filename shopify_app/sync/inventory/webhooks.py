@@ -10,11 +10,9 @@ from ...extensions import db
 from ...models import PushedLevel
 from ...shopify.gids import gid_of
 from ..shop import find_shop
-from ..webhooks import handles
 from .level_updates import classify_level_webhook
 
 
-@handles("inventory_levels/update")
 def inventory_level_updated(shop_domain: str, payload: dict) -> None:
     """Ignore our own pushes coming back; remember a level changed in Shopify."""
     shop = find_shop(shop_domain)

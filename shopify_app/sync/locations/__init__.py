@@ -10,6 +10,3 @@ default, online selling, facility ids, pure), `store` (locations in our tables),
 `mapping` (facilities and the merchant's mapping), `run` (the flow and the import),
 `webhooks` (the topic handlers).
 """
-# Importing the package registers the flow and its webhook handlers (FLOW_MODULES in
-# sync/webhooks.py names this package), as the other flows do until explicit registries.
-from . import run, webhooks  # noqa: F401

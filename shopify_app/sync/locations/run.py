@@ -7,7 +7,7 @@ from ...models import Shop
 from ...shopify.access import AccessLevel
 from ...shopify.graphql_client import GraphQLError
 from ..connection import client_for
-from ..flows import RunContext, register_flow
+from ..flows import RunContext
 from .store import ensure_default, find_location, locations_of, mark_deleted, upsert_location
 
 
@@ -46,7 +46,6 @@ def import_locations(shop: Shop, client) -> dict:
     return {"created": created, "updated": updated, "deleted": removed}
 
 
-@register_flow("locations", min_level=AccessLevel.READ, default_interval_minutes=60)
 def run_locations(ctx: RunContext) -> None:
     """Pull Shopify locations (the safety net behind the locations webhooks)."""
     counts = import_locations(ctx.shop, ctx.client)

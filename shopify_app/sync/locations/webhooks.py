@@ -5,9 +5,8 @@ from __future__ import annotations
 from ...extensions import db
 from ...models import Location, Shop
 from ...shopify.gids import gid_of
-from ..runner import queue_run
+from ..run_queue import queue_run
 from ..shop import find_shop
-from ..webhooks import handles
 from .normalize import address_from_rest
 from .store import ensure_default, find_location, keep_facility_in_step, mark_deleted
 
@@ -37,7 +36,6 @@ def apply_rest_location(shop: Shop, payload: dict) -> Location | None:
     return loc
 
 
-@handles("locations/create", "locations/update")
 def location_changed(shop_domain: str, payload: dict) -> None:
     shop = find_shop(shop_domain)
     if shop is None:
@@ -47,7 +45,6 @@ def location_changed(shop_domain: str, payload: dict) -> None:
     db.session.commit()
 
 
-@handles("locations/delete")
 def location_deleted(shop_domain: str, payload: dict) -> None:
     shop = find_shop(shop_domain)
     if shop is None:

@@ -17,7 +17,6 @@ What the other flows use, importable from here:
   mapping, else the app name's.
 - `invalidate(shop_id)`: forget what this process cached about a shop.
 """
-from . import run  # noqa: F401  (importing the package registers the "mappings" flow)
 from .resolver import Resolver, invalidate, resolve, resolve_sales_channel, resolve_shipping
 from .values import record_seen
 

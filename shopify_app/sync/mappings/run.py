@@ -1,13 +1,10 @@
 """The daily import of the values to map, as the "mappings" flow."""
 from __future__ import annotations
 
-from ...shopify.access import AccessLevel
-from ..flows import RunContext, register_flow
+from ..flows import RunContext
 from .import_values import import_mapping_values
 
 
-@register_flow("mappings", min_level=AccessLevel.READ, default_interval_minutes=24 * 60,
-               description="Import the values to map (product types, channels, gateways, shipping rates)")
 def run_mapping_import(ctx: RunContext) -> None:
     """Look up in Shopify every value to map; new ones show up unmapped for the merchant."""
     errors: list[str] = []

@@ -11,7 +11,7 @@ from ...extensions import db
 from ...models import FulfillmentRequest, ReturnRequest, Shop
 from ...shopify.graphql_client import GraphQLError
 from ..flows import RunContext
-from ..runner import queue_run
+from ..run_queue import queue_run
 from ..shop import find_shop
 from .checks import RequestInvalid, body_hash
 

@@ -16,5 +16,3 @@ Where things live:
 New orders enter the brokering queue; a webhook and a pull racing on one order keep
 the newer version (`updatedAt`).
 """
-# Importing the package registers the flow, its webhook topics and its privacy hooks.
-from . import privacy, run, webhooks  # noqa: F401

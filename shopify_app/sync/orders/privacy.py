@@ -1,5 +1,5 @@
 """Customer privacy for orders: what a customer data request exports from the orders
-we hold, and what a redaction erases. Registered with `sync/privacy.py`."""
+we hold, and what a redaction erases. Listed in `RECORD_KEEPERS` of `sync/privacy.py`."""
 from __future__ import annotations
 
 from sqlalchemy import and_, or_, select, update
@@ -7,7 +7,7 @@ from sqlalchemy import and_, or_, select, update
 from ...extensions import db
 from ...models import Order
 from ...shopify.gids import gid
-from ..privacy import CustomerRef, register
+from ..privacy_match import CustomerRef
 
 
 def _customer_clause(ref: CustomerRef):
@@ -38,5 +38,3 @@ def redact_customer(ref: CustomerRef) -> int:
         email=None, phone=None, customer=None, customer_id=None, shipping_address=None, billing_address=None)
         .execution_options(synchronize_session=False)).rowcount or 0
 
-
-register("orders", export_customer, redact_customer)

@@ -21,7 +21,7 @@ from ...shopify.access import AccessLevel
 from ...shopify.times import search_time
 from .. import bulk
 from ..connection import client_for
-from ..flows import RunContext, register_flow
+from ..flows import RunContext
 from .fetch import bulk_query, fetch_order, order_count, order_pages
 from .filter import import_query
 from .mapper import Mapper
@@ -103,9 +103,6 @@ def order_stats(shop: Shop) -> dict:
     return {"imported_15m": new, "total": total}
 
 
-@register_flow(FLOW, min_level=AccessLevel.READ, default_interval_minutes=5,
-               description="Orders, Shopify to OMS (and its brokering queue)",
-               stats=order_stats)
 def run_orders(ctx: RunContext) -> None:
     """Orders, Shopify to OMS."""
     pending = (ctx.state.state or {}).get("bulk")

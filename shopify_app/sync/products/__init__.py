@@ -13,6 +13,3 @@ Where things are: `normalize` (a GraphQL node or a REST payload -> our rows, pur
 "newer wins"), `sink` (bulk JSONL -> batched upserts), `fetch` (the Shopify calls),
 `run` (the flow), `webhooks` (the topic handlers).
 """
-# Importing the package registers the flow and its webhook handlers (FLOW_MODULES in
-# sync/webhooks.py names this package), as the other flows do until explicit registries.
-from . import run, webhooks  # noqa: F401

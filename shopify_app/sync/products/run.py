@@ -10,11 +10,10 @@ from sqlalchemy import and_, func, select
 
 from ...extensions import db
 from ...models import Product, Shop
-from ...shopify.access import AccessLevel
 from ...shopify.times import parse_time, search_time
 from .. import bulk
 from ..bulk import window_start
-from ..flows import RunContext, register_flow
+from ..flows import RunContext
 from .fetch import bulk_query, changed_since, products_page, shopify_count
 from .normalize import images_from_media, product_from_node, variant_from_node
 from .sink import ProductSink
@@ -62,9 +61,6 @@ def run_pages(ctx: RunContext, since: datetime) -> None:
     ctx.commit_cursor(search_time(started))
 
 
-@register_flow(FLOW, min_level=AccessLevel.READ, default_interval_minutes=15,
-               description="Products and variants, Shopify to OMS",
-               stats=lambda shop: product_stats(shop))
 def run_products(ctx: RunContext) -> None:
     """Products and variants, Shopify to OMS."""
     pending = (ctx.state.state or {}).get("bulk")

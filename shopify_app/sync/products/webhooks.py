@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from ...extensions import db
-from ..webhooks import handles, shop_taking
+from ..shop import shop_taking
 from .normalize import product_from_rest, product_gid_of
 from .run import FLOW
 from .type_mapping import TypeResolver
 from .write import apply_product, mark_deleted
 
 
-@handles("products/create", "products/update")
 def product_changed(shop_domain: str, payload: dict) -> None:
     shop = shop_taking(shop_domain, FLOW)
     if shop is None:
@@ -21,7 +20,6 @@ def product_changed(shop_domain: str, payload: dict) -> None:
     db.session.commit()
 
 
-@handles("products/delete")
 def product_deleted(shop_domain: str, payload: dict) -> None:
     shop = shop_taking(shop_domain, FLOW)
     if shop is None or payload.get("id") is None:

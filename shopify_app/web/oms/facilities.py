@@ -11,7 +11,8 @@ from ...sync.locations.decide import feeds_brokering_queue
 from ...sync.locations.mapping import facilities_with_locations
 from ..errors import json_error
 from ..locations_api import location_summary
-from . import add_paths, api_key_required, bp, decode_cursor, encode_cursor, page_size
+from .common import api_key_required, openapi_part
+from .listing import decode_cursor, encode_cursor, page_size
 
 
 def facility_json(facility: Facility, loc: Location | None, shop: Shop | None) -> dict:
@@ -27,7 +28,6 @@ def facility_json(facility: Facility, loc: Location | None, shop: Shop | None) -
     }
 
 
-@bp.get("/facilities")
 @api_key_required
 def list_facilities():
     shop_ids = None
@@ -55,7 +55,7 @@ def list_facilities():
     return jsonify({"items": [facility_json(*row) for row in rows], "next_cursor": next_cursor})
 
 
-add_paths(
+OPENAPI = openapi_part(
     {
         "/facilities": {
             "get": {

@@ -8,7 +8,7 @@ from ...sync.fulfillments.requests import find_request, submit_fulfillment
 from ...sync.oms_requests.checks import RequestInvalid
 from ...sync.shop import find_shop
 from ..errors import json_error
-from . import add_paths, api_key_required, bp, external_id_paths
+from .common import api_key_required, external_id_paths, openapi_part
 
 
 def request_json(req: FulfillmentRequest, shop_domain: str) -> dict:
@@ -34,7 +34,6 @@ def request_json(req: FulfillmentRequest, shop_domain: str) -> dict:
     }
 
 
-@bp.post("/fulfillments")
 @api_key_required
 def post_fulfillment():
     body = request.get_json(silent=True)
@@ -47,7 +46,6 @@ def post_fulfillment():
     return jsonify(request_json(req, body["shop"].strip().lower())), 202 if created else 200
 
 
-@bp.get("/fulfillments/<path:external_id>")
 @api_key_required
 def get_fulfillment(external_id: str):
     domain = (request.args.get("shop") or "").strip().lower()
@@ -73,7 +71,7 @@ _LINE = {
     },
 }
 
-add_paths(
+OPENAPI = openapi_part(
     external_id_paths(
         "fulfillments",
         record_schema="Fulfillment",

@@ -5,10 +5,9 @@ from flask import jsonify, request
 
 from ...sync.inventory.atp import AtpRejected, apply_atp
 from ...sync.inventory.atp_rows import MAX_ROWS_PER_CALL
-from . import add_paths, api_key_required, bp
+from .common import api_key_required, openapi_part
 
 
-@bp.put("/inventory")
 @api_key_required
 def put_inventory():
     body = request.get_json(silent=True)
@@ -33,7 +32,7 @@ _REJECTED = {
     },
 }
 
-add_paths(
+OPENAPI = openapi_part(
     {
         "/inventory": {
             "put": {

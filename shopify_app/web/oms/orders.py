@@ -9,7 +9,7 @@ from ...extensions import db
 from ...models import Order, OrderLine, Variant
 from ...shopify.times import json_time
 from ..errors import json_error
-from . import add_paths, api_key_required, bp
+from .common import api_key_required, openapi_part
 from .listing import PARAMS, common_filters, next_cursor, nullable, shop_domains
 
 ORDER_STATUSES = ("open", "closed", "cancelled", "any")
@@ -88,7 +88,6 @@ def order_json(o: Order, domain: str | None, lines: list[OrderLine], catalog: di
     }
 
 
-@bp.get("/orders")
 @api_key_required
 def list_orders():
     try:
@@ -236,7 +235,7 @@ SCHEMAS = {
     },
 }
 
-add_paths(
+OPENAPI = openapi_part(
     {
         "/orders": {
             "get": {

@@ -8,7 +8,7 @@ from ...extensions import db
 from ...models import Product, Variant
 from ...shopify.times import json_time
 from ..errors import json_error
-from . import add_paths, api_key_required, bp
+from .common import api_key_required, openapi_part
 from .listing import PARAMS, common_filters, next_cursor, nullable, shop_domains
 
 PRODUCT_STATUSES = ("active", "archived", "draft", "deleted")
@@ -57,7 +57,6 @@ def product_json(p: Product, domain: str, variants: list[Variant]) -> dict:
     }
 
 
-@bp.get("/products")
 @api_key_required
 def list_products():
     try:
@@ -153,7 +152,7 @@ SCHEMAS = {
     },
 }
 
-add_paths(
+OPENAPI = openapi_part(
     {
         "/products": {
             "get": {

@@ -8,7 +8,7 @@ from ...sync.oms_requests.checks import RequestInvalid
 from ...sync.refunds.requests import find_return, submit_return
 from ...sync.shop import find_shop
 from ..errors import json_error
-from . import add_paths, api_key_required, bp, external_id_paths
+from .common import api_key_required, external_id_paths, openapi_part
 
 
 def return_json(req: ReturnRequest, shop_domain: str) -> dict:
@@ -30,7 +30,6 @@ def return_json(req: ReturnRequest, shop_domain: str) -> dict:
     }
 
 
-@bp.post("/returns")
 @api_key_required
 def post_return():
     body = request.get_json(silent=True)
@@ -43,7 +42,6 @@ def post_return():
     return jsonify(return_json(req, body["shop"].strip().lower())), 202 if created else 200
 
 
-@bp.get("/returns/<path:external_id>")
 @api_key_required
 def get_return(external_id: str):
     domain = (request.args.get("shop") or "").strip().lower()
@@ -58,7 +56,7 @@ def get_return(external_id: str):
     return jsonify(return_json(req, shop.domain))
 
 
-add_paths(
+OPENAPI = openapi_part(
     external_id_paths(
         "returns",
         record_schema="Return",

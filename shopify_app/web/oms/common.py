@@ -1,0 +1,109 @@
+"""What every OMS API resource shares: the API key check, and the pieces of the OpenAPI
+document (its base, and the paths of a resource created by `external_id`)."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, request
+
+from ...api_keys import find_active_key, touch
+from ...extensions import db
+from ...shopify.session_token import bearer_token
+from ..errors import json_error
+
+BASE_DOCUMENT: dict = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Shopify OMS connector: OMS REST API",
+        "version": "1.0.0",
+        "description": "Orders and products downloaded from Shopify; available-to-promise inventory, "
+        "fulfillments and returns going up to Shopify. Authenticate with `Authorization: Bearer <API key>` "
+        "(create one with `flask --app wsgi apikey create NAME`). Lists paginate with an opaque `cursor`: "
+        "pass the previous page's `next_cursor` until it is null.",
+    },
+    "servers": [{"url": "/oms/v1"}],
+    "security": [{"apiKey": []}],
+    "paths": {},
+    "components": {
+        "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer", "description": "An OMS API key"}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {"error": {"type": "string"}},
+            },
+        },
+        "responses": {
+            "Unauthorized": {
+                "description": "Missing or unknown API key",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+            "BadRequest": {
+                "description": "Malformed request; nothing was changed",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        },
+    },
+}
+
+
+
+def openapi_part(paths: dict, schemas: dict | None = None) -> dict:
+    """A resource's share of the OpenAPI document: its paths and component schemas."""
+    return {"paths": paths, "schemas": schemas or {}}
+
+
+def external_id_paths(collection: str, *, record_schema: str, request_schema: str, post_summary: str,
+                      post_description: str, get_summary: str, accepted: str) -> dict:
+    """OpenAPI paths of a resource the OMS creates idempotently by `external_id` and reads back."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    record = {"application/json": {"schema": {"$ref": f"#/components/schemas/{record_schema}"}}}
+    return {
+        f"/{collection}": {
+            "post": {
+                "summary": post_summary,
+                "description": post_description,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "$ref": f"#/components/schemas/{request_schema}"}}}},
+                "responses": {
+                    "202": {"description": accepted, "content": record},
+                    "200": {"description": "Already received (same external_id and body)", "content": record},
+                    "400": {"description": "Malformed request; nothing was stored", "content": error},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "404": {"description": "Unknown shop", "content": error},
+                    "409": {"description": "external_id already used with a different body", "content": error},
+                },
+            }
+        },
+        f"/{collection}/{{external_id}}": {
+            "get": {
+                "summary": get_summary,
+                "parameters": [
+                    {"name": "external_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "shop", "in": "query", "required": True, "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {"description": "The record", "content": record},
+                    "400": {"description": "shop missing", "content": error},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "404": {"description": "Unknown shop or external_id", "content": error},
+                },
+            }
+        },
+    }
+
+
+def api_key_required(view):
+    """`Authorization: Bearer <API key>`; sets g.api_key."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        record = find_active_key(bearer_token(request.headers.get("Authorization")))
+        if record is None:
+            return json_error(401, "missing or invalid API key", {"WWW-Authenticate": 'Bearer realm="oms"'})
+        touch(record)
+        db.session.commit()
+        g.api_key = record
+        return view(*args, **kwargs)
+
+    return wrapper
