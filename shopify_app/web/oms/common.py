@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, request
+from flask import g, jsonify, request
 
 from ...api_keys import find_active_key, touch
 from ...extensions import db
 from ...shopify.session_token import bearer_token
+from ...sync.oms_requests.checks import RequestInvalid
+from ...sync.shop import find_shop
 from ..errors import json_error
 
 BASE_DOCUMENT: dict = {
@@ -107,3 +109,40 @@ def api_key_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def create_by_external_id(name: str, submit, to_json):
+    """The POST view (endpoint `name`) of a resource the OMS creates idempotently by
+    `external_id`: 202 with the record when new, 200 when the same body came before."""
+
+    def create():
+        body = request.get_json(silent=True)
+        if body is None:
+            return json_error(400, "send a JSON object (Content-Type: application/json)")
+        try:
+            record, created = submit(body)
+        except RequestInvalid as exc:
+            return json_error(exc.status, str(exc))
+        return jsonify(to_json(record, body["shop"].strip().lower())), 202 if created else 200
+
+    create.__name__ = name
+    return api_key_required(create)
+
+
+def read_by_external_id(name: str, find, to_json, noun: str):
+    """The GET view (endpoint `name`) of such a resource: `/<collection>/<external_id>?shop=`."""
+
+    def read(external_id: str):
+        domain = (request.args.get("shop") or "").strip().lower()
+        if not domain:
+            return json_error(400, "pass ?shop=<myshopify domain>")
+        shop = find_shop(domain)
+        if shop is None:
+            return json_error(404, f"unknown shop {domain!r}")
+        record = find(shop.id, external_id)
+        if record is None:
+            return json_error(404, f"no {noun} with external_id {external_id!r}")
+        return jsonify(to_json(record, shop.domain))
+
+    read.__name__ = name
+    return api_key_required(read)

@@ -1,14 +1,9 @@
 """POST /oms/v1/fulfillments and GET /oms/v1/fulfillments/<external_id>."""
 from __future__ import annotations
 
-from flask import jsonify, request
-
 from ...models import FulfillmentRequest
 from ...sync.fulfillments.requests import find_request, submit_fulfillment
-from ...sync.oms_requests.checks import RequestInvalid
-from ...sync.shop import find_shop
-from ..errors import json_error
-from .common import api_key_required, external_id_paths, openapi_part
+from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
 
 
 def request_json(req: FulfillmentRequest, shop_domain: str) -> dict:
@@ -34,30 +29,8 @@ def request_json(req: FulfillmentRequest, shop_domain: str) -> dict:
     }
 
 
-@api_key_required
-def post_fulfillment():
-    body = request.get_json(silent=True)
-    if body is None:
-        return json_error(400, "send a JSON object (Content-Type: application/json)")
-    try:
-        req, created = submit_fulfillment(body)
-    except RequestInvalid as exc:
-        return json_error(exc.status, str(exc))
-    return jsonify(request_json(req, body["shop"].strip().lower())), 202 if created else 200
-
-
-@api_key_required
-def get_fulfillment(external_id: str):
-    domain = (request.args.get("shop") or "").strip().lower()
-    if not domain:
-        return json_error(400, "pass ?shop=<myshopify domain>")
-    shop = find_shop(domain)
-    if shop is None:
-        return json_error(404, f"unknown shop {domain!r}")
-    req = find_request(shop.id, external_id)
-    if req is None:
-        return json_error(404, f"no fulfillment with external_id {external_id!r}")
-    return jsonify(request_json(req, shop.domain))
+post_fulfillment = create_by_external_id("post_fulfillment", submit_fulfillment, request_json)
+get_fulfillment = read_by_external_id("get_fulfillment", find_request, request_json, "fulfillment")
 
 
 _LINE = {
@@ -70,6 +43,7 @@ _LINE = {
         "quantity": {"type": "integer", "minimum": 1, "maximum": 2147483647},
     },
 }
+
 
 OPENAPI = openapi_part(
     external_id_paths(

@@ -1,14 +1,9 @@
 """POST /oms/v1/returns and GET /oms/v1/returns/<external_id>."""
 from __future__ import annotations
 
-from flask import jsonify, request
-
 from ...models import ReturnRequest
-from ...sync.oms_requests.checks import RequestInvalid
 from ...sync.refunds.requests import find_return, submit_return
-from ...sync.shop import find_shop
-from ..errors import json_error
-from .common import api_key_required, external_id_paths, openapi_part
+from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
 
 
 def return_json(req: ReturnRequest, shop_domain: str) -> dict:
@@ -30,30 +25,8 @@ def return_json(req: ReturnRequest, shop_domain: str) -> dict:
     }
 
 
-@api_key_required
-def post_return():
-    body = request.get_json(silent=True)
-    if body is None:
-        return json_error(400, "send a JSON object (Content-Type: application/json)")
-    try:
-        req, created = submit_return(body)
-    except RequestInvalid as exc:
-        return json_error(exc.status, str(exc))
-    return jsonify(return_json(req, body["shop"].strip().lower())), 202 if created else 200
-
-
-@api_key_required
-def get_return(external_id: str):
-    domain = (request.args.get("shop") or "").strip().lower()
-    if not domain:
-        return json_error(400, "pass ?shop=<myshopify domain>")
-    shop = find_shop(domain)
-    if shop is None:
-        return json_error(404, f"unknown shop {domain!r}")
-    req = find_return(shop.id, external_id)
-    if req is None:
-        return json_error(404, f"no return with external_id {external_id!r}")
-    return jsonify(return_json(req, shop.domain))
+post_return = create_by_external_id("post_return", submit_return, return_json)
+get_return = read_by_external_id("get_return", find_return, return_json, "return")
 
 
 OPENAPI = openapi_part(
