@@ -5,8 +5,12 @@ import logging
 
 from flask import Flask
 
-from .config import ConfigError, load_settings
+from . import models  # noqa: F401  (the tables, for Alembic and db.create_all)
+from .cli import register_commands
+from .config import PROJECT_ROOT, ConfigError, load_settings
+from .extensions import app_settings, db, migrate
 from .log_redaction import install_log_redaction
+from .web import register_blueprints
 from .web.json_bodies import BoundedJSONProvider
 
 __all__ = ["create_app", "ConfigError"]
@@ -31,19 +35,10 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     install_log_redaction()
 
-    from .extensions import app_settings, db, migrate
-
     app_settings.init_app(app, settings)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
-
-    from . import models  # noqa: F401  (registers the tables)
-    from .web import register_blueprints
-
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     register_blueprints(app)
-
-    from .cli import register_commands
-
     register_commands(app)
     return app
 
@@ -57,8 +52,3 @@ def _engine_options(url: str) -> dict:
         return {"connect_args": {"timeout": 30, "check_same_thread": False}, "hide_parameters": True}
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "hide_parameters": True}
 
-
-def _migrations_dir():
-    from .config import PROJECT_ROOT
-
-    return PROJECT_ROOT / "migrations"

@@ -5,6 +5,7 @@ import click
 from flask import Flask
 
 from . import api_keys
+from .sync.scheduler import Scheduler
 from .token_rotation import rotate_stored_tokens
 
 
@@ -55,6 +56,4 @@ def register_commands(app: Flask) -> None:
                   help="Seconds between looks at the queue (\"sync now\" starts within one tick).")
     def scheduler(threads: int, tick_seconds: float):
         """Run the sync scheduler (its own process; several may run, on several machines)."""
-        from .sync.scheduler import Scheduler
-
         Scheduler(app, threads=threads, tick_seconds=tick_seconds).run_forever()

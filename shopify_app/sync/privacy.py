@@ -17,6 +17,7 @@ from sqlalchemy import delete, or_, select
 from ..extensions import db
 from ..models import Base, ComplianceRequest, OAuthState, Shop, WebhookDelivery
 from ..shopify.times import parse_time_or_none
+from . import mappings
 from .orders import privacy as order_privacy
 from .privacy_match import Customer, CustomerRef, email_digest, matching_email, names_customer
 
@@ -152,7 +153,5 @@ def erase_shop(shop: Shop) -> dict[str, int]:
     db.session.execute(delete(OAuthState).where(OAuthState.shop_domain == domain))
     db.session.delete(shop)
     counts["shops"] = 1
-    from . import mappings  # its caches are keyed by shop id, which SQLite may reuse
-
-    mappings.invalidate(shop.id)
+    mappings.invalidate(shop.id)  # its caches are keyed by shop id, which SQLite may reuse
     return counts

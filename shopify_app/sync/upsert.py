@@ -16,7 +16,9 @@ from datetime import datetime, timezone
 
 import json
 
-from sqlalchemy import JSON, Table, and_, or_
+from sqlalchemy import JSON, Table, and_, column, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -141,8 +143,6 @@ def upsert(
 def _copy_then_upsert(conn, table: Table, stmt, names: list[str], params: list[dict], keys, do_nothing: bool) -> int:
     """PostgreSQL, large batches: COPY the rows into a temporary staging table, then one
     set-based `INSERT ... SELECT ... ON CONFLICT` into the real one (same conflict rule)."""
-    from sqlalchemy import column, select as sa_select, table as sa_table
-
     stage = f"stage_{table.name}"
     cols = ", ".join(f'"{c}"' for c in names)
     dbapi = conn.connection.driver_connection
