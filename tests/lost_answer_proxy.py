@@ -1,7 +1,9 @@
 """A real HTTP proxy on 127.0.0.1 that loses answers: it forwards a request to the
 upstream (devstore), waits for the whole answer (so Shopify has applied the call), and
 then, instead of answering, drops the connection ("drop") or holds it open past the
-client's read timeout before closing it ("hang"). Everything else is relayed as is.
+client's read timeout before closing it ("hang"); or it drops the request before it
+reaches the upstream ("unsent": the client cannot tell that from "drop"). Everything
+else is relayed as is.
 
     proxy = LostAnswerProxy(devstore.url)
     proxy.lose("fulfillmentCreate")            # the next request whose body holds this
@@ -26,7 +28,7 @@ HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-encodin
 class Rule:
     needle: str  # a request whose body contains this loses its answer
     times: int
-    mode: str  # "drop" | "hang"
+    mode: str  # "drop" | "hang" | "unsent"
     hang_seconds: float
 
 
@@ -34,7 +36,7 @@ class Rule:
 class Lost:
     needle: str
     path: str
-    status: int  # what the upstream answered (and the client never saw)
+    status: int | None  # what the upstream answered (and the client never saw); None: never forwarded
 
 
 @dataclass
@@ -66,6 +68,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         rule = self.state.take_rule(body)
+        if rule is not None and rule.mode == "unsent":
+            with self.state.lock:
+                self.state.lost.append(Lost(rule.needle, self.path, None))
+            self._hang_up()
+            return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
         upstream = requests.request(self.command, self.state.upstream + self.path, data=body or None,
                                     headers=headers, timeout=60, allow_redirects=False)
@@ -74,11 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.state.lost.append(Lost(rule.needle, self.path, upstream.status_code))
             if rule.mode == "hang":
                 time.sleep(rule.hang_seconds)
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            self._hang_up()
             return
         self.send_response(upstream.status_code)
         for key, value in upstream.headers.items():
@@ -87,6 +90,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(upstream.content)))
         self.end_headers()
         self.wfile.write(upstream.content)
+
+    def _hang_up(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _relay
 

@@ -64,3 +64,38 @@ def test_a_bulk_start_under_a_read_timeout_adopts_the_operation_it_started(linke
     operations = connected_app.ds.bulk_operations(handle.domain)
     assert [op["id"] for op in operations] == [run.bulk_operation_id]  # no orphan started beside it
     assert stored == 10
+
+
+def test_a_lost_answer_to_a_refund_is_found_by_its_note_not_sent_again(fulfillment_shop, lost_answers):
+    l = fulfillment_shop(upload_refunds=True)
+    order, skus = l.new_order((2,))
+    assert l.post("returns", {"shop": l.handle.domain, "order_id": order["id"], "external_id": "R-LOST",
+                              "lines": [{"sku": skus[0], "quantity": 1}], "note": "too small"}).status_code == 202
+    lost_answers.lose("refundCreate")
+    status, _counts, error = l.run()
+    assert status == "succeeded", error
+    assert len(lost_answers.lost) == 1 and lost_answers.sent("refundCreate") == 1
+    theirs = l.order(order["id"])
+    assert len(theirs["refunds"]) == 1
+    record = l.get("returns/R-LOST").json()
+    assert record["status"] == "refunded" and record["refund_id"] == theirs["refunds"][0]["id"]
+
+
+def test_a_fulfillment_lost_before_shopify_is_sent_again_only_after_looking(fulfillment_shop, lost_answers):
+    l = fulfillment_shop()
+    order, skus = l.new_order((3, 1))
+    assert l.post("fulfillments", shipment(l, order, [(skus[0], 1)], "LOST-UNSENT")).status_code == 202
+    lost_answers.lose("fulfillmentCreate", mode="unsent")
+    status, _counts, error = l.run()
+    assert status == "succeeded", error
+    assert l.order(order["id"])["fulfillments"] == []  # it never reached Shopify...
+    record = l.get("fulfillments/LOST-UNSENT").json()
+    assert record["status"] == "sending" and record["fulfillment_ids"] == []  # ...so nothing is recorded done
+    assert lost_answers.sent("fulfillmentCreate") == 1  # and it was not resent blindly
+
+    status, _counts, error = l.run()  # the next push looks, finds nothing, and only then sends
+    assert status == "succeeded", error
+    theirs = l.order(order["id"])
+    assert len(theirs["fulfillments"]) == 1 and theirs["fulfillments"][0]["totalQuantity"] == 1
+    record = l.get("fulfillments/LOST-UNSENT").json()
+    assert record["status"] == "fulfilled" and record["fulfillment_ids"] == [theirs["fulfillments"][0]["id"]]

@@ -19,7 +19,7 @@ from ..upsert import batched
 from .desired import compute_desired
 from .ledger import Ledger
 from .levels import bulk_read_levels, read_levels
-from .plan import BATCH_SIZE, Change, Key, changed_levels, mutation_variables, stale_indexes
+from .plan import BATCH_SIZE, Change, Key, changed_levels, mutation_variables, rebase, stale_indexes
 
 BULK_READ_THRESHOLD = 600  # more unknown levels than this (about a full Standard bucket of reads): bulk operation
 MAX_STALE_ROUNDS = 3
@@ -33,20 +33,6 @@ class PushResult:
         self.rejected: list[dict] = []
         self.deferred = 0
         self.pushed_keys: set[Key] = set()
-
-
-def rebase(changes: list[Change], fresh: dict[Key, int]) -> tuple[list[Change], list[Change]]:
-    """Changes against what Shopify holds now: (those it already shows, the others to send
-    with changeFromQuantity = what it holds). A level not read is sent as it was."""
-    there, again = [], []
-    for c in changes:
-        if c.key not in fresh:
-            again.append(c)
-        elif fresh[c.key] == max(0, c.quantity):
-            there.append(c)
-        else:
-            again.append(Change(c.inventory_item_id, c.location_id, c.quantity, fresh[c.key]))
-    return there, again
 
 
 def _record_pushed(ledger: Ledger, result: "PushResult", changes: list[Change]) -> None:
