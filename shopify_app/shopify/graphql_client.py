@@ -227,23 +227,13 @@ def is_mutation(document: str) -> bool:
 
 
 def never_sent(exc: requests.RequestException) -> bool:
-    """The request provably never reached Shopify: the connection could not be opened."""
+    """The request provably never reached Shopify: the connection could not be opened.
+    (requests wraps urllib3's MaxRetryError, whose `reason` says why; a connection dropped
+    after sending comes as a ProtocolError instead.)"""
     if isinstance(exc, requests.ConnectTimeout):
         return True
-    seen: set[int] = set()
-    cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        if isinstance(cause, NewConnectionError):
-            return True
-        reason = getattr(cause, "reason", None)  # urllib3's MaxRetryError carries the cause here
-        cause = reason if isinstance(reason, BaseException) else (cause.__cause__ or cause.__context__
-                                                                   or _first_exception_arg(cause))
-    return False
-
-
-def _first_exception_arg(exc: BaseException) -> BaseException | None:
-    return next((a for a in exc.args if isinstance(a, BaseException)), None)
+    wrapped = exc.args[0] if exc.args else None
+    return isinstance(getattr(wrapped, "reason", None), NewConnectionError)
 
 
 def _as_list(errors) -> list:
