@@ -10,25 +10,52 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta, timezone
 
 import requests
 
-from .graphql_client import GraphQLClient, GraphQLError
+from .graphql_client import GraphQLClient, GraphQLError, OutcomeUnknown
+from .times import parse_time_or_none, search_time
 
 # The statuses after which an operation changes no more.
 FINAL = {"COMPLETED", "FAILED", "CANCELED", "CANCELLED", "EXPIRED"}
 # A result file Shopify answers with these is gone (its URL expired): start over.
 EXPIRED_FILE_STATUSES = (403, 404, 410)
+# How far Shopify's clock may be behind ours when we look for an operation we started.
+CLOCK_SLACK = timedelta(minutes=2)
+# Starts whose answer was lost and whose operation is nowhere in Shopify: tried again up to this.
+START_ATTEMPTS = 2
 
 
 class BulkOperationFailed(Exception):
     """The bulk operation did not complete; what it delivered (if anything) was kept."""
 
 
-def start(client: GraphQLClient, query: str) -> str:
-    """Start a bulk query; its operation id. BulkOperationFailed when Shopify refuses it."""
+def start(client: GraphQLClient, query: str, since: datetime | None = None) -> str:
+    """Start a bulk query; its operation id. BulkOperationFailed when Shopify refuses it.
+
+    When the answer to `bulkOperationRunQuery` is lost (OutcomeUnknown), the shop's bulk
+    queries created since `since` (default: just before this call) are read and the one
+    with our query is adopted; only when there is none is the query started again.
+    """
+    since = since or datetime.now(timezone.utc)
+    lost: OutcomeUnknown | None = None
+    for _attempt in range(START_ATTEMPTS):
+        try:
+            return _start_once(client, query)
+        except OutcomeUnknown as exc:
+            adopted = find_started(client, query, since)
+            if adopted:
+                return adopted
+            lost = exc  # Shopify has no operation of ours: that start did not land
+    raise BulkOperationFailed(f"could not start the bulk operation: {lost}") from lost
+
+
+def _start_once(client: GraphQLClient, query: str) -> str:
     try:
         data = client.execute("bulk_run_query", {"query": query})
+    except OutcomeUnknown:
+        raise
     except GraphQLError as exc:
         raise BulkOperationFailed(f"could not start the bulk operation: {exc}") from exc
     payload = data.get("bulkOperationRunQuery") or {}
@@ -39,6 +66,26 @@ def start(client: GraphQLClient, query: str) -> str:
     if not op.get("id"):
         raise BulkOperationFailed("bulk operation not started (no id returned)")
     return op["id"]
+
+
+def find_started(client: GraphQLClient, query: str, since: datetime) -> str | None:
+    """The newest bulk query with this query text created since `since`, or None."""
+    search = f"operation_type:query created_at:>='{search_time(since - CLOCK_SLACK)}'"
+    nodes = ((client.execute("bulk_operations_recent", {"query": search}) or {}).get("bulkOperations")
+             or {}).get("nodes") or []
+    return pick_started(nodes, query, since - CLOCK_SLACK)
+
+
+def pick_started(operations: list[dict], query: str, since: datetime) -> str | None:
+    """Of these operations, the newest with this query text created since `since` (pure)."""
+    wanted = " ".join(query.split())
+    floor = datetime.min.replace(tzinfo=timezone.utc)
+    ours = [op for op in operations
+            if op.get("id") and " ".join((op.get("query") or "").split()) == wanted
+            and (parse_time_or_none(op.get("createdAt")) or floor) >= since]
+    if not ours:
+        return None
+    return max(ours, key=lambda op: parse_time_or_none(op.get("createdAt")) or floor)["id"]
 
 
 def fetch(client: GraphQLClient, op_id: str) -> dict | None:

@@ -2,11 +2,18 @@
 
 - the access level is checked before anything is sent (shopify_app.shopify.access);
 - the token comes from a provider that refreshes it when needed;
-- the call waits when the shop's bucket is short, and retries THROTTLED, 429,
-  5xx and connection failures with back-off.
+- the call waits when the shop's bucket is short, and retries THROTTLED and 429
+  (Shopify ran nothing: a throttled answer has no data and no actual cost) and a 401
+  once after refreshing the token;
+- a query is also retried after 5xx, a non-JSON answer or a connection failure; a
+  mutation is not: once it may have reached Shopify, its outcome is unknown
+  (OutcomeUnknown) and the caller reads Shopify's state to decide what happened.
+  Only a mutation that provably never left (the connection could not be opened) is
+  sent again.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
@@ -14,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
+from graphql import OperationDefinitionNode, OperationType, parse
+from urllib3.exceptions import NewConnectionError
 
 from .access import AccessLevel, check_access
 from .documents import load_document
@@ -48,6 +57,12 @@ class ShopifyUnauthorized(GraphQLError):
 
 class ShopifyUnavailable(GraphQLError):
     """Shopify kept failing (5xx, timeouts, throttling) past the retry budget."""
+
+
+class OutcomeUnknown(ShopifyUnavailable):
+    """A mutation was sent and no usable answer came back (the connection dropped after
+    sending, a read timeout, 5xx, an answer that is not JSON): Shopify may or may not
+    have applied it. Never resent by the client; the caller reads Shopify's state."""
 
 
 @dataclass
@@ -93,6 +108,7 @@ class GraphQLClient:
     ) -> GraphQLResponse:
         check_access(self.access_level, document)
         key = cache_key or document
+        mutation = is_mutation(document)
         forced_refresh = False
         delay = 0.5
         last_error: Exception | None = None
@@ -111,6 +127,8 @@ class GraphQLClient:
                     timeout=self.timeout,
                 )
             except requests.RequestException as exc:
+                if mutation and not never_sent(exc):
+                    raise OutcomeUnknown(f"mutation to {self.shop} sent, no answer: {exc}") from exc
                 last_error = exc
                 log.warning("GraphQL call to %s failed (attempt %s): %s", self.shop, attempt, exc)
                 delay = self._backoff(delay)
@@ -131,12 +149,18 @@ class GraphQLClient:
                 self._sleep(retry_after)
                 continue
             if resp.status_code >= 500:
+                if mutation:
+                    raise OutcomeUnknown(f"mutation to {self.shop} answered {resp.status_code}",
+                                         status=resp.status_code)
                 last_error = GraphQLError(f"Shopify answered {resp.status_code}", status=resp.status_code)
                 delay = self._backoff(delay)
                 continue
             try:
                 body = resp.json()
             except ValueError:
+                if mutation:
+                    raise OutcomeUnknown(f"mutation to {self.shop} answered {resp.status_code} with no JSON",
+                                         status=resp.status_code)
                 last_error = GraphQLError(f"Shopify answered {resp.status_code} with no JSON")
                 delay = self._backoff(delay)
                 continue
@@ -193,6 +217,23 @@ class GraphQLClient:
         elif actual is not None:
             # No bucket status: the call cost what Shopify says it cost.
             self._last_cost[key] = float(actual)
+
+
+@functools.lru_cache(maxsize=256)
+def is_mutation(document: str) -> bool:
+    """Whether the document holds a mutation (its outcome matters when no answer comes)."""
+    return any(isinstance(d, OperationDefinitionNode) and d.operation == OperationType.MUTATION
+               for d in parse(document).definitions)
+
+
+def never_sent(exc: requests.RequestException) -> bool:
+    """The request provably never reached Shopify: the connection could not be opened.
+    (requests wraps urllib3's MaxRetryError, whose `reason` says why; a connection dropped
+    after sending comes as a ProtocolError instead.)"""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    wrapped = exc.args[0] if exc.args else None
+    return isinstance(getattr(wrapped, "reason", None), NewConnectionError)
 
 
 def _as_list(errors) -> list:

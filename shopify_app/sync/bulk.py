@@ -163,8 +163,9 @@ def run(ctx: RunContext, query: str, sink: Sink, *, kind: str, sleep: Callable[[
         log.info("resuming bulk operation %s for %s at line %s", op_id, ctx.shop.domain, state.get("lines_done", 0))
         ctx.count("bulk_resumed")
     else:
-        started_at = search_time(datetime.now(timezone.utc))
-        op_id = bulk_operations.start(ctx.client, query)
+        now = datetime.now(timezone.utc)
+        started_at = search_time(now)
+        op_id = bulk_operations.start(ctx.client, query, since=now)  # adopts ours if the answer is lost
         state = {"id": op_id, "kind": kind, "started_at": started_at, "lines_done": 0, **(extra or {})}
         _set_bulk_state(ctx, state)
     ctx.run.bulk_operation_id = op_id

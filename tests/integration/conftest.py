@@ -7,9 +7,12 @@ import pytest
 
 from devstore.testing import new_shop
 from shopify_app.api_keys import create_api_key
-from shopify_app.extensions import db
+from shopify_app.extensions import app_settings, db
 from shopify_app.sync.runner import run_flow
-from tests.conftest import create_shop
+from tests.conftest import create_shop, reconfigure
+from tests.lost_answer_proxy import LostAnswerProxy
+
+LOST_ANSWER_TIMEOUT = 2.0  # the app's read timeout behind the proxy; "hang" holds an answer longer
 
 
 class Crash(Exception):
@@ -81,3 +84,18 @@ def fulfillment_shop(connected_app):
             db.session.commit()
             return FulfillmentShop(connected_app, handle, shop.id, key)
     return make
+
+
+@pytest.fixture
+def lost_answers(connected_app):
+    """A LostAnswerProxy between the app and devstore (the app's SHOPIFY_SHOP_ORIGIN points at
+    it, with a short read timeout): `lost_answers.lose("fulfillmentCreate")` lets the next such
+    call reach devstore and drops its answer."""
+    proxy = LostAnswerProxy(connected_app.devstore.url)
+    app = connected_app.app
+    with app.app_context():
+        before = app_settings.current
+    reconfigure(app, shop_origin=proxy.shop_origin, http_timeout=LOST_ANSWER_TIMEOUT)
+    yield proxy
+    reconfigure(app, shop_origin=before.shop_origin, http_timeout=before.http_timeout)
+    proxy.close()

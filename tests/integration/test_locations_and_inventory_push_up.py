@@ -7,7 +7,7 @@ from sqlalchemy import select
 from devstore.testing import new_shop
 from shopify_app.api_keys import create_api_key
 from shopify_app.extensions import db
-from shopify_app.models import Location, Shop, Variant
+from shopify_app.models import Location, PushedLevel, Shop, Variant
 from shopify_app.sync.locations.mapping import create_facility
 from shopify_app.sync.locations.store import find_location
 from shopify_app.sync.runner import run_flow
@@ -160,6 +160,32 @@ def test_stale_level_is_reread_not_overwritten_blind(setup):
     assert any(e.get("code") == "CHANGE_FROM_QUANTITY_STALE" for x in sets for e in x.get("userErrors") or [])
     assert sets[-1]["quantities"][0]["changeFromQuantity"] == 4  # re-read, then compare-and-set
     assert s.level(a, MAIN) == 8
+
+
+def test_a_lost_answer_to_an_inventory_push_is_read_back_not_set_twice(setup, lost_answers):
+    s = setup()
+    a, b = s.skus(2)
+    s.put_atp([{"facility_id": "SHOPIFY_61000000001", "sku": a, "atp": 5},
+               {"facility_id": "SHOPIFY_61000000003", "sku": b, "atp": 3}])
+    before = len(s.sets())
+    lost_answers.lose("inventorySetQuantities")
+    status, counts, error = s.run()
+    assert status == "succeeded", error
+    assert len(lost_answers.lost) == 1  # devstore set the levels; the app never heard
+    sets = s.sets()[before:]
+    assert len(sets) == 1 and not sets[0]["replayed"]  # set once, never sent again
+    assert s.level(a, MAIN) == 5 and s.level(b, DOWNTOWN) == 3
+    assert counts.get("pushed") == len(sets[0]["quantities"])
+    with s.c.app.app_context():
+        ledger = list(db.session.execute(select(PushedLevel).where(PushedLevel.shop_id == s.shop_id)).scalars())
+        assert ledger
+        for row in ledger:  # the ledger holds what Shopify has
+            theirs = [x for x in s.ds.inventory(s.handle.domain, inventory_item_id=row.inventory_item_id,
+                                                location_id=row.location_id)
+                      if x["locationId"] == row.location_id]
+            assert row.quantity == (theirs[0]["quantities"]["available"] if theirs else 0), row.location_id
+        pushed = {(r.location_id, r.pushed_quantity) for r in ledger if r.pushed_quantity is not None}
+        assert (MAIN, 5) in pushed and (DOWNTOWN, 3) in pushed
 
 
 def test_reconcile_corrects_drift(setup):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from shopify_app.extensions import db
 from shopify_app.models import FlowState, Order, OrderLine, Product, SyncRun, Variant
-from shopify_app.shopify.bulk_operations import parse_lines
+from shopify_app.shopify.bulk_operations import parse_lines, pick_started
 from shopify_app.shopify.gids import gid, typename
 from shopify_app.shopify.times import parse_time
 from shopify_app.sync import bulk
@@ -266,3 +266,17 @@ def test_memory_stays_flat_whatever_the_file_size(app, shop, monkeypatch):
     small = peak(150, 1)
     large = peak(1200, 2)
     assert large < small * 1.5, (small, large)
+
+
+def test_a_lost_start_adopts_the_newest_operation_with_our_query_since_we_started():
+    since = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    query = "{ products { edges { node { id } } } }"
+    ops = [
+        {"id": "gid://shopify/BulkOperation/1", "query": query, "createdAt": "2026-12-01T08:00:00Z"},  # an older run's
+        {"id": "gid://shopify/BulkOperation/2", "query": "{ orders { edges { node { id } } } }",
+         "createdAt": "2026-12-01T09:00:02Z"},  # another flow's
+        {"id": "gid://shopify/BulkOperation/3", "query": "{ products {\n edges { node { id } } } }",
+         "createdAt": "2026-12-01T09:00:01Z"},  # ours (whitespace aside)
+    ]
+    assert pick_started(ops, query, since) == "gid://shopify/BulkOperation/3"
+    assert pick_started(ops[:2], query, since) is None

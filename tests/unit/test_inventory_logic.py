@@ -15,6 +15,7 @@ from shopify_app.sync.inventory.plan import (
     error_index,
     mutation_variables,
     plan_targets,
+    rebase,
     stale_indexes,
 )
 from shopify_app.sync.upsert import batched
@@ -145,3 +146,13 @@ def test_validate_atp_rows():
     ])
     assert [e["index"] for e in errors] == [1, 2, 3, 4, 5, 6]
     assert validate_atp_rows({"facility_id": "F1"})[1][0]["index"] is None
+
+
+def test_rebase_tells_what_landed_from_what_to_send_again_against_shopify():
+    landed = Change("I1", "L1", 5, 2)
+    moved = Change("I2", "L1", 7, 3)       # Shopify holds 4 now: sent again from 4
+    negative = Change("I3", "L1", -2, 1)   # sent as 0: Shopify showing 0 means it landed
+    unread = Change("I4", "L1", 1, 0)
+    there, again = rebase([landed, moved, negative, unread], {("I1", "L1"): 5, ("I2", "L1"): 4, ("I3", "L1"): 0})
+    assert there == [landed, negative]
+    assert again == [Change("I2", "L1", 7, 4), unread]

@@ -3,6 +3,9 @@
 Each part is marked "sending" (committed) before its call. A part found "sending" on
 a later push (a crash between Shopify's answer and our commit) is first looked for
 among the order's fulfillments in Shopify; only when it is not there is it sent again.
+A call whose answer is lost (OutcomeUnknown: the client never resends a mutation) is
+looked for the same way at once: found, it is recorded with Shopify's id; not found,
+the part stays "sending" and the next push looks again before it sends.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import FulfillmentRequest
+from ...shopify.graphql_client import OutcomeUnknown
 from ...shopify.times import parse_time_or_none
 from ..oms_requests.checks import resolve_lines
 from .plan import find_existing, fulfillment_input, plan_fulfillment, truncated
@@ -26,6 +30,23 @@ def _claimed_ids(shop_id: int, order_id: str, except_id: int) -> set[str]:
         )
     ).scalars()
     return {fid for ids in rows for fid in (ids or [])}
+
+
+def _fulfillments_in_shopify(client, order_id: str) -> list[dict]:
+    found = (client.execute("fulfillment_order_fulfillments", {"id": order_id}) or {}).get("order") or {}
+    return found.get("fulfillments") or []
+
+
+def _already_sent(part: dict, req: FulfillmentRequest, fulfillments: list[dict], claimed: set[str]) -> str | None:
+    since = parse_time_or_none(part.get("sending_at"))
+    return find_existing(part, req.tracking, fulfillments, claimed | set(req.fulfillment_ids or []), since)
+
+
+def _record_done(req: FulfillmentRequest, parts: list[dict], part: dict, fid: str) -> None:
+    part["status"] = "done"
+    part["fulfillment_id"] = fid
+    req.fulfillment_ids = [*(req.fulfillment_ids or []), fid]
+    req.parts = [dict(p) for p in parts]
 
 
 def _fail(req: FulfillmentRequest, errors: list[dict], message: str) -> None:
@@ -49,19 +70,15 @@ def push_request(client, req: FulfillmentRequest, after_call=None) -> str:
     parts = [dict(p) for p in (req.parts or [])]
     fulfillments: list[dict] = []
     if any(p.get("status") == "sending" for p in parts):
-        found = (client.execute("fulfillment_order_fulfillments", {"id": req.order_id}) or {}).get("order") or {}
-        fulfillments = found.get("fulfillments") or []
+        fulfillments = _fulfillments_in_shopify(client, req.order_id)
     claimed = _claimed_ids(req.shop_id, req.order_id, req.id)
 
-    # A crash left parts "sending": were they fulfilled?
+    # A crash (or a lost answer) left parts "sending": were they fulfilled?
     for part in parts:
         if part.get("status") == "sending":
-            since = parse_time_or_none(part.get("sending_at"))
-            found = find_existing(part, req.tracking, fulfillments, claimed | set(req.fulfillment_ids or []), since)
+            found = _already_sent(part, req, fulfillments, claimed)
             if found:
-                part["status"] = "done"
-                part["fulfillment_id"] = found
-                req.fulfillment_ids = [*(req.fulfillment_ids or []), found]
+                _record_done(req, parts, part, found)
             else:
                 part["status"] = "pending"
     if not any(p.get("status") == "done" for p in parts):
@@ -88,10 +105,21 @@ def push_request(client, req: FulfillmentRequest, after_call=None) -> str:
         req.parts = [dict(p) for p in parts]
         req.status = "sending"
         db.session.commit()  # recorded before the call: a crash after it is found on resume
-        data = client.execute(
-            "fulfillment_create",
-            {"fulfillment": fulfillment_input(part, req.tracking, req.notify_customer)},
-        )
+        try:
+            data = client.execute(
+                "fulfillment_create",
+                {"fulfillment": fulfillment_input(part, req.tracking, req.notify_customer)},
+            )
+        except OutcomeUnknown as exc:
+            # Shopify may have fulfilled it: its state decides, never a blind resend.
+            found = _already_sent(part, req, _fulfillments_in_shopify(client, req.order_id), claimed)
+            if found is None:
+                req.error = f"Shopify's answer was lost and the fulfillment is not there (yet): {exc}"[:2000]
+                db.session.commit()
+                return req.status  # "sending": the next push looks again, and only then sends
+            _record_done(req, parts, part, found)
+            db.session.commit()
+            continue
         if after_call is not None:
             after_call(req, index, data)
         payload = data.get("fulfillmentCreate") or {}
@@ -103,11 +131,7 @@ def push_request(client, req: FulfillmentRequest, after_call=None) -> str:
                   or [{"field": None, "message": "Shopify returned no fulfillment"}],
                   "Shopify refused the fulfillment")
             return req.status
-        fid = payload["fulfillment"]["id"]
-        part["status"] = "done"
-        part["fulfillment_id"] = fid
-        req.fulfillment_ids = [*(req.fulfillment_ids or []), fid]
-        req.parts = [dict(p) for p in parts]
+        _record_done(req, parts, part, payload["fulfillment"]["id"])
         db.session.commit()
     req.status = "fulfilled"
     req.sent_at = datetime.now(timezone.utc)

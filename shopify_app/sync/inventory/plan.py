@@ -123,6 +123,20 @@ def changed_levels(desired: dict[Key, int], ledger: dict[Key, int]) -> list[Chan
     return out
 
 
+def rebase(changes: list[Change], fresh: dict[Key, int]) -> tuple[list[Change], list[Change]]:
+    """Changes against what Shopify holds now: (those it already shows, the others to send
+    with changeFromQuantity = what it holds). A level not read is sent as it was."""
+    there, again = [], []
+    for c in changes:
+        if c.key not in fresh:
+            again.append(c)
+        elif fresh[c.key] == max(0, c.quantity):
+            there.append(c)
+        else:
+            again.append(Change(c.inventory_item_id, c.location_id, c.quantity, fresh[c.key]))
+    return there, again
+
+
 def mutation_variables(changes: list[Change], idempotency_key: str, reference: str) -> dict:
     """The `inventorySetQuantities` variables for one batch (at most 250 changes)."""
     if len(changes) > BATCH_SIZE:

@@ -1,6 +1,9 @@
 """The push run: what changed since the ledger, sent in batches of 250 with
 `changeFromQuantity` and an `@idempotent` key. A stale level is re-read from Shopify
-and retried with the fresh value, never overwritten blind."""
+and retried with the fresh value, never overwritten blind. A call whose answer is lost
+(OutcomeUnknown: the client never resends a mutation) is settled the same way: the
+levels are read, those showing our quantity landed (recorded as pushed), the others are
+sent again against what Shopify holds. The ledger records only what Shopify has."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -9,12 +12,13 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import FlowState, Shop
+from ...shopify.graphql_client import OutcomeUnknown
 from ..flows import RunContext
 from ..upsert import batched
 from .desired import compute_desired
 from .ledger import Ledger
 from .levels import bulk_read_levels, read_levels
-from .plan import BATCH_SIZE, Change, Key, changed_levels, mutation_variables, stale_indexes
+from .plan import BATCH_SIZE, Change, Key, changed_levels, mutation_variables, rebase, stale_indexes
 
 BULK_READ_THRESHOLD = 600  # more unknown levels than this (about a full Standard bucket of reads): bulk operation
 MAX_STALE_ROUNDS = 3
@@ -30,6 +34,14 @@ class PushResult:
         self.pushed_keys: set[Key] = set()
 
 
+def _record_pushed(ledger: Ledger, result: "PushResult", changes: list[Change]) -> None:
+    done = {c.key: max(0, c.quantity) for c in changes}
+    ledger.record(done, pushed=True)
+    db.session.commit()
+    result.pushed += len(done)
+    result.pushed_keys.update(done)
+
+
 def push_changes(client, ledger: Ledger, changes: list[Change], key_prefix: str, reference: str,
                  progress=None) -> PushResult:
     """Send the changes in batches of 250; re-read and retry stale rows; update the ledger
@@ -41,16 +53,21 @@ def push_changes(client, ledger: Ledger, changes: list[Change], key_prefix: str,
             if not pending:
                 break
             variables = mutation_variables(pending, f"{key_prefix}-{batch_no}-{attempt}", reference)
-            data = client.execute("inventory_set_quantities", variables)
             result.calls += 1
+            try:
+                data = client.execute("inventory_set_quantities", variables)
+            except OutcomeUnknown:
+                # Did it land? Shopify's levels decide, never a blind resend.
+                fresh = read_levels(client, [c.key for c in pending])
+                ledger.record(fresh, pushed=False)
+                db.session.commit()
+                landed, pending = rebase(pending, fresh)
+                _record_pushed(ledger, result, landed)
+                continue
             payload = data.get("inventorySetQuantities") or {}
             errors = payload.get("userErrors") or []
             if not errors:
-                done = {c.key: max(0, c.quantity) for c in pending}
-                ledger.record(done, pushed=True)
-                db.session.commit()
-                result.pushed += len(done)
-                result.pushed_keys.update(done)
+                _record_pushed(ledger, result, pending)
                 pending = []
                 break
             stale, rejected, general = stale_indexes(errors)
@@ -70,15 +87,7 @@ def push_changes(client, ledger: Ledger, changes: list[Change], key_prefix: str,
                 fresh = read_levels(client, [c.key for c in stale_changes])
                 ledger.record(fresh, pushed=False)
                 db.session.commit()
-                retry = []
-                for c in keep:
-                    if c.key in fresh:
-                        if fresh[c.key] == max(0, c.quantity):
-                            continue  # Shopify already shows it
-                        retry.append(Change(c.inventory_item_id, c.location_id, c.quantity, fresh[c.key]))
-                    else:
-                        retry.append(c)
-                keep = retry
+                _already_there, keep = rebase(keep, fresh)
             pending = keep
         else:
             result.deferred += len(pending)

@@ -2,7 +2,9 @@
 
 The refund's `@idempotent` key is derived from the request (a resend is replayed by
 Shopify, not repeated), the request is marked "sending" before the call, and its note
-carries a marker we look for among the order's refunds before sending again.
+carries a marker we look for among the order's refunds before sending again. A call
+whose answer is lost (OutcomeUnknown: the client never resends a mutation) is looked
+for by that marker at once; not found, the request stays "sending" for the next push.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from datetime import datetime, timezone
 
 from ...extensions import db
 from ...models import ReturnRequest
+from ...shopify.graphql_client import OutcomeUnknown
 from ..flows import RunContext
 from ..oms_requests.store import push_pending
 from .plan import find_existing_refund, refund_input
@@ -46,7 +49,19 @@ def push_return(client, req: ReturnRequest, after_call=None) -> str:
     req.status = "sending"
     req.sending_at = datetime.now(timezone.utc)
     db.session.commit()  # recorded before the call
-    data = client.execute("refund_create", {"input": refund, "idempotencyKey": f"oms-refund-{req.shop_id}-{req.id}"})
+    try:
+        data = client.execute("refund_create", {"input": refund,
+                                                "idempotencyKey": f"oms-refund-{req.shop_id}-{req.id}"})
+    except OutcomeUnknown as exc:
+        # Shopify may have refunded it: its state decides, never a blind resend.
+        order = (client.execute("refund_order_state", {"id": req.order_id}) or {}).get("order") or {}
+        found = find_existing_refund(req.external_id, order.get("refunds") or [])
+        if found:
+            req.status, req.refund_id, req.error, req.user_errors = "refunded", found, None, []
+        else:
+            req.error = f"Shopify's answer was lost and the refund is not there (yet): {exc}"[:2000]
+        db.session.commit()
+        return req.status  # "sending" when not found: the next push looks again, and only then sends
     if after_call is not None:
         after_call(req, data)
     payload = data.get("refundCreate") or {}
