@@ -10,6 +10,7 @@ from ..crypto import token_decrypts
 from ..extensions import db
 from ..models import ComplianceRequest, Shop
 from ..shopify.access import parse_level
+from ..shopify.times import json_time
 from ..sync.shop import set_access_level
 from .errors import json_error
 from .session import session_token_required
@@ -69,7 +70,7 @@ def shop_json(shop: Shop) -> dict:
         "plan": shop.plan,
         "product_store": shop.product_store,
         "needs_reauth": shop.needs_reauth or not token_decrypts(shop.access_token_encrypted),
-        "installed_at": shop.installed_at.isoformat() if shop.installed_at else None,
+        "installed_at": json_time(shop.installed_at),
         "settings": {key: settings.get(key, default) for key, (_, default) in SETTINGS.items()},
     }
 
@@ -139,10 +140,10 @@ def compliance_json(record: ComplianceRequest, with_data: bool = False) -> dict:
         "customer_email": record.customer_email,
         "orders_requested": record.orders_requested or [],
         "data_request_id": record.data_request_id,
-        "received_at": record.received_at.isoformat() if record.received_at else None,
-        "completed_at": record.completed_at.isoformat() if record.completed_at else None,
+        "received_at": json_time(record.received_at),
+        "completed_at": json_time(record.completed_at),
         # Set once the export was erased (retention period, or the customer's redaction).
-        "purged_at": record.purged_at.isoformat() if record.purged_at else None,
+        "purged_at": json_time(record.purged_at),
     }
     if with_data:
         item["data"] = record.result or {}

@@ -5,6 +5,7 @@ from flask import Blueprint, g, jsonify, request
 
 from ..models import MappingValue
 from ..shopify.access import AccessDenied, AccessLevel
+from ..shopify.times import json_time
 from ..sync.connection import NeedsReauthentication
 from ..sync.mappings.apply import apply_changes
 from ..sync.mappings.catalogue import CATALOGUE_KIND, KINDS, oms_values
@@ -23,9 +24,9 @@ def mapping_json(row: MappingValue) -> dict:
         "label": row.label,
         "source": row.source,
         "oms_value": row.oms_value,
-        "first_seen_at": row.first_seen_at.isoformat() if row.first_seen_at else None,
-        "last_seen_at": row.last_seen_at.isoformat() if row.last_seen_at else None,
-        "mapped_at": row.mapped_at.isoformat() if row.mapped_at else None,
+        "first_seen_at": json_time(row.first_seen_at),
+        "last_seen_at": json_time(row.last_seen_at),
+        "mapped_at": json_time(row.mapped_at),
     }
     if row.kind == "shipping_method":
         item["carrier"] = row.oms_carrier

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import FlowState, Shop, SyncRun
+from ..shopify.times import json_time
 from ..sync.flows import MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES
 from ..sync.registry import FLOWS, default_interval, interval_for
 from ..sync.run_queue import queue_run
@@ -35,21 +36,15 @@ DEFAULT_STATS = {
 }
 
 
-def _iso(value):
-    """This API writes offsets as `+00:00` (the OMS API writes `Z`, shopify.times.json_time):
-    kept as it is so that no answer changes."""
-    return value.isoformat() if value else None
-
-
 def run_json(run: SyncRun) -> dict:
     return {
         "id": run.id,
         "flow": run.flow,
         "trigger": run.trigger,
         "status": run.status,
-        "queued_at": _iso(run.queued_at),
-        "started_at": _iso(run.started_at),
-        "finished_at": _iso(run.finished_at),
+        "queued_at": json_time(run.queued_at),
+        "started_at": json_time(run.started_at),
+        "finished_at": json_time(run.finished_at),
         "counts": run.counts or {},
         "progress": run.progress or {},
         "error": run.error,
@@ -63,8 +58,8 @@ def last_run_json(run: SyncRun | None) -> dict | None:
     return {
         "id": run.id,
         "trigger": run.trigger,
-        "started_at": _iso(run.started_at),
-        "finished_at": _iso(run.finished_at),
+        "started_at": json_time(run.started_at),
+        "finished_at": json_time(run.finished_at),
         "status": run.status,
         "counts": run.counts or {},
         "error": run.error,
@@ -111,9 +106,9 @@ def flow_json(name: str, shop: Shop, state: FlowState | None, finished, running,
         # A run in progress is truthy even before it reports progress (an empty {} is not).
         "running": (current.progress or True) if current is not None else False,
         "last_run": last_run_json(finished.get(name)),
-        "current_run": {"id": current.id, "trigger": current.trigger, "started_at": _iso(current.started_at)}
+        "current_run": {"id": current.id, "trigger": current.trigger, "started_at": json_time(current.started_at)}
         if current is not None else None,
-        "queued": {"id": waiting.id, "trigger": waiting.trigger, "queued_at": _iso(waiting.queued_at)}
+        "queued": {"id": waiting.id, "trigger": waiting.trigger, "queued_at": json_time(waiting.queued_at)}
         if waiting is not None else False,
         "available": flow is not None,
         "min_access": flow.min_level.value if flow is not None else None,

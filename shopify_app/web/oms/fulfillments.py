@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ...models import FulfillmentRequest
+from ...shopify.times import json_time
 from ...sync.fulfillments.requests import find_request, submit_fulfillment
 from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
 
@@ -24,8 +25,8 @@ def request_json(req: FulfillmentRequest, shop_domain: str) -> dict:
         "user_errors": req.user_errors or [],
         "error": req.error,
         "attempts": req.attempts,
-        "created_at": req.created_at.isoformat() if req.created_at else None,
-        "sent_at": req.sent_at.isoformat() if req.sent_at else None,
+        "created_at": json_time(req.created_at),
+        "sent_at": json_time(req.sent_at),
     }
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ...models import ReturnRequest
+from ...shopify.times import json_time
 from ...sync.refunds.requests import find_return, submit_return
 from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
 
@@ -21,7 +22,7 @@ def return_json(req: ReturnRequest, shop_domain: str) -> dict:
         "user_errors": req.user_errors or [],
         "error": req.error,
         "attempts": req.attempts,
-        "created_at": req.created_at.isoformat() if req.created_at else None,
+        "created_at": json_time(req.created_at),
     }
 
 
