@@ -6,12 +6,9 @@ import logging
 from flask import Flask
 
 from . import models  # noqa: F401  (the tables, for Alembic and db.create_all)
-from .cli import register_commands
 from .config import PROJECT_ROOT, ConfigError, load_settings
 from .extensions import app_settings, db, migrate
 from .log_redaction import install_log_redaction
-from .web import register_blueprints
-from .web.json_bodies import BoundedJSONProvider
 
 __all__ = ["create_app", "ConfigError"]
 
@@ -19,6 +16,13 @@ __all__ = ["create_app", "ConfigError"]
 def create_app(env: dict | None = None, **overrides) -> Flask:
     """Build the app from the environment (or `env`); `overrides` are extra Flask settings."""
     settings = load_settings(env)
+    # The web layer and the commands are imported here, not at the top: this package's
+    # __init__ runs on any import of shopify_app.*, and a sync module (the scheduler, a
+    # flow run in a worker) must load without the views.
+    from .cli import register_commands
+    from .web import register_blueprints
+    from .web.json_bodies import BoundedJSONProvider
+
     app = Flask(
         __name__,
         instance_relative_config=True,

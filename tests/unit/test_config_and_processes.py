@@ -116,3 +116,19 @@ def test_gunicorn_serves_the_app_migrating_a_new_database_once(tmp_path, workers
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_the_sync_layer_and_the_scheduler_load_without_the_web_layer():
+    """The scheduler process (and a worker) knows its flows and webhook topics from
+    sync/registry.py: nothing of web/ is imported to find them."""
+    code = (
+        "import sys\n"
+        "import shopify_app.sync.registry, shopify_app.sync.scheduler, shopify_app.sync.webhooks\n"
+        "from shopify_app.sync.registry import FLOWS, TOPICS\n"
+        "assert {'products', 'orders', 'inventory', 'fulfillments', 'locations'} <= set(FLOWS)\n"
+        "assert 'orders/updated' in TOPICS and 'shop/redact' in TOPICS\n"
+        "print(sorted(m for m in sys.modules if m.startswith('shopify_app.web')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
