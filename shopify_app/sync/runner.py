@@ -142,11 +142,6 @@ def release_lease(state_id: int, owner: str) -> None:
     db.session.commit()
 
 
-def lease_is_free(state: FlowState | None, now: datetime | None = None) -> bool:
-    now = now or datetime.now(timezone.utc)
-    return state is None or state.lease_owner is None or state.lease_expires_at is None or state.lease_expires_at < now
-
-
 def run_is_alive(run_id: int, started_at: datetime | None, lease_owner: str | None,
                  lease_expires_at: datetime | None, now: datetime, grace: timedelta | None = None) -> bool:
     """Whether a run recorded `running` still has a live worker. A pure decision.

@@ -6,8 +6,10 @@ How it fits together
   1. takes or renews the leadership (a row in `scheduler_locks`, a conditional UPDATE
      with an expiry);
   2. on the leader only: keeps the per shop+flow interval jobs in step with the shops
-     and their settings ("sweep"), recovers runs whose worker died, and retries
-     failed webhook deliveries with back-off;
+     and their settings ("sweep"), recovers runs whose worker died (killed outright:
+     their 30 s lease expired; recorded interrupted and queued again at once, so the
+     work resumes from its checkpoint within a minute), and retries failed webhook
+     deliveries with back-off;
   3. on every process: claims queued runs (a conditional UPDATE, so one process gets
      each) as far as its pool has room, and runs them.
 - The interval jobs live in APScheduler's SQLAlchemyJobStore in the app database
