@@ -15,5 +15,5 @@ def test_concurrent_queue_run_from_many_threads_makes_exactly_one_queued_run_on_
 
 def test_concurrent_queue_run_from_processes_makes_exactly_one_queued_run_on_postgresql(pg_app, pg_database_url):
     shop = create_shop()
-    results = queue_from_processes(pg_database_url, shop.id, count=3)
-    assert_one_queued(results, shop.id, 3)
+    results = queue_from_processes(pg_database_url, shop.id, count=3, threads=4)
+    assert_one_queued(results, shop.id, 12)

@@ -70,28 +70,40 @@ def test_concurrent_queue_run_from_many_threads_makes_exactly_one_queued_run(app
 
 
 PROCESS_SCRIPT = r"""
-import sys, time
+import sys, threading, time
 sys.path.insert(0, {root!r})
 from tests.conftest import base_env
 from shopify_app import create_app
 from shopify_app.extensions import db
 from shopify_app.sync.runner import queue_run
 
-url, shop_id, start_at = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+url, shop_id, start_at, threads = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 app = create_app(base_env(DATABASE_URL=url))
-with app.app_context():
-    db.session.execute(db.text("SELECT 1")).all()  # connected before the start
-    db.session.rollback()
-    time.sleep(max(0.0, start_at - time.time()))
-    run, created = queue_run(shop_id, "products", "manual")
-    print("RESULT", run.id, int(created), flush=True)
+lock = threading.Lock()
+
+def worker():
+    with app.app_context():
+        db.session.execute(db.text("SELECT 1")).all()  # connected before the start
+        db.session.rollback()
+        time.sleep(max(0.0, start_at - time.time()))
+        run, created = queue_run(shop_id, "products", "manual")
+        with lock:
+            print("RESULT", run.id, int(created), flush=True)
+        db.session.remove()
+
+workers = [threading.Thread(target=worker) for _ in range(threads)]
+for w in workers:
+    w.start()
+for w in workers:
+    w.join()
 """
 
 
-def queue_from_processes(url: str, shop_id: int, count: int = 3) -> list[tuple[int, bool]]:
+def queue_from_processes(url: str, shop_id: int, count: int = 3, threads: int = 4) -> list[tuple[int, bool]]:
+    """`count` processes of `threads` threads each call queue_run at the same moment."""
     script = PROCESS_SCRIPT.format(root=str(ROOT))
     start_at = time.time() + 6.0  # after every process has imported the app
-    procs = [subprocess.Popen([sys.executable, "-c", script, url, str(shop_id), str(start_at)],
+    procs = [subprocess.Popen([sys.executable, "-c", script, url, str(shop_id), str(start_at), str(threads)],
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(count)]
     results = []
@@ -106,8 +118,8 @@ def queue_from_processes(url: str, shop_id: int, count: int = 3) -> list[tuple[i
 
 
 def test_concurrent_queue_run_from_processes_makes_exactly_one_queued_run_on_sqlite(app, shop, database_url):
-    results = queue_from_processes(database_url, shop.id, count=3)
-    assert_one_queued(results, shop.id, 3)
+    results = queue_from_processes(database_url, shop.id, count=3, threads=4)
+    assert_one_queued(results, shop.id, 12)
 
 
 def test_the_database_refuses_a_second_queued_run_of_a_shop_and_flow(app, shop):
