@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, LargeBinary, String, Table, Text, Unicode, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, Unicode,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -33,9 +34,14 @@ class FlowState(Base):
 
 
 class SyncRun(Base):
-    """Every run of a flow for a shop, with its outcome."""
+    """Every run of a flow for a shop, with its outcome. At most one queued run per shop
+    and flow (a unique partial index): queueing is atomic across processes."""
 
     __tablename__ = "sync_runs"
+    __table_args__ = (
+        Index("uq_sync_runs_one_queued", "shop_id", "flow", unique=True,
+              sqlite_where=text("status = 'queued'"), postgresql_where=text("status = 'queued'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)

@@ -7,8 +7,14 @@ level, or with the flow switched off: such a run is recorded as skipped.
 One run at a time per shop and flow, across threads, processes and machines: the
 lease is a column pair on the flow's state row, taken by one conditional UPDATE
 (atomic on SQLite and PostgreSQL), owned by one run (`lease_owner_for(run_id)`),
-renewed in the background while the run lives and released when it ends. A
-process that dies leaves a lease that expires after LEASE_DURATION.
+renewed in the background while the run lives and released when it ends. The
+lease is short and renewed often (a heartbeat): a process killed outright leaves a
+lease that expires within LEASE_DURATION, after which the scheduler's recovery
+records the run as interrupted and queues its resumption (from the flow's committed
+checkpoint), and `GET /api/sync` no longer shows it running (`run_is_alive`).
+
+At most one queued run per shop and flow: a unique partial index on `sync_runs`
+makes `queue_run` atomic across threads and processes.
 """
 from __future__ import annotations
 
@@ -29,13 +35,20 @@ from ..shopify.access import AccessLevel
 from .connection import client_for
 from .flows import RunContext, RunInterrupted, shutdown_event
 from .registry import FLOWS
-from .run_queue import queue_run
+from .run_queue import queue_run, requeue_claimed
 
 log = logging.getLogger(__name__)
 
-LEASE_DURATION = timedelta(minutes=10)
-# How often a running run extends its lease (well inside LEASE_DURATION).
-LEASE_RENEW_EVERY = timedelta(minutes=2)
+# Short, so that a killed worker's flow is free again (and resumed) within a minute.
+LEASE_DURATION = timedelta(seconds=30)
+# How often a running run extends its lease: several renewals fit in LEASE_DURATION,
+# so a slow database answer or two never lets a live run's lease expire.
+LEASE_RENEW_EVERY = timedelta(seconds=5)
+# A run marked running (claimed) takes its lease a moment later: until then it counts
+# as alive for this long.
+CLAIM_GRACE = timedelta(seconds=30)
+# What a run left `running` by a dead worker is recorded with (and shown as meanwhile).
+ABANDONED_ERROR = "interrupted: the worker running it stopped (its lease expired)"
 # How often a running run checks that it may still run (shop uninstalled, access
 # lowered to none, flow switched off...): it stops at its next checkpoint if not.
 PERMISSION_CHECK_EVERY = timedelta(seconds=15)
@@ -131,9 +144,17 @@ def release_lease(state_id: int, owner: str) -> None:
     db.session.commit()
 
 
-def lease_is_free(state: FlowState | None, now: datetime | None = None) -> bool:
-    now = now or datetime.now(timezone.utc)
-    return state is None or state.lease_owner is None or state.lease_expires_at is None or state.lease_expires_at < now
+def run_is_alive(run_id: int, started_at: datetime | None, lease_owner: str | None,
+                 lease_expires_at: datetime | None, now: datetime, grace: timedelta | None = None) -> bool:
+    """Whether a run recorded `running` still has a live worker. A pure decision.
+
+    A run holding its flow's lease lives while the lease is unexpired (its worker's
+    LeaseKeeper renews it). A run not holding it was claimed a moment ago and is
+    taking it (alive for `grace` after its start), or it lost it (to an expiry)."""
+    if run_id_of_owner(lease_owner) == run_id:
+        return lease_expires_at is not None and lease_expires_at >= now
+    grace = CLAIM_GRACE if grace is None else grace
+    return started_at is not None and started_at >= now - grace
 
 
 class LeaseKeeper:
@@ -216,13 +237,6 @@ class LeaseKeeper:
             self._thread.join(timeout=5)
 
 
-def _requeue(run: SyncRun) -> None:
-    run.status = "queued"
-    run.worker = None
-    run.started_at = None
-    run.error = None
-
-
 def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun | None = None,
              *, requeue_if_busy: bool = False) -> SyncRun:
     """Run a flow now, in this thread, and return its recorded run.
@@ -238,8 +252,9 @@ def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun
     state = flow_state(shop_id, flow_name)
     now = datetime.now(timezone.utc)
     if run is None:
-        run = SyncRun(shop_id=shop_id, flow=flow_name, trigger=trigger, status="queued", queued_at=now,
-                      counts={}, progress={})
+        # Never `queued` (one queued run per shop and flow): this run starts here and now.
+        run = SyncRun(shop_id=shop_id, flow=flow_name, trigger=trigger, status="running", queued_at=now,
+                      started_at=now, counts={}, progress={})
         db.session.add(run)
     else:
         trigger = run.trigger
@@ -250,12 +265,12 @@ def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun
 
     reason = skip_reason(shop, state, flow_name)
     if reason is None and shutdown_event.is_set():
-        _requeue(run)
+        requeue_claimed(run)
         db.session.commit()
         return run
     if reason is None and not acquire_lease(state.id, owner):
         if requeue_if_busy:
-            _requeue(run)
+            requeue_claimed(run)
             db.session.commit()
             return run
         reason = "another run of this flow is in progress"

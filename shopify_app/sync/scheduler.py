@@ -6,8 +6,10 @@ How it fits together
   1. takes or renews the leadership (a row in `scheduler_locks`, a conditional UPDATE
      with an expiry);
   2. on the leader only: keeps the per shop+flow interval jobs in step with the shops
-     and their settings ("sweep"), recovers runs whose worker died, and retries
-     failed webhook deliveries with back-off;
+     and their settings ("sweep"), recovers runs whose worker died (killed outright:
+     their 30 s lease expired; recorded interrupted and queued again at once, so the
+     work resumes from its checkpoint within a minute), and retries failed webhook
+     deliveries with back-off;
   3. on every process: claims queued runs (a conditional UPDATE, so one process gets
      each) as far as its pool has room, and runs them.
 - The interval jobs live in APScheduler's SQLAlchemyJobStore in the app database
@@ -51,8 +53,8 @@ from .flows import shutdown_event
 from .registry import FLOWS, interval_for
 from .retention import DEFAULT_RETENTION_DAYS, purge_expired
 from . import webhooks as topics
-from .run_queue import queue_run
-from .runner import WORKER_ID, lease_is_free, run_flow, run_id_of_owner, skip_reason
+from .run_queue import queue_run, requeue_claimed
+from .runner import ABANDONED_ERROR, CLAIM_GRACE, WORKER_ID, run_flow, run_is_alive, skip_reason
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +70,9 @@ WEBHOOK_RETRY_EVERY = timedelta(seconds=15)
 # Personal data past DATA_RETENTION_DAYS (dead-letter payloads, data request exports).
 PURGE_EVERY = timedelta(hours=1)
 RECONCILE_EVERY = timedelta(days=1)
-# A run marked running whose lease is not held by it for this long has lost its worker.
-STALE_RUN_GRACE = timedelta(minutes=2)
+# A run marked running that has not taken its lease this long after its start has
+# lost its worker (one whose lease expired has lost it at once: runner.run_is_alive).
+STALE_RUN_GRACE = CLAIM_GRACE
 # Webhook deliveries left failed: retried after 30 s, 1, 2, 4... minutes (capped), 8 attempts in all.
 WEBHOOK_MAX_ATTEMPTS = 8
 WEBHOOK_BACKOFF_BASE = timedelta(seconds=30)
@@ -234,30 +237,52 @@ def settings_signature() -> tuple:
 
 
 def recover_stale_runs(now: datetime | None = None) -> int:
-    """Runs left `running` by a worker that died (their lease is not theirs any more): failed."""
+    """Runs left `running` by a worker that died (their lease expired, or was never
+    taken): recorded as interrupted, and their flow queued again so that the work
+    resumes from its checkpoint (a bulk download picks its operation up) at once."""
     now = now or datetime.now(UTC)
     rows = db.session.execute(
-        select(SyncRun, FlowState)
+        select(SyncRun.id, SyncRun.shop_id, SyncRun.flow, SyncRun.trigger, SyncRun.started_at,
+               FlowState.lease_owner, FlowState.lease_expires_at)
         .join(FlowState, and_(FlowState.shop_id == SyncRun.shop_id, FlowState.flow == SyncRun.flow), isouter=True)
-        .where(SyncRun.status == "running", SyncRun.started_at < now - STALE_RUN_GRACE)
+        .where(SyncRun.status == "running")
     ).all()
-    recovered = 0
-    for run, state in rows:
-        alive = state is not None and run_id_of_owner(state.lease_owner) == run.id and not lease_is_free(state, now)
-        if alive:
+    recovered = []
+    for row in rows:
+        if run_is_alive(row.id, row.started_at, row.lease_owner, row.lease_expires_at, now, STALE_RUN_GRACE):
             continue
         result = db.session.execute(
             update(SyncRun)
-            .where(SyncRun.id == run.id, SyncRun.status == "running")
-            .values(status="failed", finished_at=now,
-                    error="interrupted: the worker running it stopped (its lease expired)")
+            .where(SyncRun.id == row.id, SyncRun.status == "running")
+            .values(status="failed", finished_at=now, error=ABANDONED_ERROR)
             .execution_options(synchronize_session=False)
         )
-        recovered += result.rowcount
-    db.session.commit()
+        db.session.commit()
+        if result.rowcount == 1:
+            recovered.append(row)
+    for row in recovered:
+        resume_abandoned(row.shop_id, row.flow, row.trigger)
     if recovered:
-        log.warning("marked %d abandoned run(s) failed", recovered)
-    return recovered
+        log.warning("marked %d abandoned run(s) interrupted, and queued their resumption", len(recovered))
+    return len(recovered)
+
+
+def resume_abandoned(shop_id: int, flow: str, trigger: str) -> SyncRun | None:
+    """Queue the resumption of an abandoned run, unless its flow may not run or another
+    run of it is already queued or running (that one resumes from the checkpoint)."""
+    shop = db.session.get(Shop, shop_id)
+    state = db.session.execute(
+        select(FlowState).where(FlowState.shop_id == shop_id, FlowState.flow == flow)
+    ).scalar_one_or_none()
+    if skip_reason(shop, state, flow) is not None:
+        return None
+    busy = db.session.execute(
+        select(SyncRun.id).where(SyncRun.shop_id == shop_id, SyncRun.flow == flow,
+                                 SyncRun.status.in_(("queued", "running"))).limit(1)
+    ).first()
+    if busy is not None:
+        return None
+    return queue_run(shop_id, flow, trigger)[0]
 
 
 def retry_webhooks(now: datetime | None = None, limit: int = WEBHOOK_BATCH) -> int:
@@ -343,12 +368,11 @@ def claim_queued_runs(limit: int, worker: str = WORKER_ID, now: datetime | None 
 
 
 def release_claim(run_id: int) -> None:
-    db.session.execute(
-        update(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "running", SyncRun.finished_at.is_(None))
-        .values(status="queued", worker=None, started_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    """Give a claimed run back to the queue (this process will not carry it out)."""
+    run = db.session.get(SyncRun, run_id)
+    if run is not None and run.status == "running" and run.finished_at is None:
+        requeue_claimed(run)
+        db.session.commit()
 
 
 def execute_run(run_id: int) -> SyncRun | None:

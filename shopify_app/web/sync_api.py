@@ -7,6 +7,7 @@ PATCH /api/sync/<flow>        {"enabled": bool} and/or {"interval_minutes": 1..1
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from ..shopify.times import json_time
 from ..sync.flows import MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES
 from ..sync.registry import FLOWS, default_interval, interval_for
 from ..sync.run_queue import queue_run
-from ..sync.runner import flow_state, skip_reason
+from ..sync.runner import ABANDONED_ERROR, flow_state, run_is_alive, skip_reason
 from .errors import json_error
 from .session import session_token_required
 
@@ -95,17 +96,37 @@ def _stats(name: str, shop: Shop) -> dict:
     return stats
 
 
+def abandoned_run_json(run: SyncRun, state: FlowState | None) -> dict:
+    """A run still recorded `running` whose worker died (its lease expired): shown as the
+    scheduler's recovery records it moments later, interrupted (its flow resumes)."""
+    body = last_run_json(run)
+    expired_at = state.lease_expires_at if state is not None else None
+    body.update(status="failed", error=ABANDONED_ERROR, finished_at=json_time(expired_at or run.started_at))
+    return body
+
+
+def _is_alive(run: SyncRun, state: FlowState | None) -> bool:
+    return run_is_alive(run.id, run.started_at, state.lease_owner if state is not None else None,
+                        state.lease_expires_at if state is not None else None, datetime.now(timezone.utc))
+
+
 def flow_json(name: str, shop: Shop, state: FlowState | None, finished, running, queued) -> dict:
     flow = FLOWS.get(name)
     current = running.get(name)
     waiting = queued.get(name)
+    last_run = last_run_json(finished.get(name))
+    if current is not None and not _is_alive(current, state):
+        # Never "running" once its lease expired: its worker is gone.
+        if last_run is None or current.id > last_run["id"]:
+            last_run = abandoned_run_json(current, state)
+        current = None
     entry = {
         "enabled": state.enabled if state is not None else True,
         "interval_minutes": interval_for(name, state),
         "default_interval_minutes": default_interval(name),
         # A run in progress is truthy even before it reports progress (an empty {} is not).
         "running": (current.progress or True) if current is not None else False,
-        "last_run": last_run_json(finished.get(name)),
+        "last_run": last_run,
         "current_run": {"id": current.id, "trigger": current.trigger, "started_at": json_time(current.started_at)}
         if current is not None else None,
         "queued": {"id": waiting.id, "trigger": waiting.trigger, "queued_at": json_time(waiting.queued_at)}

@@ -516,8 +516,9 @@ def test_a_killed_scheduler_is_replaced_and_its_run_resumed(app, shop, database_
                         timeout=30)
         assert wait_for(lambda: runs(id=run.id, status="failed"), timeout=30)
         assert "worker" in runs(id=run.id)[0].error
-        # ...and the next run resumes from the committed cursor.
-        again, _ = runner.queue_run(shop.id, "sleepy", "manual")
+        # ...and the next run (queued by the recovery itself) resumes from the committed cursor.
+        again = wait_for(lambda: [r for r in runs() if r.id > run.id], timeout=10)[0]
+        assert again.trigger == "manual"
         assert wait_for(lambda: runs(id=again.id, status="succeeded"), timeout=30)
         assert runs(id=again.id)[0].cursor_before == "started"
     finally:
