@@ -96,6 +96,30 @@ def test_inventory_rejects_unknown_facilities_changing_nothing(client, oms, mapp
     assert atp_count() == 0
 
 
+def test_inventory_stores_skus_no_shop_knows_and_says_which(client, oms, mapped):
+    from datetime import datetime, timezone
+
+    from shopify_app.models import Variant
+
+    for n, sku in enumerate(["KNOWN-1", "KNOWN-2", "GONE"], start=1):
+        db.session.add(Variant(shop_id=mapped.id, shopify_id=f"gid://shopify/ProductVariant/{n}", sku=sku,
+                               deleted_at=datetime.now(timezone.utc) if sku == "GONE" else None))
+    db.session.commit()
+    rows = [{"facility_id": "SHOPIFY_11", "sku": sku, "atp": 1} for sku in ("KNOWN-1", "NEW-B", "GONE", "NEW-A")]
+    rows.append({"facility_id": "SHOPIFY_12", "sku": "KNOWN-2", "atp": 2})
+    r = client.put("/oms/v1/inventory", json=rows, headers=oms)
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["accepted"] == 5 and atp_count() == 5  # stored all the same: the OMS may know more
+    assert body["unknown_sku_count"] == 3
+    assert body["unknown_skus"] == ["GONE", "NEW-A", "NEW-B"]
+
+    many = [{"facility_id": "SHOPIFY_11", "sku": f"NEW-{i:04d}", "atp": 1} for i in range(250)]
+    body = client.put("/oms/v1/inventory", json=many, headers=oms).get_json()
+    assert body["unknown_sku_count"] == 250
+    assert body["unknown_skus"] == [f"NEW-{i:04d}" for i in range(100)]  # a bounded list
+
+
 # --- GET /oms/v1/facilities -----------------------------------------------------------------
 
 def test_facilities_list(client, oms, mapped):

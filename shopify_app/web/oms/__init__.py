@@ -13,6 +13,7 @@ from ...api_keys import find_active_key, touch
 from ...extensions import db
 from ...shopify.session_token import bearer_token
 from ..errors import json_error
+from .constraints import SHOP_DOMAIN, too_large
 # Resource modules have long taken these from the package; they live in listing.py.
 from .listing import decode_cursor, encode_cursor, page_size  # noqa: F401
 
@@ -78,6 +79,7 @@ def external_id_paths(collection: str, *, record_schema: str, request_schema: st
                     "401": {"$ref": "#/components/responses/Unauthorized"},
                     "404": {"description": "Unknown shop", "content": error},
                     "409": {"description": "external_id already used with a different body", "content": error},
+                    "413": too_large(),
                 },
             }
         },
@@ -85,8 +87,9 @@ def external_id_paths(collection: str, *, record_schema: str, request_schema: st
             "get": {
                 "summary": get_summary,
                 "parameters": [
-                    {"name": "external_id", "in": "path", "required": True, "schema": {"type": "string"}},
-                    {"name": "shop", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "external_id", "in": "path", "required": True,
+                     "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
+                    {"name": "shop", "in": "query", "required": True, "schema": SHOP_DOMAIN},
                 ],
                 "responses": {
                     "200": {"description": "The record", "content": record},

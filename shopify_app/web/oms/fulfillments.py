@@ -8,7 +8,9 @@ from ...sync.fulfillments.requests import find_request, submit_fulfillment
 from ...sync.oms_requests.checks import RequestInvalid
 from ...sync.shop import find_shop
 from ..errors import json_error
+from ...sync.oms_requests.checks import MAX_LINES
 from . import add_paths, api_key_required, bp, external_id_paths
+from .constraints import REQUEST_LINE, SHOP_DOMAIN, non_blank, optional_text, shopify_id
 
 
 def request_json(req: FulfillmentRequest, shop_domain: str) -> dict:
@@ -62,17 +64,6 @@ def get_fulfillment(external_id: str):
     return jsonify(request_json(req, shop.domain))
 
 
-_LINE = {
-    "type": "object",
-    "required": ["quantity"],
-    "description": "Exactly one of sku and line_item_id",
-    "properties": {
-        "sku": {"type": "string"},
-        "line_item_id": {"type": "string", "description": "Shopify line item GID or numeric id"},
-        "quantity": {"type": "integer", "minimum": 1, "maximum": 2147483647},
-    },
-}
-
 add_paths(
     external_id_paths(
         "fulfillments",
@@ -90,14 +81,18 @@ add_paths(
         "FulfillmentRequest": {
             "type": "object",
             "required": ["shop", "order_id", "lines", "external_id"],
+            "additionalProperties": False,
             "properties": {
-                "shop": {"type": "string", "example": "example.myshopify.com"},
-                "order_id": {"type": "string", "description": "Shopify order GID or numeric id"},
-                "lines": {"type": "array", "minItems": 1, "maxItems": 250, "items": _LINE},
-                "tracking": {"type": "object", "properties": {
-                    "company": {"type": "string"}, "number": {"type": "string"}, "url": {"type": "string", "format": "uri"}}},
+                "shop": SHOP_DOMAIN,
+                "order_id": shopify_id("Order", description="Shopify order GID or numeric id"),
+                "lines": {"type": "array", "minItems": 1, "maxItems": MAX_LINES,
+                          "items": REQUEST_LINE},
+                "tracking": {"type": "object", "nullable": True, "additionalProperties": False, "properties": {
+                    "company": optional_text(255), "number": optional_text(255),
+                    "url": optional_text(2000, pattern="^\\s*[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]",
+                                         description="An http(s) URL")}},
                 "notify_customer": {"type": "boolean", "default": False},
-                "external_id": {"type": "string", "maxLength": 255},
+                "external_id": non_blank(255, description="Your id of this fulfillment: posting it again is idempotent"),
             },
         },
         "Fulfillment": {
