@@ -18,8 +18,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def gunicorn_app(integration_devstore, tmp_path):
-    ds = integration_devstore
+def gunicorn_app(devstore, tmp_path):
+    ds = devstore
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **base_env(
