@@ -48,14 +48,15 @@ def needs_token_exchange(shop: Shop | None) -> bool:
     return shop is None or shop.status == "uninstalled" or not token_decrypts(shop.access_token_encrypted) or shop.needs_reauth
 
 
-def begin_authorization(shop: str, redirect_uri: str) -> str:
-    """The URL of Shopify's authorize page, with a fresh single-use state nonce for this shop."""
+def begin_authorization(shop: str, redirect_uri: str) -> tuple[str, str]:
+    """(the URL of Shopify's authorize page, its state): a fresh single-use nonce for this
+    shop, stored; the states expired by now are purged as it is written."""
     now = datetime.now(timezone.utc)
     nonce = secrets.token_urlsafe(32)
     db.session.execute(delete(OAuthState).where(OAuthState.expires_at < now))
     db.session.add(OAuthState(nonce=nonce, shop_domain=shop, created_at=now, expires_at=now + STATE_LIFETIME))
     db.session.commit()
-    return oauth_client().authorize_url(shop, tuple(app_settings.current.scopes), redirect_uri, nonce)
+    return oauth_client().authorize_url(shop, tuple(app_settings.current.scopes), redirect_uri, nonce), nonce
 
 
 def consume_state(nonce: str | None, shop: str) -> bool:

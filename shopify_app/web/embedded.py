@@ -16,7 +16,7 @@ from ..shopify.session_token import InvalidSessionToken
 from ..shopify.shop_domain import InvalidShopDomain, decode_host, embedded_app_url, validate_shop_domain
 from ..sync.install import InstallFailed, StaleIdToken, connect_by_token_exchange, has_usable_token, needs_token_exchange
 from ..sync.shop import find_shop
-from .oauth import authorization_redirect
+from .oauth import auth_start_limit, authorization_redirect, limiter
 from .csp import frame_ancestors
 from .session import verify_session_token
 
@@ -77,7 +77,8 @@ def entry():
     if args.get("embedded") == "1":
         if has_usable_token(shop):
             return bounce(shop_param)
-        return exit_iframe(shop_param, authorization_redirect(shop_param).location)
+        # The sign-in starts at top level, where its state cookie can be set.
+        return exit_iframe(shop_param, auth_start_url(shop_param))
     if has_usable_token(shop):
         return redirect(embedded_app_url(current_app.config["SHOPIFY_SHOP_ORIGIN"], shop_param, current_app.config["SHOPIFY_API_KEY"]))
     return authorization_redirect(shop_param)
@@ -113,9 +114,16 @@ def exit_iframe(shop: str, target: str):
     return embedded_page("exit_iframe.html", shop, target=target)
 
 
+def auth_start_url(shop: str) -> str:
+    """`/auth` for this shop, absolute: the exit-iframe page opens it in the top window."""
+    return current_app.config["SHOPIFY_APP_URL"] + "/auth?" + urlencode({"shop": shop})
+
+
 @bp.get("/auth")
+@limiter.limit(auth_start_limit)
 def auth_start():
-    """Begin the authorization-code flow at top level, e.g. from the landing form."""
+    """Begin the authorization-code flow at top level: from the landing form, or leaving
+    Shopify admin's iframe. Throttled per address: each start stores a state."""
     try:
         shop = validate_shop_domain(request.args.get("shop"))
     except InvalidShopDomain:

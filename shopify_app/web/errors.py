@@ -30,9 +30,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        # The exception's own headers go along (a 405's Allow, a 429's Retry-After); the
+        # body is ours, so its Content-Type is ours too.
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         if wants_json():
-            return json_error(exc.code or 500, exc.description or exc.name)
-        return render_template("error.html", status=exc.code, message=exc.description), exc.code
+            return json_error(exc.code or 500, exc.description or exc.name, headers)
+        return render_template("error.html", status=exc.code, message=exc.description), exc.code, headers
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

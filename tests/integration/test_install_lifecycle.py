@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
+import requests
 from sqlalchemy import select
 
 from shopify_app.crypto import decrypt_token
@@ -193,3 +194,27 @@ def test_a_token_exchange_shopify_cannot_answer_shows_a_page_to_retry_and_instal
 
     page = managed_install(c, domain)  # Shopify answers again: the same entry installs
     assert page.status_code == 200 and find(c, domain).status == "active"
+
+
+def test_a_callback_in_another_browser_or_with_a_tampered_state_cookie_installs_nothing(connected_app):
+    c = connected_app
+    domain = new_devstore_shop(c)
+    started = c.http.get(c.url + "/", params=signed_entry(c, domain), allow_redirects=False)
+    authorize = started.headers["Location"]
+    form = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
+    approved = c.http.post(f"{c.devstore.url}/{domain}/admin/oauth/authorize",
+                           data={**form, "decision": "install"}, allow_redirects=False)
+    callback = approved.headers["Location"]
+
+    with requests.Session() as elsewhere:  # another browser: no state cookie
+        assert elsewhere.get(callback, allow_redirects=False).status_code == 400
+        # This browser's cookie, its signature altered.
+        value = c.http.cookies.get("shopify_app_state")
+        elsewhere.cookies.set("shopify_app_state", value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
+        assert elsewhere.get(callback, allow_redirects=False).status_code == 400
+    assert find(c, domain) is None
+    assert "authorization_code" not in [r.get("grant_type") for r in c.ds.token_requests(domain)]
+
+    # The browser that started it completes it.
+    assert c.http.get(callback, allow_redirects=False).status_code == 302
+    assert find(c, domain).status == "active"

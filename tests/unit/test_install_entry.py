@@ -62,9 +62,14 @@ def test_a_new_shop_outside_admin_is_sent_to_authorize_with_a_state_nonce(client
 def test_a_new_shop_inside_admin_without_id_token_leaves_the_iframe_for_authorize(client):
     resp = client.get("/", query_string=entry_params(embedded="1"))
     assert resp.status_code == 200
-    assert b"/admin/oauth/authorize" in resp.data
+    # Through /auth at top level, where the state cookie can be set (not in the iframe).
+    assert f'"target": "https://app.example.com/auth?shop={SHOP}"'.encode() in resp.data
     assert b"_top" in resp.data
     assert resp.headers["Content-Security-Policy"].split(" script-src")[0] == f"frame-ancestors https://{SHOP} https://admin.shopify.com;"
+    assert "Set-Cookie" not in resp.headers
+    top = client.get("/auth", query_string={"shop": SHOP})
+    assert top.status_code == 302
+    assert "/admin/oauth/authorize" in top.headers["Location"]
 
 
 def test_an_installed_shop_inside_admin_without_id_token_gets_the_session_token_page(client, shop):

@@ -96,6 +96,40 @@ def test_inventory_rejects_unknown_facilities_changing_nothing(client, oms, mapp
     assert atp_count() == 0
 
 
+def test_inventory_rows_that_contradict_each_other_are_422_changing_nothing(client, oms, mapped):
+    rows = [{"facility_id": "SHOPIFY_11", "sku": "A", "atp": 1}, {"facility_id": "SHOPIFY_11", "sku": "A", "atp": 2}]
+    r = client.put("/oms/v1/inventory", json=rows, headers=oms)
+    assert r.status_code == 422  # each row well-formed: the call contradicts itself
+    assert r.get_json()["rows"][0]["index"] == 1 and r.get_json()["rows"][0]["repeats"] == 0
+    assert atp_count() == 0
+    rows.append({"facility_id": "SHOPIFY_11", "sku": "", "atp": 1})
+    assert client.put("/oms/v1/inventory", json=rows, headers=oms).status_code == 400  # malformed wins
+
+
+def test_inventory_stores_skus_no_shop_knows_and_says_which(client, oms, mapped):
+    from datetime import datetime, timezone
+
+    from shopify_app.models import Variant
+
+    for n, sku in enumerate(["KNOWN-1", "KNOWN-2", "GONE"], start=1):
+        db.session.add(Variant(shop_id=mapped.id, shopify_id=f"gid://shopify/ProductVariant/{n}", sku=sku,
+                               deleted_at=datetime.now(timezone.utc) if sku == "GONE" else None))
+    db.session.commit()
+    rows = [{"facility_id": "SHOPIFY_11", "sku": sku, "atp": 1} for sku in ("KNOWN-1", "NEW-B", "GONE", "NEW-A")]
+    rows.append({"facility_id": "SHOPIFY_12", "sku": "KNOWN-2", "atp": 2})
+    r = client.put("/oms/v1/inventory", json=rows, headers=oms)
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["accepted"] == 5 and atp_count() == 5  # stored all the same: the OMS may know more
+    assert body["unknown_sku_count"] == 3
+    assert body["unknown_skus"] == ["GONE", "NEW-A", "NEW-B"]
+
+    many = [{"facility_id": "SHOPIFY_11", "sku": f"NEW-{i:04d}", "atp": 1} for i in range(250)]
+    body = client.put("/oms/v1/inventory", json=many, headers=oms).get_json()
+    assert body["unknown_sku_count"] == 250
+    assert body["unknown_skus"] == [f"NEW-{i:04d}" for i in range(100)]  # a bounded list
+
+
 # --- GET /oms/v1/facilities -----------------------------------------------------------------
 
 def test_facilities_list(client, oms, mapped):
@@ -223,6 +257,7 @@ def test_fulfillment_post_is_idempotent_on_external_id(client, oms, shop):
     {"shop": "not a shop"},
     {"tracking": "1Z"},
     {"tracking": {"url": "javascript:alert(1)"}},
+    {"tracking": {"url": "http://[unclosed"}},  # urlsplit raises on it: still a 400, not a 500
     {"notify_customer": "yes"},
     {"surprise": 1},
 ])
@@ -254,6 +289,13 @@ def test_return_kept_when_upload_is_off(client, oms, shop):
     assert client.post("/oms/v1/returns", json=return_body(note="other"), headers=oms).status_code == 409
     assert client.post("/oms/v1/returns", json=return_body(lines="x"), headers=oms).status_code == 400
     assert client.get(f"/oms/v1/returns/RET-1?shop={SHOP}", headers=oms).get_json()["status"] == "kept"
+
+
+def test_a_return_amount_with_cents_is_a_string_not_a_json_number(client, oms, shop):
+    r = client.post("/oms/v1/returns", json=return_body(amount=10.5), headers=oms)
+    assert r.status_code == 400 and "string" in r.get_json()["error"]
+    assert client.post("/oms/v1/returns", json=return_body(amount="10.50"), headers=oms).status_code == 202
+    assert client.post("/oms/v1/returns", json=return_body(external_id="RET-2", amount=10), headers=oms).status_code == 202
 
 
 def test_return_pending_when_upload_is_on(client, oms, shop):

@@ -19,8 +19,11 @@ def validate_tracking(tracking, errors: list) -> dict | None:
     number = text_field(tracking.get("number"), "tracking.number", errors)
     url = text_field(tracking.get("url"), "tracking.url", errors, max_len=2000)
     if url is not None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             errors.append("tracking.url must be an http(s) URL")
     clean = {"company": company, "number": number, "url": url}
     return clean if any(clean.values()) else None

@@ -6,11 +6,12 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import AtpLevel, Facility
+from ...models import AtpLevel, Facility, Variant
 from ..upsert import batched, upsert
 from .atp_rows import row_indexes, validate_atp_rows
 
 MAX_LISTED_ERRORS = 100
+MAX_LISTED_UNKNOWN_SKUS = 100
 
 
 class AtpRejected(ValueError):
@@ -25,11 +26,32 @@ def _rejected(status: int, message: str, errors: list[dict]) -> AtpRejected:
     return AtpRejected(status, message, errors[:MAX_LISTED_ERRORS], len(errors))
 
 
+def unknown_skus(rows: list[tuple[int, str]]) -> list[str]:
+    """The SKUs of (shop id, SKU) rows that the shop's catalog lacks (no live variant has them),
+    sorted. Stored all the same: the OMS may know products Shopify has not sent us yet."""
+    wanted: dict[int, set[str]] = {}
+    for shop_id, sku in rows:
+        wanted.setdefault(shop_id, set()).add(sku)
+    missing: set[str] = set()
+    for shop_id, skus in wanted.items():
+        known: set[str] = set()
+        for chunk in batched(sorted(skus), 500):
+            known.update(db.session.execute(select(Variant.sku).where(
+                Variant.shop_id == shop_id, Variant.sku.in_(chunk), Variant.deleted_at.is_(None))).scalars())
+        missing |= skus - known
+    return sorted(missing)
+
+
 def apply_atp(body) -> dict:
-    """Store the ATP rows of one call, all or nothing. Raises AtpRejected."""
+    """Store the ATP rows of one call, all or nothing. Raises AtpRejected. The answer counts
+    what was stored, and the SKUs no shop's catalog knows (stored too; the first listed)."""
     rows, errors = validate_atp_rows(body)
-    if errors:
+    if any("repeats" not in e for e in errors):
         raise _rejected(400, f"{len(errors)} malformed row(s); nothing was changed", errors)
+    if errors:
+        # Each row well-formed, the call contradicting itself: 422, like an unknown facility.
+        raise _rejected(422, f"{len(errors)} row(s) repeat a facility and SKU with a different atp; "
+                             "nothing was changed", errors)
     wanted = sorted({r[0] for r in rows})
     facilities: dict[str, Facility] = {}
     for chunk in batched(wanted, 500):
@@ -48,6 +70,7 @@ def apply_atp(body) -> dict:
         names = sorted({rows[i][0] for i in range(len(rows)) if rows[i][0] not in facilities})
         raise _rejected(422, f"unknown facilities: {', '.join(names[:20])}; nothing was changed", unknown)
 
+    unknown_skus_found = unknown_skus([(facilities[f].shop_id, sku) for f, sku, _atp in rows])
     now = datetime.now(timezone.utc)
     values = [
         {"shop_id": facilities[f].shop_id, "facility_id": facilities[f].id, "sku": sku, "atp": atp, "updated_at": now}
@@ -63,4 +86,6 @@ def apply_atp(body) -> dict:
         db.session.rollback()
         raise
     shops = sorted({facilities[f].shop_id for f, _s, _a in rows})
-    return {"accepted": len(rows), "facilities": len(wanted), "shops": len(shops)}
+    return {"accepted": len(rows), "facilities": len(wanted), "shops": len(shops),
+            "unknown_sku_count": len(unknown_skus_found),
+            "unknown_skus": unknown_skus_found[:MAX_LISTED_UNKNOWN_SKUS]}

@@ -42,8 +42,9 @@ def validate_atp_rows(body) -> tuple[list[tuple[str, str, int]], list[dict]]:
         if key in seen:
             first_index, first_value = seen[key]
             if first_value != value:
+                # Well-formed, but contradicting an earlier row: `repeats` tells it apart.
                 errors.append({"index": i, "error": f"repeats facility {key[0]!r} and sku {key[1]!r} of row "
-                                                    f"{first_index} with a different atp"})
+                                                    f"{first_index} with a different atp", "repeats": first_index})
             continue
         seen[key] = (i, value)
         rows.append((key[0], key[1], value))

@@ -15,6 +15,10 @@ def _money(value, name: str, errors: list) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         errors.append(f"{name} must be a decimal amount")
         return None
+    if isinstance(value, float) and not value.is_integer():
+        # A binary fraction is not an amount of cents: 0.1 + 0.2 is not 0.3.
+        errors.append(f'{name} with cents must be a string, e.g. "10.50"')
+        return None
     try:
         amount = Decimal(str(value))
     except InvalidOperation:

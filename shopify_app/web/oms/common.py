@@ -12,6 +12,7 @@ from ...shopify.session_token import bearer_token
 from ...sync.oms_requests.checks import RequestInvalid
 from ...sync.shop import find_shop
 from ..errors import json_error
+from .constraints import SHOP_DOMAIN, too_large
 
 BASE_DOCUMENT: dict = {
     "openapi": "3.0.3",
@@ -74,6 +75,7 @@ def external_id_paths(collection: str, *, record_schema: str, request_schema: st
                     "401": {"$ref": "#/components/responses/Unauthorized"},
                     "404": {"description": "Unknown shop", "content": error},
                     "409": {"description": "external_id already used with a different body", "content": error},
+                    "413": too_large(),
                 },
             }
         },
@@ -81,8 +83,9 @@ def external_id_paths(collection: str, *, record_schema: str, request_schema: st
             "get": {
                 "summary": get_summary,
                 "parameters": [
-                    {"name": "external_id", "in": "path", "required": True, "schema": {"type": "string"}},
-                    {"name": "shop", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "external_id", "in": "path", "required": True,
+                     "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
+                    {"name": "shop", "in": "query", "required": True, "schema": SHOP_DOMAIN},
                 ],
                 "responses": {
                     "200": {"description": "The record", "content": record},

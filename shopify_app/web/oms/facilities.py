@@ -12,7 +12,8 @@ from ...sync.locations.mapping import facilities_with_locations
 from ..errors import json_error
 from ..locations_api import location_summary
 from .common import api_key_required, openapi_part
-from .listing import decode_cursor, encode_cursor, page_size
+from .constraints import CURSOR, SHOP_DOMAIN
+from .listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor, page_size
 
 
 def facility_json(facility: Facility, loc: Location | None, shop: Shop | None) -> dict:
@@ -60,10 +61,11 @@ OPENAPI = openapi_part(
         "/facilities": {
             "get": {
                 "summary": "Facilities, with their mapped Shopify location and online-selling flag",
-                "parameters": [{"name": "shop", "in": "query", "schema": {"type": "string"},
-                                "description": "Only this shop's facilities (myshopify domain)"},
-                               {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
-                               {"name": "cursor", "in": "query", "schema": {"type": "string"},
+                "parameters": [{"name": "shop", "in": "query", "schema": SHOP_DOMAIN,
+                                "description": "Only this shop's facilities"},
+                               {"name": "limit", "in": "query", "schema": {
+                                   "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE}},
+                               {"name": "cursor", "in": "query", "schema": CURSOR,
                                 "description": "The previous page's next_cursor"}],
                 "responses": {
                     "200": {"description": "The facilities", "content": {"application/json": {"schema": {

@@ -4,7 +4,9 @@ from __future__ import annotations
 from ...models import FulfillmentRequest
 from ...shopify.times import json_time
 from ...sync.fulfillments.requests import find_request, submit_fulfillment
+from ...sync.oms_requests.checks import MAX_LINES
 from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
+from .constraints import REQUEST_LINE, SHOP_DOMAIN, non_blank, optional_text, shopify_id
 
 
 def request_json(req: FulfillmentRequest, shop_domain: str) -> dict:
@@ -34,18 +36,6 @@ post_fulfillment = create_by_external_id("post_fulfillment", submit_fulfillment,
 get_fulfillment = read_by_external_id("get_fulfillment", find_request, request_json, "fulfillment")
 
 
-_LINE = {
-    "type": "object",
-    "required": ["quantity"],
-    "description": "Exactly one of sku and line_item_id",
-    "properties": {
-        "sku": {"type": "string"},
-        "line_item_id": {"type": "string", "description": "Shopify line item GID or numeric id"},
-        "quantity": {"type": "integer", "minimum": 1, "maximum": 2147483647},
-    },
-}
-
-
 OPENAPI = openapi_part(
     external_id_paths(
         "fulfillments",
@@ -63,14 +53,18 @@ OPENAPI = openapi_part(
         "FulfillmentRequest": {
             "type": "object",
             "required": ["shop", "order_id", "lines", "external_id"],
+            "additionalProperties": False,
             "properties": {
-                "shop": {"type": "string", "example": "example.myshopify.com"},
-                "order_id": {"type": "string", "description": "Shopify order GID or numeric id"},
-                "lines": {"type": "array", "minItems": 1, "maxItems": 250, "items": _LINE},
-                "tracking": {"type": "object", "properties": {
-                    "company": {"type": "string"}, "number": {"type": "string"}, "url": {"type": "string", "format": "uri"}}},
+                "shop": SHOP_DOMAIN,
+                "order_id": shopify_id("Order", description="Shopify order GID or numeric id"),
+                "lines": {"type": "array", "minItems": 1, "maxItems": MAX_LINES,
+                          "items": REQUEST_LINE},
+                "tracking": {"type": "object", "nullable": True, "additionalProperties": False, "properties": {
+                    "company": optional_text(255), "number": optional_text(255),
+                    "url": optional_text(2000, pattern="^\\s*[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]",
+                                         description="An http(s) URL")}},
                 "notify_customer": {"type": "boolean", "default": False},
-                "external_id": {"type": "string", "maxLength": 255},
+                "external_id": non_blank(255, description="Your id of this fulfillment: posting it again is idempotent"),
             },
         },
         "Fulfillment": {

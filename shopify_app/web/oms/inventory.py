@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from ...sync.inventory.atp import AtpRejected, apply_atp
-from ...sync.inventory.atp_rows import MAX_ROWS_PER_CALL
+from ...sync.inventory.atp import MAX_LISTED_UNKNOWN_SKUS, AtpRejected, apply_atp
+from ...sync.inventory.atp_rows import MAX_ATP, MAX_ROWS_PER_CALL
+from ..body_limits import body_limit
 from .common import api_key_required, openapi_part
+from .constraints import non_blank, too_large
 
 
 @api_key_required
@@ -28,7 +30,10 @@ _REJECTED = {
         "error": {"type": "string"},
         "error_count": {"type": "integer"},
         "rows": {"type": "array", "description": "The first 100 bad rows", "items": {
-            "type": "object", "properties": {"index": {"type": "integer", "nullable": True}, "error": {"type": "string"}}}},
+            "type": "object", "required": ["index", "error"], "properties": {
+                "index": {"type": "integer", "nullable": True, "description": "The row's index in the call"},
+                "error": {"type": "string"},
+                "repeats": {"type": "integer", "description": "The earlier row this one contradicts"}}}},
     },
 }
 
@@ -39,18 +44,32 @@ OPENAPI = openapi_part(
                 "summary": "Set available-to-promise (ATP) per facility and SKU",
                 "description": f"Up to {MAX_ROWS_PER_CALL} rows a call. Idempotent: sending the same rows again "
                 "changes nothing. All or nothing: a call with a malformed row or an unknown facility is rejected "
-                "whole, listing the bad rows. Levels reach Shopify on the next inventory push.",
+                "whole, listing the bad rows; a facility and SKU given twice must have the same ATP. SKUs that no "
+                "shop's catalog has (yet) are stored all the same, and the answer says how many and which. "
+                "Levels reach Shopify on the next inventory push.",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "array", "maxItems": MAX_ROWS_PER_CALL,
                     "items": {"$ref": "#/components/schemas/AtpRow"}}}}},
                 "responses": {
                     "200": {"description": "Stored", "content": {"application/json": {"schema": {
-                        "type": "object", "properties": {
-                            "accepted": {"type": "integer"}, "facilities": {"type": "integer"}, "shops": {"type": "integer"}}}}}},
+                        "type": "object",
+                        "required": ["accepted", "facilities", "shops", "unknown_sku_count", "unknown_skus"],
+                        "properties": {
+                            "accepted": {"type": "integer", "description": "Rows stored (repeats counted once)"},
+                            "facilities": {"type": "integer"},
+                            "shops": {"type": "integer"},
+                            "unknown_sku_count": {"type": "integer", "description": "SKUs stored that the "
+                                                  "facility's shop has no live variant with"},
+                            "unknown_skus": {"type": "array", "items": {"type": "string"},
+                                             "maxItems": MAX_LISTED_UNKNOWN_SKUS,
+                                             "description": f"The first {MAX_LISTED_UNKNOWN_SKUS} of them, sorted"},
+                        }}}}},
                     "400": {"description": "Malformed rows; nothing was changed",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AtpRejected"}}}},
                     "401": {"$ref": "#/components/responses/Unauthorized"},
-                    "422": {"description": "Unknown facilities; nothing was changed",
+                    "413": too_large(body_limit("oms.put_inventory")),
+                    "422": {"description": "Unknown facilities, or a facility and SKU repeated with a different "
+                            "ATP; nothing was changed",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AtpRejected"}}}},
                 },
             }
@@ -61,9 +80,10 @@ OPENAPI = openapi_part(
             "type": "object",
             "required": ["facility_id", "sku", "atp"],
             "properties": {
-                "facility_id": {"type": "string"},
-                "sku": {"type": "string"},
-                "atp": {"type": "integer", "description": "Negative values are stored, and sent to Shopify as 0"},
+                "facility_id": non_blank(64, description="A facility's id (GET /facilities)"),
+                "sku": non_blank(255),
+                "atp": {"type": "integer", "minimum": -MAX_ATP, "maximum": MAX_ATP,
+                        "description": "Negative values are stored, and sent to Shopify as 0"},
             },
         },
         "AtpRejected": _REJECTED,

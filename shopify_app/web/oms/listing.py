@@ -13,17 +13,17 @@ from ...extensions import db
 from ...models import Shop
 from ...shopify.shop_domain import InvalidShopDomain, validate_shop_domain
 from ...shopify.times import json_time
+from .constraints import CURSOR, SHOP_DOMAIN
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
 # The query parameters of every list (OpenAPI).
 PARAMS = [
-    {"name": "shop", "in": "query", "schema": {"type": "string"}, "description": "A shop domain (example.myshopify.com)"},
+    {"name": "shop", "in": "query", "schema": SHOP_DOMAIN, "description": "Only this shop's records"},
     {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"},
      "description": "Only records changed here at or after this time (ISO 8601)"},
-    {"name": "cursor", "in": "query", "schema": {"type": "string"},
-     "description": "The previous page's next_cursor"},
+    {"name": "cursor", "in": "query", "schema": CURSOR, "description": "The previous page's next_cursor"},
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
                                                 "default": DEFAULT_PAGE_SIZE}},
 ]

@@ -245,7 +245,7 @@ OPENAPI = openapi_part(
                 "operationId": "listOrders",
                 "parameters": PARAMS + [
                     {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(ORDER_STATUSES)}},
-                    {"name": "broker_status", "in": "query", "schema": {"type": "string"},
+                    {"name": "broker_status", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 32},
                      "description": "e.g. `queued`: new orders waiting to be brokered"},
                 ],
                 "responses": {

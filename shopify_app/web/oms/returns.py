@@ -4,7 +4,10 @@ from __future__ import annotations
 from ...models import ReturnRequest
 from ...shopify.times import json_time
 from ...sync.refunds.requests import find_return, submit_return
+from ...sync.oms_requests.checks import MAX_LINES
+from ...sync.refunds.validate import RESTOCK_TYPES
 from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
+from .constraints import REQUEST_LINE, SHOP_DOMAIN, non_blank, optional_text, shopify_id
 
 
 def return_json(req: ReturnRequest, shop_domain: str) -> dict:
@@ -30,6 +33,13 @@ post_return = create_by_external_id("post_return", submit_return, return_json)
 get_return = read_by_external_id("get_return", find_return, return_json, "return")
 
 
+# Whole amounts as numbers, amounts with cents as strings (a JSON number loses cents).
+_AMOUNT_GIVEN = {"oneOf": [
+    {"type": "string", "pattern": "^(0|[1-9][0-9]{0,11})(\\.[0-9]{1,2})?$", "example": "10.50"},
+    {"type": "integer", "minimum": 0, "maximum": 10**12},
+]}
+_AMOUNT = {**_AMOUNT_GIVEN, "nullable": True, "description": "Amount to refund; default: the lines' prices"}
+
 OPENAPI = openapi_part(
     external_id_paths(
         "returns",
@@ -45,21 +55,31 @@ OPENAPI = openapi_part(
     {
         "ReturnRequest": {
             "type": "object",
-            "required": ["shop", "order_id", "lines", "external_id"],
+            "required": ["shop", "order_id", "external_id"],
+            "additionalProperties": False,
             "properties": {
-                "shop": {"type": "string"},
-                "order_id": {"type": "string"},
-                "lines": {"type": "array", "maxItems": 250, "items": {"type": "object", "required": ["quantity"], "properties": {
-                    "sku": {"type": "string"}, "line_item_id": {"type": "string"},
-                    "quantity": {"type": "integer", "minimum": 1, "maximum": 2147483647}}}},
-                "external_id": {"type": "string"},
-                "note": {"type": "string"},
-                "reason": {"type": "string"},
+                "shop": SHOP_DOMAIN,
+                "order_id": shopify_id("Order", description="Shopify order GID or numeric id"),
+                "lines": {"type": "array", "maxItems": MAX_LINES, "items": REQUEST_LINE,
+                          "description": "The lines returned; may be left out (or empty) when an amount is given"},
+                "external_id": non_blank(255, description="Your id of this return: posting it again is idempotent"),
+                "note": optional_text(2000),
+                "reason": optional_text(255),
                 "notify_customer": {"type": "boolean", "default": False},
-                "amount": {"type": "string", "description": "Amount to refund; default: the lines' prices"},
-                "restock_type": {"type": "string", "enum": ["NO_RESTOCK", "RETURN", "CANCEL"], "default": "NO_RESTOCK"},
-                "location_id": {"type": "string", "description": "Where to restock (needed for RETURN)"},
+                "amount": _AMOUNT,
+                "restock_type": {"type": "string", "enum": list(RESTOCK_TYPES), "default": "NO_RESTOCK"},
+                "location_id": shopify_id("Location", nullable=True, description="Where to restock (needed for RETURN)"),
             },
+            "allOf": [
+                {"description": "Lines, or an amount", "anyOf": [
+                    {"required": ["lines"], "properties": {"lines": {"minItems": 1}}},
+                    {"required": ["amount"], "properties": {"amount": _AMOUNT_GIVEN}},
+                ]},
+                {"description": "restock_type RETURN needs a location_id", "anyOf": [
+                    {"properties": {"restock_type": {"enum": ["NO_RESTOCK", "CANCEL"]}}},
+                    {"required": ["location_id"], "properties": {"location_id": shopify_id("Location")}},
+                ]},
+            ],
         },
         "Return": {
             "type": "object",
