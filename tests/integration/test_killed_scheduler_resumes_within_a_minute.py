@@ -16,7 +16,7 @@ from devstore.testing import new_shop
 from shopify_app.extensions import db
 from shopify_app.models import FlowState, Product, SyncRun
 from shopify_app.sync import runner
-from shopify_app.sync.flows import FLOW_NAMES
+from shopify_app.web.sync_api import FLOW_NAMES
 
 from ..conftest import create_shop
 from .test_bulk_lease import database_url  # noqa: F401  (the fixture: SQLite and PostgreSQL)
