@@ -4,6 +4,7 @@ from __future__ import annotations
 from ...models import ReturnRequest
 from ...sync.refunds.requests import find_return, submit_return
 from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
+from .returns_list import LIST_OPERATION, SCHEMAS as LIST_SCHEMAS
 
 
 def return_json(req: ReturnRequest, shop_domain: str) -> dict:
@@ -29,19 +30,23 @@ post_return = create_by_external_id("post_return", submit_return, return_json)
 get_return = read_by_external_id("get_return", find_return, return_json, "return")
 
 
+_PATHS = external_id_paths(
+    "returns",
+    record_schema="Return",
+    request_schema="ReturnRequest",
+    post_summary="Record a return; refunded in Shopify when the shop uploads refunds",
+    post_description="Always stored. When the shop's \"upload refunds to Shopify\" setting is on it "
+    "becomes a refund in Shopify (refundCreate), once: idempotent on (shop, external_id). "
+    "When off, it is kept (status `kept`) and not sent.",
+    get_summary="A return, its state and Shopify's errors",
+    accepted="Accepted",
+)
+_PATHS["/returns"]["get"] = LIST_OPERATION
+
 OPENAPI = openapi_part(
-    external_id_paths(
-        "returns",
-        record_schema="Return",
-        request_schema="ReturnRequest",
-        post_summary="Record a return; refunded in Shopify when the shop uploads refunds",
-        post_description="Always stored. When the shop's \"upload refunds to Shopify\" setting is on it "
-        "becomes a refund in Shopify (refundCreate), once: idempotent on (shop, external_id). "
-        "When off, it is kept (status `kept`) and not sent.",
-        get_summary="A return, its state and Shopify's errors",
-        accepted="Accepted",
-    ),
+    _PATHS,
     {
+        **LIST_SCHEMAS,
         "ReturnRequest": {
             "type": "object",
             "required": ["shop", "order_id", "lines", "external_id"],
