@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from shopify_app.api_keys import create_api_key
 from shopify_app.extensions import db
-from shopify_app.models import OrderLine, Variant, WebhookDelivery
+from shopify_app.models import Order, OrderLine, ShopifyReturn, Variant, WebhookDelivery
 from shopify_app.sync.runner import run_flow
 
 FULFILL = """mutation F($fo: ID!) { fulfillmentCreate(fulfillment: {lineItemsByFulfillmentOrder: [{fulfillmentOrderId: $fo}]})
@@ -192,3 +192,20 @@ def test_the_oms_lists_returns_from_both_directions_with_filters_and_cursor(conn
     assert shop.returns(updated_since="2999-01-01T00:00:00Z")["items"] == []
     bad = shop.c.http.get(f"{shop.c.url}/oms/v1/returns", params={"status": "lost"}, headers=shop.headers)
     assert bad.status_code == 400
+
+
+def test_the_first_download_by_bulk_brings_the_returns_of_the_orders_it_imports(connected_app, linked):
+    handle, shop_id = linked(products=10, orders=120, settings={"order_import": "open"})
+    with connected_app.app.app_context():
+        run = run_flow(shop_id, "orders", "schedule")
+        assert run.status == "succeeded" and run.bulk_operation_id, run.error
+        held = set(db.session.execute(select(Order.shopify_id).where(Order.shop_id == shop_id)).scalars())
+        stored = {r.shopify_id: r for r in db.session.execute(
+            select(ShopifyReturn).where(ShopifyReturn.shop_id == shop_id)).scalars()}
+    in_shopify = {}
+    for o in connected_app.ds.orders(handle.domain, limit=1000):
+        if o["id"] in held:
+            for r in connected_app.ds.order(handle.domain, o["id"]).get("returns") or []:
+                in_shopify[r["id"]] = (r["status"].lower(), o["id"])
+    assert in_shopify, "the seed put no return on an imported order"
+    assert {k: (r.status, r.order_shopify_id) for k, r in stored.items()} == in_shopify
