@@ -1027,7 +1027,8 @@ def request_return_view(shop, oid):
                           "returnReasonNote": rl.get("reason_note")})
         exchange = [{"variantId": _full_gid("ProductVariant", x.get("variant_id")), "quantity": x.get("quantity", 1)}
                     for x in data.get("exchange") or []]
-        ret, errors = returns_mod.request_return(st, o, lines, exchange, status=(data.get("status") or "REQUESTED").upper())
+        ret, errors = returns_mod.request_return(st, o, lines, exchange,
+                                                 status=(data.get("status") or "REQUESTED").upper())
     return _return_answer(st, ret, "returns/request" if not ret or ret["status"] == "REQUESTED" else "returns/approve",
                           errors, 201)
 

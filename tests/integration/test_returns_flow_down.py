@@ -12,8 +12,9 @@ from shopify_app.extensions import db
 from shopify_app.models import Order, OrderLine, ShopifyReturn, Variant, WebhookDelivery
 from shopify_app.sync.runner import run_flow
 
-FULFILL = """mutation F($fo: ID!) { fulfillmentCreate(fulfillment: {lineItemsByFulfillmentOrder: [{fulfillmentOrderId: $fo}]})
-  { fulfillment { id } userErrors { field message } } }"""
+FULFILL = """mutation F($fo: ID!) {
+  fulfillmentCreate(fulfillment: {lineItemsByFulfillmentOrder: [{fulfillmentOrderId: $fo}]}) {
+    fulfillment { id } userErrors { field message } } }"""
 ALL_TOPICS_THAT_CARRY_A_RETURN = [
     "returns/request", "returns/approve", "returns/decline", "returns/cancel", "returns/close", "returns/reopen",
     "returns/process", "returns/update", "reverse_fulfillment_orders/dispose", "refunds/create", "orders/updated",
@@ -147,7 +148,8 @@ def test_an_exchange_comes_down_with_its_new_items(connected_app, shop, muted):
     shop.pull()
     item = shop.shopify_return(ret["id"])
     assert item["status"] == "open" and item["lines"][0]["reason"] == "color"
-    assert [(x["variant_id"], x["quantity"], x["sku"]) for x in item["exchange_lines"]] == [(shop.variant, 1, shop.skus[1])]
+    assert [(x["variant_id"], x["quantity"], x["sku"]) for x in item["exchange_lines"]] == [
+        (shop.variant, 1, shop.skus[1])]
 
 
 def test_a_refund_seen_only_by_a_pull_gives_refunded_quantities_and_amounts(connected_app, shop, muted):
@@ -158,7 +160,8 @@ def test_a_refund_seen_only_by_a_pull_gives_refunded_quantities_and_amounts(conn
     o = shop.oms_order(order["id"])
     assert next(l for l in o["lines"] if l["id"] == line_id)["refunded_quantity"] == 1
     (seen,) = [r for r in o["refunds"] if r["id"] == refund["id"]]
-    assert seen["amount"] == "2.50" and seen["lines"][0]["line_item_id"] == line_id and seen["lines"][0]["quantity"] == 1
+    assert seen["amount"] == "2.50"
+    assert seen["lines"][0]["line_item_id"] == line_id and seen["lines"][0]["quantity"] == 1
     with connected_app.app.app_context():
         stored = db.session.execute(select(OrderLine.refunded_quantity).where(
             OrderLine.shop_id == shop.shop_id, OrderLine.shopify_id == line_id)).scalar_one()

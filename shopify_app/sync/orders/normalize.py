@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from ...shopify.gids import gid
 from ...shopify.times import parse_time
@@ -107,23 +108,26 @@ def refund_from_node(r: dict) -> dict:
                    (r.get("return") or {}).get("id"), lines)
 
 
-def refund_from_rest(r: dict) -> dict:
-    ret = r.get("return") or {}
-    lines = [_refund_line(_optional_gid("LineItem", rl.get("line_item_id")), rl.get("quantity"),
-                          amount((rl.get("subtotal_set") or {}).get("shop_money") or rl.get("subtotal")), rl.get("restock_type") not in
-                          (None, "no_restock")) for rl in r.get("refund_line_items") or []]
+def refund_from_rest(r: dict, line_gids: dict[str, str] | None = None) -> dict:
+    """`line_gids`: the payload's line ids -> their GIDs (a REST id and its
+    `admin_graphql_api_id` need not share digits: Shopify's own samples differ)."""
+    line_gids = line_gids or {}
+    lines = []
+    for rl in r.get("refund_line_items") or []:
+        line_id = rl.get("line_item_id")
+        subtotal = (rl.get("subtotal_set") or {}).get("shop_money") or rl.get("subtotal")
+        lines.append(_refund_line(line_gids.get(str(line_id)) or _optional_gid("LineItem", line_id), rl.get("quantity"),
+                                  amount(subtotal), rl.get("restock_type") not in (None, "no_restock")))
     return _refund(r.get("admin_graphql_api_id") or _optional_gid("Refund", r.get("id")), r.get("created_at"),
-                   r.get("note"), _rest_refund_total(r), ret.get("admin_graphql_api_id"), lines)
+                   r.get("note"), _rest_refund_total(r), (r.get("return") or {}).get("admin_graphql_api_id"), lines)
 
 
 def _rest_refund_total(r: dict) -> str | None:
-    """A REST refund's amount: the sum of its refund transactions."""
-    total, seen = 0.0, False
-    for t in r.get("transactions") or []:
-        if (t.get("kind") or "refund") == "refund" and t.get("status", "success") == "success" and t.get("amount"):
-            total += float(t["amount"])
-            seen = True
-    return f"{total:.2f}" if seen else None
+    """A REST refund's amount: the sum of its successful refund transactions."""
+    amounts = [Decimal(str(t["amount"])) for t in r.get("transactions") or []
+               if (t.get("kind") or "refund") == "refund" and t.get("status", "success") == "success"
+               and t.get("amount") is not None]
+    return str(sum(amounts, Decimal("0")).quantize(Decimal("0.01"))) if amounts else None
 
 
 def _ship_line(line_id, title, code, source, carrier, price, removed) -> dict:
@@ -318,6 +322,8 @@ def order_from_rest(p: dict) -> OrderRows:
     """An orders/* webhook payload: the whole order with its lines and shipping lines
     (REST payloads carry no fulfillment orders: the stored ones stay)."""
     customer = p.get("customer") or None
+    line_gids = {str(li["id"]): li.get("admin_graphql_api_id") or gid("LineItem", li["id"])
+                 for li in p.get("line_items") or []}
     fin = p.get("financial_status")
     ful = p.get("fulfillment_status")
     ships = [_ship_line(_optional_gid("ShippingLine", s.get("id")), s.get("title"), s.get("code"), s.get("source"),
@@ -341,13 +347,12 @@ def order_from_rest(p: dict) -> OrderRows:
                        amount((p.get("total_shipping_price_set") or {}).get("shop_money") or None), None),
         currency=p.get("currency"), financial_status=fin.upper() if fin else None,
         fulfillment_status=_REST_FULFILLMENT_STATUS.get(ful, str(ful).upper()),
-        refunds=[refund_from_rest(r) for r in p.get("refunds") or []],
+        refunds=[refund_from_rest(r, line_gids) for r in p.get("refunds") or []],
         cancelled_at=p.get("cancelled_at"), cancel_reason=(p.get("cancel_reason") or "").upper() or None,
         closed=p.get("closed_at") is not None, processed_at=p.get("processed_at"),
         created_at=p.get("created_at"), updated_at=p.get("updated_at"),
         ship_lines=ships, fulfillment_orders=None)
     refunded = refunded_by_line(row["refunds"]) or {}
     lines = [line_row_from_rest(li, row["shopify_id"], row["shopify_updated_at"],
-                                refunded.get(li.get("admin_graphql_api_id") or gid("LineItem", li["id"]), 0))
-             for li in p.get("line_items") or []]
+                                refunded.get(line_gids[str(li["id"])], 0)) for li in p.get("line_items") or []]
     return OrderRows(row, lines, whole=True)
