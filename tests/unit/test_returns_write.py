@@ -107,3 +107,17 @@ def test_a_delivery_naming_only_the_return_finds_its_order(shop):
     assert order_of_return(shop.id, ["gid://shopify/Return/5"]) == NODE["id"]
     assert order_of_return(shop.id, ["gid://shopify/ReverseFulfillmentOrder/3"]) == NODE["id"]
     assert order_of_return(shop.id, ["gid://shopify/Return/404"]) is None
+
+
+def test_a_customer_redaction_erases_the_notes_of_their_returns_and_an_export_lists_them(shop):
+    from shopify_app.sync import privacy
+
+    apply(shop, order_at("2026-03-02T10:00:00Z", "OPEN"))
+    ref = privacy.CustomerRef(shop=shop, customer_id="3", email="ada@example.com", order_ids=())
+    assert privacy.customer_data(ref)["order_returns"] == [
+        {"return_id": RETURN["id"], "order_id": NODE["id"], "customer_notes": ["too small"]}]
+    counts = privacy.redact_customer(ref)
+    db.session.commit()
+    db.session.expire_all()
+    assert counts["order_returns"] == 1 and counts["orders"] == 1
+    assert stored(shop).lines[0]["customer_note"] is None and stored(shop).lines[0]["quantity"] == 2
