@@ -940,25 +940,32 @@ def cancel_order(shop, oid):
     return jsonify(o)
 
 
+def control_refund(st, o, data, note, refund_lines):
+    """A refund made from the control API (`amount` from `data`), logged. Caller holds st.lock.
+    -> (refund, input, userErrors)"""
+    from devstore.graphql.mutations import refund_order
+    inp = {"orderId": o["id"], "note": note, "refundLineItems": refund_lines}
+    if data.get("amount") is not None:
+        inp["transactions"] = [{"amount": str(data["amount"]), "kind": "REFUND",
+                                "gateway": (o.get("paymentGatewayNames") or ["manual"])[0]}]
+    refund, _o, errors = refund_order(None, st, inp, source="admin")
+    st.refund_log.append({"at": now_iso(), "input": inp, "refund_id": refund and refund["id"],
+                          "userErrors": errors, "source": "control"})
+    return refund, inp, errors
+
+
 @bp.post("/<shop>/_devstore/orders/<oid>/refund")
 def refund_order_view(shop, oid):
     """`{"line_items": [{"id", "quantity", "restock_type"?, "location_id"?}], "amount"?, "note"?}`"""
     st = _shop(shop)
     data = _json()
-    from devstore.graphql.mutations import refund_order
     with st.lock:
         o = _find_order(st, oid)
-        inp = {"orderId": o["id"], "note": data.get("note"),
-               "refundLineItems": [{"lineItemId": _full_gid("LineItem", li["id"]), "quantity": int(li["quantity"]),
-                                    "restockType": li.get("restock_type", "NO_RESTOCK"),
-                                    "locationId": _full_gid("Location", li.get("location_id"))}
-                                   for li in data.get("line_items", [])]}
-        if data.get("amount") is not None:
-            inp["transactions"] = [{"amount": str(data["amount"]), "kind": "REFUND",
-                                    "gateway": (o.get("paymentGatewayNames") or ["manual"])[0]}]
-        refund, _o, errors = refund_order(None, st, inp, source="admin")
-        st.refund_log.append({"at": now_iso(), "input": inp, "refund_id": refund and refund["id"],
-                              "userErrors": errors, "source": "control"})
+        refund, _inp, errors = control_refund(st, o, data, data.get("note"), [
+            {"lineItemId": _full_gid("LineItem", li["id"]), "quantity": int(li["quantity"]),
+             "restockType": li.get("restock_type", "NO_RESTOCK"),
+             "locationId": _full_gid("Location", li.get("location_id"))}
+            for li in data.get("line_items", [])])
     if errors:
         return jsonify({"userErrors": errors}), 422
     _emit(st, "refunds/create", events.refund_payload(refund, o))
@@ -1086,19 +1093,12 @@ def _restock(st, ret, data):
 
 
 def _refund_return(st, ret, data):
-    from devstore.graphql.mutations import refund_order
     o = st.orders.get(st.owner.get(ret["id"]))
     wanted = data.get("lines") or [{"line_item_id": (rl["fulfillmentLineItem"].get("lineItem") or {}).get("id"),
                                     "quantity": rl["quantity"]} for rl in ret["returnLineItems"]]
-    inp = {"orderId": o["id"], "note": data.get("note") or f"Refund for {ret['name']}",
-           "refundLineItems": [{"lineItemId": _full_gid("LineItem", w["line_item_id"]), "quantity": int(w["quantity"]),
-                                "restockType": "NO_RESTOCK"} for w in wanted]}
-    if data.get("amount") is not None:
-        inp["transactions"] = [{"amount": str(data["amount"]), "kind": "REFUND",
-                                "gateway": (o.get("paymentGatewayNames") or ["manual"])[0]}]
-    refund, _o, errors = refund_order(None, st, inp, source="admin")
-    st.refund_log.append({"at": now_iso(), "input": inp, "refund_id": refund and refund["id"],
-                          "userErrors": errors, "source": "control"})
+    refund, inp, errors = control_refund(st, o, data, data.get("note") or f"Refund for {ret['name']}", [
+        {"lineItemId": _full_gid("LineItem", w["line_item_id"]), "quantity": int(w["quantity"]),
+         "restockType": "NO_RESTOCK"} for w in wanted])
     if errors:
         return jsonify({"userErrors": errors}), 422
     refund["return"] = {"id": ret["id"]}
