@@ -16,6 +16,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from devstore.config import API_VERSION, PLANS
 from devstore.graphql import events
 from devstore.graphql import returns as returns_mod
+from devstore.graphql.mutations import refund_order
 from devstore.store import gid, gid_num, now_iso
 
 bp = Blueprint("devstore_control", __name__)
@@ -927,7 +928,6 @@ def cancel_order(shop, oid):
         o["fulfillable"] = False
         refund = None
         if data.get("refund", False):
-            from devstore.graphql.mutations import refund_order
             amt = (o.get("totalReceivedSet") or o.get("totalPriceSet") or {}).get("shopMoney", {}).get("amount", "0")
             refund, _o, errs = refund_order(None, st, {"orderId": o["id"], "transactions": [
                 {"amount": amt, "kind": "REFUND", "gateway": (o.get("paymentGatewayNames") or ["manual"])[0]}]},
@@ -943,7 +943,6 @@ def cancel_order(shop, oid):
 def control_refund(st, o, data, note, refund_lines):
     """A refund made from the control API (`amount` from `data`), logged. Caller holds st.lock.
     -> (refund, input, userErrors)"""
-    from devstore.graphql.mutations import refund_order
     inp = {"orderId": o["id"], "note": note, "refundLineItems": refund_lines}
     if data.get("amount") is not None:
         inp["transactions"] = [{"amount": str(data["amount"]), "kind": "REFUND",
