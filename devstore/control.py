@@ -15,6 +15,8 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from devstore.config import API_VERSION, PLANS
 from devstore.graphql import events
+from devstore.graphql import returns as returns_mod
+from devstore.graphql.mutations import refund_order
 from devstore.store import gid, gid_num, now_iso
 
 bp = Blueprint("devstore_control", __name__)
@@ -926,7 +928,6 @@ def cancel_order(shop, oid):
         o["fulfillable"] = False
         refund = None
         if data.get("refund", False):
-            from devstore.graphql.mutations import refund_order
             amt = (o.get("totalReceivedSet") or o.get("totalPriceSet") or {}).get("shopMoney", {}).get("amount", "0")
             refund, _o, errs = refund_order(None, st, {"orderId": o["id"], "transactions": [
                 {"amount": amt, "kind": "REFUND", "gateway": (o.get("paymentGatewayNames") or ["manual"])[0]}]},
@@ -939,25 +940,31 @@ def cancel_order(shop, oid):
     return jsonify(o)
 
 
+def control_refund(st, o, data, note, refund_lines):
+    """A refund made from the control API (`amount` from `data`), logged. Caller holds st.lock.
+    -> (refund, input, userErrors)"""
+    inp = {"orderId": o["id"], "note": note, "refundLineItems": refund_lines}
+    if data.get("amount") is not None:
+        inp["transactions"] = [{"amount": str(data["amount"]), "kind": "REFUND",
+                                "gateway": (o.get("paymentGatewayNames") or ["manual"])[0]}]
+    refund, _o, errors = refund_order(None, st, inp, source="admin")
+    st.refund_log.append({"at": now_iso(), "input": inp, "refund_id": refund and refund["id"],
+                          "userErrors": errors, "source": "control"})
+    return refund, inp, errors
+
+
 @bp.post("/<shop>/_devstore/orders/<oid>/refund")
 def refund_order_view(shop, oid):
     """`{"line_items": [{"id", "quantity", "restock_type"?, "location_id"?}], "amount"?, "note"?}`"""
     st = _shop(shop)
     data = _json()
-    from devstore.graphql.mutations import refund_order
     with st.lock:
         o = _find_order(st, oid)
-        inp = {"orderId": o["id"], "note": data.get("note"),
-               "refundLineItems": [{"lineItemId": _full_gid("LineItem", li["id"]), "quantity": int(li["quantity"]),
-                                    "restockType": li.get("restock_type", "NO_RESTOCK"),
-                                    "locationId": _full_gid("Location", li.get("location_id"))}
-                                   for li in data.get("line_items", [])]}
-        if data.get("amount") is not None:
-            inp["transactions"] = [{"amount": str(data["amount"]), "kind": "REFUND",
-                                    "gateway": (o.get("paymentGatewayNames") or ["manual"])[0]}]
-        refund, _o, errors = refund_order(None, st, inp, source="admin")
-        st.refund_log.append({"at": now_iso(), "input": inp, "refund_id": refund and refund["id"],
-                              "userErrors": errors, "source": "control"})
+        refund, _inp, errors = control_refund(st, o, data, data.get("note"), [
+            {"lineItemId": _full_gid("LineItem", li["id"]), "quantity": int(li["quantity"]),
+             "restockType": li.get("restock_type", "NO_RESTOCK"),
+             "locationId": _full_gid("Location", li.get("location_id"))}
+            for li in data.get("line_items", [])])
     if errors:
         return jsonify({"userErrors": errors}), 422
     _emit(st, "refunds/create", events.refund_payload(refund, o))
@@ -987,6 +994,122 @@ def touch_order(shop, oid):
     if data.get("webhook", True):
         _emit(st, "orders/updated", events.order_payload(o))
     return jsonify(o)
+
+
+# --- returns ---------------------------------------------------------------------------------------
+# A customer requests a return; the merchant approves, declines, cancels, closes or reopens it,
+# restocks what came back and refunds it: each step as devstore/graphql/returns.py runs it for
+# the GraphQL mutations, with the same webhooks (`"webhook": false` sends none).
+
+def _return(st, rid):
+    ret = st.index.get(_full_gid("Return", rid))
+    if ret is None or "returnLineItems" not in ret:
+        _bad("no such return", 404)
+    return ret
+
+
+def _return_answer(st, ret, topic, errors, status=200):
+    if errors:
+        return jsonify({"userErrors": errors}), 422
+    if _json().get("webhook", True):
+        returns_mod.emit(_state(), st, topic, ret)
+    return jsonify(ret), status
+
+
+@bp.post("/<shop>/_devstore/orders/<oid>/returns")
+def request_return_view(shop, oid):
+    """`{"lines": [{"line_item_id" | "fulfillment_line_item_id", "quantity", "reason", "customer_note",
+    "reason_note"}], "exchange": [{"variant_id", "quantity"}], "status": "REQUESTED" | "OPEN"}`"""
+    st = _shop(shop)
+    data = _json()
+    with st.lock:
+        o = _find_order(st, oid)
+        lines = []
+        for rl in data.get("lines") or []:
+            fli = _full_gid("FulfillmentLineItem", rl.get("fulfillment_line_item_id")) or returns_mod.fli_of_line(
+                o, _full_gid("LineItem", rl.get("line_item_id")))
+            lines.append({"fulfillmentLineItemId": fli, "quantity": rl.get("quantity", 1),
+                          "returnReason": rl.get("reason"), "customerNote": rl.get("customer_note"),
+                          "returnReasonNote": rl.get("reason_note")})
+        exchange = [{"variantId": _full_gid("ProductVariant", x.get("variant_id")), "quantity": x.get("quantity", 1)}
+                    for x in data.get("exchange") or []]
+        ret, errors = returns_mod.request_return(st, o, lines, exchange,
+                                                 status=(data.get("status") or "REQUESTED").upper())
+    return _return_answer(st, ret, "returns/request" if not ret or ret["status"] == "REQUESTED" else "returns/approve",
+                          errors, 201)
+
+
+@bp.get("/<shop>/_devstore/returns/<rid>")
+def get_return(shop, rid):
+    st = _shop(shop)
+    return jsonify(_return(st, rid))
+
+
+@bp.post("/<shop>/_devstore/returns/<rid>/<action>")
+def return_step(shop, rid, action):
+    """approve | decline `{reason, note}` | cancel | close | reopen | restock
+    `{lines: [{line_item_id?, quantity, location_id}], disposition: RESTOCKED}` | refund
+    `{lines: [{line_item_id, quantity}], amount, note}`"""
+    st = _shop(shop)
+    data = _json()
+    steps = {"approve": (returns_mod.approve, "returns/approve"), "cancel": (returns_mod.cancel, "returns/cancel"),
+             "close": (returns_mod.close, "returns/close"), "reopen": (returns_mod.reopen, "returns/reopen")}
+    with st.lock:
+        ret = _return(st, rid)
+        if action in steps:
+            fn, topic = steps[action]
+            ret, errors = fn(st, ret)
+            return _return_answer(st, ret, topic, errors)
+        if action == "decline":
+            ret, errors = returns_mod.decline(st, ret, data.get("reason"), data.get("note"))
+            return _return_answer(st, ret, "returns/decline", errors)
+        if action == "restock":
+            return _restock(st, ret, data)
+        if action == "refund":
+            return _refund_return(st, ret, data)
+    _bad(f"unknown return step {action}", 404)
+
+
+def _restock(st, ret, data):
+    rfo_lines = [li for rfo in ret.get("reverseFulfillmentOrders") or [] for li in rfo["lineItems"]]
+    inputs = []
+    for want in data.get("lines") or [{}]:
+        line_id = _full_gid("LineItem", want.get("line_item_id"))
+        li = next((x for x in rfo_lines if not line_id
+                   or (x.get("fulfillmentLineItem") or {}).get("lineItem", {}).get("id") == line_id), None)
+        if li is None:
+            _bad("the return has no such line to receive (approve it first)", 422)
+        inputs.append({"reverseFulfillmentOrderLineItemId": li["id"], "quantity": want.get("quantity", 1),
+                       "dispositionType": (data.get("disposition") or "RESTOCKED").upper(),
+                       "locationId": _full_gid("Location", want.get("location_id"))
+                       or (st.locations and next(iter(st.locations)))})
+    done, errors, _rets = returns_mod.dispose(st, inputs)
+    if errors:
+        return jsonify({"userErrors": errors}), 422
+    if data.get("webhook", True):
+        returns_mod.emit_disposed(_state(), st, ret)
+    return jsonify(ret), 200
+
+
+def _refund_return(st, ret, data):
+    o = st.orders.get(st.owner.get(ret["id"]))
+    wanted = data.get("lines") or [{"line_item_id": (rl["fulfillmentLineItem"].get("lineItem") or {}).get("id"),
+                                    "quantity": rl["quantity"]} for rl in ret["returnLineItems"]]
+    refund, inp, errors = control_refund(st, o, data, data.get("note") or f"Refund for {ret['name']}", [
+        {"lineItemId": _full_gid("LineItem", w["line_item_id"]), "quantity": int(w["quantity"]),
+         "restockType": "NO_RESTOCK"} for w in wanted])
+    if errors:
+        return jsonify({"userErrors": errors}), 422
+    refund["return"] = {"id": ret["id"]}
+    for w in inp["refundLineItems"]:
+        for rl in ret["returnLineItems"]:
+            if (rl["fulfillmentLineItem"].get("lineItem") or {}).get("id") == w["lineItemId"]:
+                rl["refundedQuantity"] += w["quantity"]
+                rl["refundableQuantity"] = max(0, rl["refundableQuantity"] - w["quantity"])
+    if data.get("webhook", True):
+        _emit(st, "refunds/create", events.refund_payload(refund, o))
+        _emit(st, "orders/updated", events.order_payload(o))
+    return jsonify(refund), 201
 
 
 # --- compliance -------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ def warm_schema():
     schemamod.warm()
     # mutations register their resolvers on import
     from devstore.graphql import mutations  # noqa: F401  (registers the mutation resolvers)
+    from devstore.graphql import returns  # noqa: F401  (registers the returns' resolvers and mutations)
 
 
 def authenticate(state, shop_domain, token):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "product_payload", "product_delete_payload", "order_payload", "order_edit_payload", "refund_payload",
+    "return_payload", "disposal_payload",
     "fulfillment_payload", "location_payload", "location_delete_payload", "inventory_level_payload",
     "app_uninstalled_payload", "app_scopes_update_payload", "customers_redact_payload",
     "customers_data_request_payload", "shop_redact_payload", "bulk_operation_finish_payload", "gid_num",
@@ -495,11 +496,14 @@ def refund_payload(refund: dict, order: dict) -> dict:
     }
 
 
-def _return_payload(ret: dict, order: dict) -> dict:
+def return_payload(ret: dict, order: dict) -> dict:
+    """returns/* (and the entries of an order's `returns`)."""
+    decline = ret.get("decline")
     return {
         "id": gid_num(ret.get("id")),
         "admin_graphql_api_id": ret.get("id"),
         "order_id": gid_num(order.get("id")),
+        "order": {"id": gid_num(order.get("id")), "admin_graphql_api_id": order.get("id")},
         "name": ret.get("name"),
         "status": _lower(ret.get("status")),
         "created_at": ts(ret.get("createdAt")),
@@ -510,6 +514,25 @@ def _return_payload(ret: dict, order: dict) -> dict:
              "fulfillment_line_item_id": gid_num(rl.get("fulfillmentLineItem")),
              "line_item_id": gid_num((rl.get("fulfillmentLineItem") or {}).get("lineItem"))}
             for rl in _list(ret.get("returnLineItems"))],
+        "decline": {"reason": _lower(decline.get("reason")), "note": decline.get("note")} if decline else None,
+        "total_exchange_line_items": sum(x.get("quantity") or 0 for x in _list(ret.get("exchangeLineItems"))),
+        "exchange_line_items": [
+            {"id": gid_num(x.get("id")), "admin_graphql_api_id": x.get("id"), "quantity": x.get("quantity"),
+             "variant_id": gid_num(x.get("variantId")) if x.get("variantId") else None}
+            for x in _list(ret.get("exchangeLineItems"))],
+    }
+
+
+def disposal_payload(rfo: dict, ret: dict, order: dict) -> dict:
+    """reverse_fulfillment_orders/dispose."""
+    return {
+        "id": gid_num(rfo.get("id")), "admin_graphql_api_id": rfo.get("id"), "order_id": gid_num(order.get("id")),
+        "return": {"id": gid_num(ret.get("id")), "admin_graphql_api_id": ret.get("id")},
+        "dispositions": [
+            {"reverse_fulfillment_order_line_item": {"id": gid_num(li.get("id"))}, "type": _lower(d.get("type")),
+             "quantity": d.get("quantity"), "location": {"id": gid_num((d.get("location") or {}).get("id"))}
+             if d.get("location") else None}
+            for li in _list(rfo.get("lineItems")) for d in _list(li.get("dispositions"))],
     }
 
 
@@ -630,7 +653,7 @@ def order_payload(order: dict) -> dict:
         "refunds": [refund_payload(r, order) for r in _list(order.get("refunds"))],
         "shipping_address": address_payload(order.get("shippingAddress")),
         "shipping_lines": [_shipping_line_payload(s, cur) for s in _list(order.get("shippingLines"))],
-        "returns": [_return_payload(r, order) for r in _list(order.get("returns"))],
+        "returns": [return_payload(r, order) for r in _list(order.get("returns"))],
         "line_item_groups": [],
     }
 

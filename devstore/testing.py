@@ -219,6 +219,21 @@ class DevstoreClient:
         return self._call("POST", f"/orders/{_num(oid)}/touch", self.domain(shop),
                           json={"updatedAt": updated_at, "webhook": webhook})
 
+    def request_return(self, shop, oid, lines, exchange=(), status="REQUESTED", webhook=True):
+        """A customer's return request: lines=[{"line_item_id", "quantity", "reason", "customer_note"}],
+        exchange=[{"variant_id", "quantity"}]; status "OPEN" for a return the merchant creates approved."""
+        return self._call("POST", f"/orders/{_num(oid)}/returns", self.domain(shop),
+                          json={"lines": list(lines), "exchange": list(exchange), "status": status, "webhook": webhook})
+
+    def return_step(self, shop, rid, action, webhook=True, **data):
+        """approve | decline(reason, note) | cancel | close | reopen | restock(lines=[{line_item_id, quantity,
+        location_id}]) | refund(lines=[{line_item_id, quantity}], amount, note)"""
+        return self._call("POST", f"/returns/{_num(rid)}/{action}", self.domain(shop),
+                          json={**data, "webhook": webhook})
+
+    def get_return(self, shop, rid):
+        return self._call("GET", f"/returns/{_num(rid)}", self.domain(shop))
+
     def locations(self, shop):
         return self._call("GET", "/locations", self.domain(shop))
 

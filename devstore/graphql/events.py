@@ -96,3 +96,13 @@ def bulk_finish_payload(op):
         "admin_graphql_api_id": op["id"], "completed_at": op.get("completedAt"), "created_at": op.get("createdAt"),
         "error_code": (op.get("errorCode") or "").lower() or None, "status": op["status"].lower(),
         "type": op.get("type", "QUERY").lower()})
+
+
+def return_payload(ret, o):
+    return _call("return_payload", ret, o, fallback=lambda: {"id": gid_num(ret["id"]), "admin_graphql_api_id": ret["id"],
+                                                             "order_id": gid_num(o["id"])})
+
+
+def disposal_payload(rfo, ret, o):
+    return _call("disposal_payload", rfo, ret, o, fallback=lambda: {
+        "id": gid_num(rfo["id"]), "admin_graphql_api_id": rfo["id"], "order_id": gid_num(o["id"])})

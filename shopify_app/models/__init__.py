@@ -8,6 +8,7 @@ from .users import ApiKey
 from .inventory import AtpLevel, Facility, Location, PushedLevel
 from .mappings import MappingValue, OmsValue
 from .fulfillments import FulfillmentRequest, ReturnRequest
+from .returns import ShopifyReturn
 from .webhooks import ComplianceRequest, WebhookDelivery
 
 __all__ = ["Base", "Shop", "ShopStatus", "OAuthState", "ApiKey", "FlowState", "SyncRun", "WebhookDelivery", "ComplianceRequest"]

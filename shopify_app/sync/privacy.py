@@ -19,6 +19,7 @@ from ..models import Base, ComplianceRequest, OAuthState, Shop, WebhookDelivery
 from ..shopify.times import parse_time_or_none
 from . import mappings
 from .orders import privacy as order_privacy
+from .returns import privacy as return_privacy
 from .privacy_match import Customer, CustomerRef, email_digest, matching_email, names_customer
 
 REDACTED_NOTE = "payload erased by a customer redaction"
@@ -33,6 +34,8 @@ class RecordKeeper:
 # Every table that keeps a customer's personal data, and how to export and erase it:
 # a new one is listed here, or the compliance webhooks forget it.
 RECORD_KEEPERS: dict[str, RecordKeeper] = {
+    # before "orders" (keepers run in name order): it finds the customer's orders first
+    "order_returns": RecordKeeper(return_privacy.export_customer, return_privacy.redact_customer),
     "orders": RecordKeeper(order_privacy.export_customer, order_privacy.redact_customer),
 }
 

@@ -24,6 +24,7 @@ from .orders import webhooks as order_webhooks
 from .orders.run import order_stats, run_orders
 from .products import webhooks as product_webhooks
 from .products.run import product_stats, run_products
+from .returns import webhooks as return_webhooks
 
 FLOWS: dict[str, Flow] = {flow.name: flow for flow in (
     Flow("products", run_products, AccessLevel.READ, 15,
@@ -49,6 +50,11 @@ class Topic:
     deferred: bool = False
 
 
+# Every step of a return in Shopify (requested, approved, declined, canceled, closed,
+# reopened, processed, updated) and its restocking (dispositions).
+RETURN_TOPICS = ("returns/request", "returns/approve", "returns/decline", "returns/cancel", "returns/close",
+                 "returns/reopen", "returns/process", "returns/update", "reverse_fulfillment_orders/dispose")
+
 TOPICS: dict[str, Topic] = {
     "app/uninstalled": Topic(app_webhooks.app_uninstalled),
     "app/scopes_update": Topic(app_webhooks.app_scopes_update),
@@ -64,6 +70,7 @@ TOPICS: dict[str, Topic] = {
     "orders/cancelled": Topic(order_webhooks.order_changed),
     "orders/edited": Topic(order_webhooks.order_edited, deferred=True),
     "refunds/create": Topic(order_webhooks.refund_created, deferred=True),
+    **{topic: Topic(return_webhooks.return_changed, deferred=True) for topic in RETURN_TOPICS},
     "locations/create": Topic(location_webhooks.location_changed),
     "locations/update": Topic(location_webhooks.location_changed),
     "locations/delete": Topic(location_webhooks.location_deleted),

@@ -16,6 +16,7 @@ _TYPES: dict[str, tuple[type, ...]] = {"int": (int,), "str": (str,), "list": (li
 _COMPLIANCE = {"shop_id": ID, "shop_domain": "str"}
 _ORDER = {"id": ID, "admin_graphql_api_id": "str"}
 _LOCATION = {"id": ID}
+_RETURN = {"admin_graphql_api_id": "str"}  # the Return's (or reverse fulfillment order's) gid
 
 SHAPES: dict[str, dict[str, str]] = {
     # Shopify's own sample (what `shopify app webhook trigger` sends) has no myshopify_domain.
@@ -32,6 +33,15 @@ SHAPES: dict[str, dict[str, str]] = {
     "orders/cancelled": _ORDER,
     "orders/edited": {"order_edit": "dict"},
     "refunds/create": {"id": ID, "order_id": ID},
+    "returns/request": _RETURN,
+    "returns/approve": _RETURN,
+    "returns/decline": _RETURN,
+    "returns/cancel": _RETURN,
+    "returns/close": _RETURN,
+    "returns/reopen": _RETURN,
+    "returns/process": _RETURN,
+    "returns/update": _RETURN,
+    "reverse_fulfillment_orders/dispose": _RETURN,
     "locations/create": _LOCATION,
     "locations/update": _LOCATION,
     "locations/delete": _LOCATION,

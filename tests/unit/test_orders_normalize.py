@@ -64,7 +64,11 @@ NODE = {
     "totalTaxSet": money("1.90"), "totalDiscountsSet": money("0.00"), "totalShippingPriceSet": money("4.00"),
     "totalRefundedSet": None,
     "refunds": [{"id": "gid://shopify/Refund/11", "createdAt": "2026-03-02T09:00:00Z", "note": "dent",
-                 "totalRefundedSet": None}],
+                 "totalRefundedSet": None, "refundLineItems": {"nodes": [
+                     {"quantity": 1, "restocked": False, "lineItem": {"id": "gid://shopify/LineItem/21"},
+                      "subtotalSet": None},
+                     {"quantity": 1, "restocked": False, "lineItem": {"id": "gid://shopify/LineItem/21"},
+                      "subtotalSet": None}]}}],
     "lineItems": {"nodes": [
         {"id": "gid://shopify/LineItem/21", "title": "Mug", "name": "Mug - Red", "variantTitle": "Red", "sku": "MUG-R",
          "quantity": 3, "currentQuantity": 3, "unfulfilledQuantity": 1, "requiresShipping": True,
@@ -89,12 +93,24 @@ def without_queue_time(row):
 def test_a_webhook_payload_and_the_graphql_node_of_one_order_give_the_same_rows():
     rest, node = order_from_rest(copy.deepcopy(REST)), order_from_node(copy.deepcopy(NODE))
     assert without_queue_time(rest.order) == without_queue_time(node.order)
-    # only webhook payloads list the refunded lines; the queries leave the quantity unknown
+    # webhook payloads and the pulls' queries both list the refunded lines (one reading of them)
     assert [l["refunded_quantity"] for l in rest.lines] == [2, 0]
-    assert [l["refunded_quantity"] for l in node.lines] == [None, None]
-    strip = lambda lines: [{k: v for k, v in l.items() if k != "refunded_quantity"} for l in lines]  # noqa: E731
-    assert strip(rest.lines) == strip(node.lines)
+    assert [l["refunded_quantity"] for l in node.lines] == [2, 0]
+    assert rest.lines == node.lines
     assert rest.whole and node.whole
+    assert node.order["refunds"][0]["lines"] == [
+        {"line_item_id": "gid://shopify/LineItem/21", "quantity": 1, "amount": None, "restocked": False}] * 2
+
+
+def test_a_bulk_order_without_refund_lines_reads_refunded_quantities_from_what_is_no_longer_refundable():
+    node = copy.deepcopy(NODE)
+    for refund in node["refunds"]:
+        del refund["refundLineItems"]  # a bulk query cannot hold a connection inside the refunds list
+    node["lineItems"]["nodes"][0]["refundableQuantity"] = 1
+    node["lineItems"]["nodes"][1]["refundableQuantity"] = 1
+    rows = order_from_node(node)
+    assert [l["refunded_quantity"] for l in rows.lines] == [2, 0]
+    assert rows.order["refunds"][0]["lines"] is None
 
 
 def test_rows_carry_our_columns_in_utc_with_gids():

@@ -54,9 +54,10 @@ def fragment_names(text):
 
 def test_a_document_comes_with_exactly_the_fragments_it_needs():
     assert fragment_names(load_document("orders_lines")) == ["LineItemFields"]
-    # AddressFields comes in through OrderFields
+    # AddressFields comes in through OrderFields, ReturnSummaryFields through ReturnFields
     assert sorted(fragment_names(load_document("orders_page"))) == [
-        "AddressFields", "FulfillmentOrderFields", "LineItemFields", "OrderFields", "ShippingLineFields"]
+        "AddressFields", "FulfillmentOrderFields", "LineItemFields", "OrderFields", "RefundLineFields",
+        "ReturnFields", "ReturnSummaryFields", "ShippingLineFields"]
     assert fragment_names(load_document("shop_summary")) == []
     assert load_document("orders_one").startswith("# One order, whole")
 

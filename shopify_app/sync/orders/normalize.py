@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from ...shopify.gids import gid
 from ...shopify.times import parse_time
+from ..returns.normalize import return_from_node
 
 
 @dataclass
@@ -27,6 +29,9 @@ class OrderRows:
     order: dict
     lines: list[dict]
     whole: bool
+    # the order's returns as ShopifyReturn rows (sync/returns/normalize.py), None when the
+    # source does not list them (REST order payloads: the stored ones stay)
+    returns: list[dict] | None = None
 
 
 # --- shared by both shapes ---------------------------------------------------------------
@@ -69,8 +74,60 @@ def _customer(customer_id, first_name, last_name, email, phone) -> dict:
     return {"id": customer_id, "first_name": first_name, "last_name": last_name, "email": email, "phone": phone}
 
 
-def _refund(refund_id, created_at, note, refunded) -> dict:
-    return {"id": refund_id, "created_at": created_at, "note": note, "amount": refunded}
+def _refund(refund_id, created_at, note, refunded, return_id=None, lines: list[dict] | None = None) -> dict:
+    """One refund of the order; `lines`: [{line_item_id, quantity, amount, restocked}],
+    None when the source does not list them (the bulk download)."""
+    return {"id": refund_id, "created_at": created_at, "note": note, "amount": refunded, "return_id": return_id,
+            "lines": lines}
+
+
+def _refund_line(line_item_id: str | None, quantity, refunded, restocked) -> dict:
+    return {"line_item_id": line_item_id, "quantity": int(quantity or 0), "amount": refunded,
+            "restocked": bool(restocked)}
+
+
+def refunded_by_line(refunds: list[dict]) -> dict[str, int] | None:
+    """Quantities refunded per line item gid, summed over the order's refunds (either
+    shape, once normalised); None when a refund does not list its lines."""
+    out: dict[str, int] = {}
+    for r in refunds:
+        if r["lines"] is None:
+            return None
+        for rl in r["lines"]:
+            if rl["line_item_id"]:
+                out[rl["line_item_id"]] = out.get(rl["line_item_id"], 0) + rl["quantity"]
+    return out
+
+
+def refund_from_node(r: dict) -> dict:
+    conn = r.get("refundLineItems")
+    lines = None if conn is None else [
+        _refund_line((rl.get("lineItem") or {}).get("id"), rl.get("quantity"), amount(rl.get("subtotalSet")),
+                     rl.get("restocked")) for rl in conn.get("nodes") or []]
+    return _refund(r.get("id"), r.get("createdAt"), r.get("note"), amount(r.get("totalRefundedSet")),
+                   (r.get("return") or {}).get("id"), lines)
+
+
+def refund_from_rest(r: dict, line_gids: dict[str, str] | None = None) -> dict:
+    """`line_gids`: the payload's line ids -> their GIDs (a REST id and its
+    `admin_graphql_api_id` need not share digits: Shopify's own samples differ)."""
+    line_gids = line_gids or {}
+    lines = []
+    for rl in r.get("refund_line_items") or []:
+        line_id = rl.get("line_item_id")
+        subtotal = (rl.get("subtotal_set") or {}).get("shop_money") or rl.get("subtotal")
+        lines.append(_refund_line(line_gids.get(str(line_id)) or _optional_gid("LineItem", line_id), rl.get("quantity"),
+                                  amount(subtotal), rl.get("restock_type") not in (None, "no_restock")))
+    return _refund(r.get("admin_graphql_api_id") or _optional_gid("Refund", r.get("id")), r.get("created_at"),
+                   r.get("note"), _rest_refund_total(r), (r.get("return") or {}).get("admin_graphql_api_id"), lines)
+
+
+def _rest_refund_total(r: dict) -> str | None:
+    """A REST refund's amount: the sum of its successful refund transactions."""
+    amounts = [Decimal(str(t["amount"])) for t in r.get("transactions") or []
+               if (t.get("kind") or "refund") == "refund" and t.get("status", "success") == "success"
+               and t.get("amount") is not None]
+    return str(sum(amounts, Decimal("0")).quantize(Decimal("0.01"))) if amounts else None
 
 
 def _ship_line(line_id, title, code, source, carrier, price, removed) -> dict:
@@ -193,23 +250,31 @@ def order_row_from_node(node: dict, *, ship_lines: list[dict] | None, fulfillmen
                        amount(node.get("totalRefundedSet"))),
         currency=node.get("currencyCode"), financial_status=node.get("displayFinancialStatus"),
         fulfillment_status=node.get("displayFulfillmentStatus"),
-        refunds=[_refund(r.get("id"), r.get("createdAt"), r.get("note"), amount(r.get("totalRefundedSet")))
-                 for r in node.get("refunds") or []],
+        refunds=[refund_from_node(r) for r in node.get("refunds") or []],
         cancelled_at=node.get("cancelledAt"), cancel_reason=node.get("cancelReason"), closed=node.get("closed"),
         processed_at=node.get("processedAt"), created_at=node.get("createdAt"), updated_at=node.get("updatedAt"),
         return_status=node.get("returnStatus"), ship_lines=ship_lines, fulfillment_orders=fulfillment_orders)
 
 
-def line_row_from_node(node: dict, order_gid: str, version: datetime | None) -> dict:
-    """The OrderLine row of a GraphQL line item; its refunded quantity stays unknown
-    (the queries do not read it)."""
+def line_row_from_node(node: dict, order_gid: str, version: datetime | None,
+                       refunded: dict[str, int] | None = None) -> dict:
+    """The OrderLine row of a GraphQL line item. Its refunded quantity comes from the
+    order's refund lines when the source lists them (pages, one-order fetches); the bulk
+    download cannot (a connection inside the `refunds` list), so it is what is no longer
+    refundable there."""
     quantity = node.get("quantity")
+    if refunded is not None:
+        refunded_quantity = refunded.get(node["id"], 0)
+    elif quantity is not None and node.get("refundableQuantity") is not None:
+        refunded_quantity = max(0, quantity - node["refundableQuantity"])
+    else:
+        refunded_quantity = None
     return _line_row(
         shopify_id=node["id"], order_gid=order_gid, version=version,
         product_id=(node.get("product") or {}).get("id"), variant_id=(node.get("variant") or {}).get("id"),
         sku=node.get("sku"), title=node.get("title") or node.get("name"), variant_title=node.get("variantTitle"),
         quantity=quantity, current_quantity=node.get("currentQuantity", quantity),
-        unfulfilled_quantity=node.get("unfulfilledQuantity"), refunded_quantity=None,
+        unfulfilled_quantity=node.get("unfulfilledQuantity"), refunded_quantity=refunded_quantity,
         price=amount(node.get("originalUnitPriceSet")), discounted_total=amount(node.get("discountedTotalSet")),
         discount_amounts=[amount(d.get("allocatedAmountSet")) for d in node.get("discountAllocations") or []],
         taxes=tax_lines(node.get("taxLines")), requires_shipping=node.get("requiresShipping"))
@@ -225,23 +290,18 @@ def order_from_node(node: dict) -> OrderRows:
         fos = [fulfillment_order_from_node(f) for f in (node["fulfillmentOrders"].get("nodes") or [])]
     row = order_row_from_node(node, ship_lines=ships, fulfillment_orders=fos)
     line_nodes = (node.get("lineItems") or {}).get("nodes") or []
-    lines = [line_row_from_node(l, row["shopify_id"], row["shopify_updated_at"]) for l in line_nodes]
-    return OrderRows(row, lines, whole="lineItems" in node)
+    refunded = refunded_by_line(row["refunds"])
+    lines = [line_row_from_node(l, row["shopify_id"], row["shopify_updated_at"], refunded) for l in line_nodes]
+    returns = None
+    if node.get("returns") is not None:
+        returns = [return_from_node(r, row["shopify_id"], row["shopify_updated_at"], row["refunds"])
+                   for r in node["returns"].get("nodes") or []]
+    return OrderRows(row, lines, whole="lineItems" in node, returns=returns)
 
 
 # --- webhook REST payloads ---------------------------------------------------------------
 
 _REST_FULFILLMENT_STATUS = {"partial": "PARTIALLY_FULFILLED", None: "UNFULFILLED"}
-
-
-def _refunded_by_line(payload: dict) -> dict[str, int]:
-    """Quantities refunded per line item id (REST payloads list them under refunds)."""
-    out: dict[str, int] = {}
-    for r in payload.get("refunds") or []:
-        for rl in r.get("refund_line_items") or []:
-            key = str(rl.get("line_item_id"))
-            out[key] = out.get(key, 0) + int(rl.get("quantity") or 0)
-    return out
 
 
 def line_row_from_rest(li: dict, order_gid: str, version: datetime | None, refunded: int) -> dict:
@@ -262,6 +322,8 @@ def order_from_rest(p: dict) -> OrderRows:
     """An orders/* webhook payload: the whole order with its lines and shipping lines
     (REST payloads carry no fulfillment orders: the stored ones stay)."""
     customer = p.get("customer") or None
+    line_gids = {str(li["id"]): li.get("admin_graphql_api_id") or gid("LineItem", li["id"])
+                 for li in p.get("line_items") or []}
     fin = p.get("financial_status")
     ful = p.get("fulfillment_status")
     ships = [_ship_line(_optional_gid("ShippingLine", s.get("id")), s.get("title"), s.get("code"), s.get("source"),
@@ -285,13 +347,12 @@ def order_from_rest(p: dict) -> OrderRows:
                        amount((p.get("total_shipping_price_set") or {}).get("shop_money") or None), None),
         currency=p.get("currency"), financial_status=fin.upper() if fin else None,
         fulfillment_status=_REST_FULFILLMENT_STATUS.get(ful, str(ful).upper()),
-        refunds=[_refund(r.get("admin_graphql_api_id") or _optional_gid("Refund", r.get("id")),
-                         r.get("created_at"), r.get("note"), None) for r in p.get("refunds") or []],
+        refunds=[refund_from_rest(r, line_gids) for r in p.get("refunds") or []],
         cancelled_at=p.get("cancelled_at"), cancel_reason=(p.get("cancel_reason") or "").upper() or None,
         closed=p.get("closed_at") is not None, processed_at=p.get("processed_at"),
         created_at=p.get("created_at"), updated_at=p.get("updated_at"),
         ship_lines=ships, fulfillment_orders=None)
-    refunded = _refunded_by_line(p)
-    lines = [line_row_from_rest(li, row["shopify_id"], row["shopify_updated_at"], refunded.get(str(li.get("id")), 0))
-             for li in p.get("line_items") or []]
+    refunded = refunded_by_line(row["refunds"]) or {}
+    lines = [line_row_from_rest(li, row["shopify_id"], row["shopify_updated_at"],
+                                refunded.get(line_gids[str(li["id"])], 0)) for li in p.get("line_items") or []]
     return OrderRows(row, lines, whole=True)

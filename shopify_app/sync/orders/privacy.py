@@ -38,3 +38,11 @@ def redact_customer(ref: CustomerRef) -> int:
         email=None, phone=None, customer=None, customer_id=None, shipping_address=None, billing_address=None)
         .execution_options(synchronize_session=False)).rowcount or 0
 
+
+
+def orders_of_customer(ref: CustomerRef) -> list[str]:
+    """The gids of the customer's orders we hold (for the tables that hang off orders)."""
+    clause = _customer_clause(ref)
+    if clause is None or ref.shop is None:
+        return []
+    return list(db.session.execute(select(Order.shopify_id).where(clause)).scalars())

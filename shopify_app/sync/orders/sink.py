@@ -1,7 +1,7 @@
 """The bulk download's sink: JSONL objects of an orders bulk operation -> batched upserts.
 
 Order rows reset their shipping lines and fulfillment orders; child objects
-(LineItem, ShippingLine, FulfillmentOrder) follow their order in any order, in this
+(LineItem, ShippingLine, FulfillmentOrder, Return) follow their order in any order, in this
 batch or a later one. New orders outside the import filter are skipped when asked
 (incremental downloads bring every changed order).
 """
@@ -19,6 +19,8 @@ from ..flows import RunContext
 from ..upsert import upsert
 from .filter import wanted_new
 from .mapper import Mapper, mapped_fields, mapped_shipping
+from ..returns.normalize import return_from_node
+from ..returns.write import apply_returns
 from .normalize import fulfillment_order_from_node, line_row_from_node, order_row_from_node, ship_line_from_node
 from .write import ORDER_KEEP, attach_placeholders, held_orders, stored_versions
 
@@ -35,6 +37,7 @@ class OrderSink(bulk.Sink):
         self.filter_new = filter_new
         self.orders: list[dict] = []
         self.lines: list[dict] = []
+        self.returns: list[dict] = []
         self.children: dict[str, dict[str, list]] = {}
         self.versions: dict[str, datetime | None] = {}  # this batch's and the last batch's orders
         self.previous: dict[str, datetime | None] = {}
@@ -54,6 +57,8 @@ class OrderSink(bulk.Sink):
             self.lines.append({**line_row_from_node(obj, parent, None), "shop_id": self.shop_id})
         elif kind == "ShippingLine":
             self.children.setdefault(parent, {}).setdefault("shipping_lines", []).append(ship_line_from_node(obj))
+        elif kind == "Return":
+            self.returns.append(return_from_node(obj, parent, None, None))
         elif kind == "FulfillmentOrder":
             self.children.setdefault(parent, {}).setdefault("fulfillment_orders", []).append(
                 fulfillment_order_from_node(obj))
@@ -72,7 +77,7 @@ class OrderSink(bulk.Sink):
             self.lines = [l for l in self.lines if l["order_shopify_id"] not in self.skipped]
         # versions of the lines' orders: this batch, the last one, else the database
         known = {**self.previous, **self.versions}
-        missing = {l["order_shopify_id"] for l in self.lines} - set(known)
+        missing = {l["order_shopify_id"] for l in self.lines + self.returns} - set(known)
         known.update(stored_versions(self.shop_id, missing))
         for line in self.lines:
             line["order_updated_at"] = known.get(line["order_shopify_id"])
@@ -90,6 +95,11 @@ class OrderSink(bulk.Sink):
             upsert(db.session, OrderLine, self.lines, newer="order_updated_at")
         if self.children:
             self._merge_children(known)
+        self.returns = [r for r in self.returns if r["order_shopify_id"] not in self.skipped]
+        if self.returns:
+            for ret in self.returns:
+                ret["order_updated_at"] = known.get(ret["order_shopify_id"])
+            apply_returns(self.shop_id, self.returns)
         self.mapper.record()
         if self.ctx is not None:
             self.ctx.count("orders", len(rows))
@@ -97,7 +107,7 @@ class OrderSink(bulk.Sink):
             if flagged:
                 self.ctx.count("placeholder_lines", flagged)
         self.previous, self.versions = self.versions, {}
-        self.orders, self.lines, self.children = [], [], {}
+        self.orders, self.lines, self.returns, self.children = [], [], [], {}
 
     def _merge_children(self, versions: dict) -> None:
         """Shipping lines and fulfillment orders into their stored orders (the order's

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from ...extensions import db
 from ...models import Order, OrderLine, Product, Variant
+from ..returns.write import apply_returns
 from ..upsert import upsert
 from .filter import wanted_new
 from .mapper import Mapper, mapped_fields
@@ -84,6 +85,8 @@ def apply_order(shop_id: int, order: OrderRows, mapper: Mapper, *, settings: dic
     if stored_versions(shop_id, [order_gid]).get(order_gid) != row["shopify_updated_at"]:
         return "stale"  # the upsert kept a newer version
     upsert(db.session, OrderLine, lines, newer="order_updated_at")
+    if order.returns:
+        apply_returns(shop_id, order.returns)
     if order.whole:  # lines it no longer has were removed
         now = datetime.now(timezone.utc)
         db.session.execute(

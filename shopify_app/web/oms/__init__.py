@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, jsonify
 
-from . import facilities, fulfillments, inventory, orders, products, returns
+from . import facilities, fulfillments, inventory, orders, products, returns, returns_list
 from .common import BASE_DOCUMENT
 
 
@@ -31,6 +31,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource((("/fulfillments", "POST", fulfillments.post_fulfillment),
               ("/fulfillments/<path:external_id>", "GET", fulfillments.get_fulfillment)), fulfillments.OPENAPI),
     Resource((("/returns", "POST", returns.post_return),
+              ("/returns", "GET", returns_list.list_returns),
               ("/returns/<path:external_id>", "GET", returns.get_return)), returns.OPENAPI),
 )
 

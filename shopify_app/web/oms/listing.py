@@ -77,8 +77,8 @@ def parse_time_filter(raw: str | None):
         raise ValueError("updated_since must be an ISO 8601 timestamp, e.g. 2026-11-01T00:00:00Z") from None
 
 
-def common_filters(model):
-    """(conditions, limit) from shop, updated_since, cursor and limit; ValueError when malformed."""
+def shop_and_since_filters(model) -> list:
+    """The conditions of `shop` and `updated_since`; ValueError when malformed."""
     conds = []
     domain = request.args.get("shop")
     if domain is not None:
@@ -91,15 +91,36 @@ def common_filters(model):
     since = parse_time_filter(request.args.get("updated_since"))
     if since is not None:
         conds.append(model.updated_at >= since)
+    return conds
+
+
+def cursor_position(extra: tuple[str, ...] = ()) -> dict | None:
+    """The position behind `cursor`: `u` (a time) and `i` (an id), plus the `extra` keys'
+    text values; None without one, ValueError when it is not one of ours."""
     cursor = decode_cursor(request.args.get("cursor"))
-    if cursor is not None:
-        try:
-            after_at = parse_time_filter(cursor["u"])
-            after_id = int(cursor["i"])
-            if after_at is None or not 0 <= after_id < 2**63:
-                raise ValueError("out of range")
-        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
-            raise ValueError("cursor is not valid") from None
+    if cursor is None:
+        return None
+    try:
+        after_at = parse_time_filter(cursor["u"])
+        after_id = int(cursor["i"])
+        if after_at is None or not 0 <= after_id < 2**63:
+            raise ValueError("out of range")
+        values = {"u": after_at, "i": after_id}
+        for key in extra:
+            if not isinstance(cursor[key], str):
+                raise ValueError("not text")
+            values[key] = cursor[key]
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+        raise ValueError("cursor is not valid") from None
+    return values
+
+
+def common_filters(model):
+    """(conditions, limit) from shop, updated_since, cursor and limit; ValueError when malformed."""
+    conds = shop_and_since_filters(model)
+    position = cursor_position()
+    if position is not None:
+        after_at, after_id = position["u"], position["i"]
         conds.append(or_(model.updated_at > after_at, and_(model.updated_at == after_at, model.id > after_id)))
     return conds, page_size()
 

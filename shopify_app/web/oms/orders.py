@@ -6,11 +6,12 @@ from flask import jsonify, request
 from sqlalchemy import and_, select
 
 from ...extensions import db
-from ...models import Order, OrderLine, Variant
+from ...models import Order, OrderLine, ShopifyReturn, Variant
 from ...shopify.times import json_time
 from ..errors import json_error
 from .common import api_key_required, openapi_part
 from .listing import PARAMS, common_filters, next_cursor, nullable, shop_domains
+from .returns_list import shopify_return_json
 
 ORDER_STATUSES = ("open", "closed", "cancelled", "any")
 
@@ -47,7 +48,8 @@ def line_json(l: OrderLine, catalog: dict[str, bool]) -> dict:
     }
 
 
-def order_json(o: Order, domain: str | None, lines: list[OrderLine], catalog: dict[str, bool]) -> dict:
+def order_json(o: Order, domain: str | None, lines: list[OrderLine], catalog: dict[str, bool],
+               returns: list[ShopifyReturn] = ()) -> dict:
     line_items = [line_json(l, catalog) for l in lines]
     return {
         "id": o.shopify_id,
@@ -77,6 +79,7 @@ def order_json(o: Order, domain: str | None, lines: list[OrderLine], catalog: di
         "fulfillment_status": o.fulfillment_status,
         "fulfillment_orders": o.fulfillment_orders or [],
         "refunds": o.refunds or [],
+        "returns": [shopify_return_json(r, domain) for r in returns],
         "cancelled_at": json_time(o.cancelled_at),
         "cancel_reason": o.cancel_reason,
         "has_placeholder_products": any(l["placeholder_product"] for l in line_items),
@@ -125,6 +128,12 @@ def list_orders():
             ).order_by(OrderLine.id)
         ).scalars():
             lines.setdefault((l.shop_id, l.order_shopify_id), []).append(l)
+    returns: dict[tuple[int, str], list[ShopifyReturn]] = {}
+    if page:
+        for r in db.session.execute(select(ShopifyReturn).where(
+                ShopifyReturn.shop_id.in_({o.shop_id for o in page}),
+                ShopifyReturn.order_shopify_id.in_([o.shopify_id for o in page])).order_by(ShopifyReturn.id)).scalars():
+            returns.setdefault((r.shop_id, r.order_shopify_id), []).append(r)
     catalog: dict[int, dict[str, bool]] = {}
     wanted: dict[int, set[str]] = {}
     for (shop_id, _), items in lines.items():
@@ -140,7 +149,7 @@ def list_orders():
     domains = shop_domains(o.shop_id for o in page)
     return jsonify({
         "items": [order_json(o, domains.get(o.shop_id), lines.get((o.shop_id, o.shopify_id), []),
-                             catalog.get(o.shop_id, {})) for o in page],
+                             catalog.get(o.shop_id, {}), returns.get((o.shop_id, o.shopify_id), [])) for o in page],
         "next_cursor": next_cursor(rows, limit),
     })
 
@@ -214,7 +223,10 @@ SCHEMAS = {
             "financial_status": nullable("string"),
             "fulfillment_status": nullable("string"),
             "fulfillment_orders": _obj_list,
-            "refunds": _obj_list,
+            "refunds": {**_obj_list, "description": "Each refund with its lines (line_item_id, quantity, amount, "
+                        "restocked), from pulls and webhooks alike"},
+            "returns": {"type": "array", "items": {"$ref": "#/components/schemas/ReturnListItem"},
+                        "description": "The order's returns in Shopify"},
             "cancelled_at": nullable("string", format="date-time"),
             "cancel_reason": nullable("string"),
             "has_placeholder_products": {"type": "boolean"},

@@ -8,6 +8,7 @@ from ...sync.oms_requests.checks import MAX_LINES
 from ...sync.refunds.validate import RESTOCK_TYPES
 from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
 from .constraints import REQUEST_LINE, SHOP_DOMAIN, non_blank, optional_text, shopify_id
+from .returns_list import LIST_OPERATION, SCHEMAS as LIST_SCHEMAS
 
 
 def return_json(req: ReturnRequest, shop_domain: str) -> dict:
@@ -40,19 +41,23 @@ _AMOUNT_GIVEN = {"oneOf": [
 ]}
 _AMOUNT = {**_AMOUNT_GIVEN, "nullable": True, "description": "Amount to refund; default: the lines' prices"}
 
+_PATHS = external_id_paths(
+    "returns",
+    record_schema="Return",
+    request_schema="ReturnRequest",
+    post_summary="Record a return; refunded in Shopify when the shop uploads refunds",
+    post_description="Always stored. When the shop's \"upload refunds to Shopify\" setting is on it "
+    "becomes a refund in Shopify (refundCreate), once: idempotent on (shop, external_id). "
+    "When off, it is kept (status `kept`) and not sent.",
+    get_summary="A return, its state and Shopify's errors",
+    accepted="Accepted",
+)
+_PATHS["/returns"]["get"] = LIST_OPERATION
+
 OPENAPI = openapi_part(
-    external_id_paths(
-        "returns",
-        record_schema="Return",
-        request_schema="ReturnRequest",
-        post_summary="Record a return; refunded in Shopify when the shop uploads refunds",
-        post_description="Always stored. When the shop's \"upload refunds to Shopify\" setting is on it "
-        "becomes a refund in Shopify (refundCreate), once: idempotent on (shop, external_id). "
-        "When off, it is kept (status `kept`) and not sent.",
-        get_summary="A return, its state and Shopify's errors",
-        accepted="Accepted",
-    ),
+    _PATHS,
     {
+        **LIST_SCHEMAS,
         "ReturnRequest": {
             "type": "object",
             "required": ["shop", "order_id", "external_id"],
