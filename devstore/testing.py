@@ -219,6 +219,10 @@ class DevstoreClient:
         return self._call("POST", f"/orders/{_num(oid)}/touch", self.domain(shop),
                           json={"updatedAt": updated_at, "webhook": webhook})
 
+    def hide_order(self, shop, oid, searches=1):
+        """Leave the order out of the next `searches` order searches (index lag)."""
+        return self._call("POST", f"/orders/{_num(oid)}/hide", self.domain(shop), json={"searches": searches})
+
     def locations(self, shop):
         return self._call("GET", "/locations", self.domain(shop))
 

@@ -9,5 +9,6 @@ from .inventory import AtpLevel, Facility, Location, PushedLevel
 from .mappings import MappingValue, OmsValue
 from .fulfillments import FulfillmentRequest, ReturnRequest
 from .webhooks import ComplianceRequest, WebhookDelivery
+from .reconciliation import ReconciliationReport
 
 __all__ = ["Base", "Shop", "ShopStatus", "OAuthState", "ApiKey", "FlowState", "SyncRun", "WebhookDelivery", "ComplianceRequest"]

@@ -3,7 +3,9 @@
 Order rows reset their shipping lines and fulfillment orders; child objects
 (LineItem, ShippingLine, FulfillmentOrder) follow their order in any order, in this
 batch or a later one. New orders outside the import filter are skipped when asked
-(incremental downloads bring every changed order).
+(incremental downloads bring every changed order). A batch that fails to write is
+written again an order at a time: a poison order is kept in `failures` and the others
+land (the run records them).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from ...shopify.gids import typename
 from .. import bulk
 from ..flows import RunContext
 from ..upsert import upsert
+from .broker import mark_cancelled_in_shopify
 from .filter import wanted_new
 from .mapper import Mapper, mapped_fields, mapped_shipping
 from .normalize import fulfillment_order_from_node, line_row_from_node, order_row_from_node, ship_line_from_node
@@ -39,6 +42,7 @@ class OrderSink(bulk.Sink):
         self.versions: dict[str, datetime | None] = {}  # this batch's and the last batch's orders
         self.previous: dict[str, datetime | None] = {}
         self.skipped: set[str] = set()
+        self.failures: list[dict] = []  # orders that could not be written: {id, name, error}
 
     def add(self, obj: dict) -> None:
         kind = typename(obj.get("id"))
@@ -76,40 +80,71 @@ class OrderSink(bulk.Sink):
         known.update(stored_versions(self.shop_id, missing))
         for line in self.lines:
             line["order_updated_at"] = known.get(line["order_shopify_id"])
-        flagged = attach_placeholders(self.shop_id, self.lines) if self.lines else 0
-        placeholder_orders = {l["order_shopify_id"] for l in self.lines if l["placeholder_product"]}
+        try:
+            with db.session.begin_nested():
+                written = self._write(rows, self.lines, self.children, known)
+        except Exception:  # a poison order in the batch: write the batch an order at a time
+            written = self._write_one_by_one(rows, known)
+        self.mapper.record()
+        if self.ctx is not None:
+            self.ctx.count("orders", written[0])
+            self.ctx.count("lines", written[1])
+            if written[2]:
+                self.ctx.count("placeholder_lines", written[2])
+        self.previous, self.versions = self.versions, {}
+        self.orders, self.lines, self.children = [], [], {}
+
+    def _write_one_by_one(self, rows: list[dict], known: dict) -> tuple[int, int, int]:
+        """Each order with its lines and children in a savepoint of its own; the ones
+        that fail are kept in `failures` (id, name, error) and the rest land."""
+        groups = [(row, [row], row["shopify_id"]) for row in rows]
+        batch = {r["shopify_id"] for r in rows}
+        groups.append(({"shopify_id": None, "name": None}, [], None))  # children of earlier batches' orders
+        written = (0, 0, 0)
+        for row, group_rows, order_gid in groups:
+            lines = [l for l in self.lines if (l["order_shopify_id"] == order_gid if order_gid
+                                               else l["order_shopify_id"] not in batch)]
+            children = {k: v for k, v in self.children.items() if (k == order_gid if order_gid else k not in batch)}
+            try:
+                with db.session.begin_nested():
+                    one = self._write(group_rows, lines, children, known)
+            except Exception as exc:
+                self.failures.append({"id": row["shopify_id"], "name": row.get("name"),
+                                      "error": f"{type(exc).__name__}: {exc}"[:300]})
+                continue
+            written = tuple(a + b for a, b in zip(written, one))
+        return written
+
+    def _write(self, rows: list[dict], lines: list[dict], children: dict, known: dict) -> tuple[int, int, int]:
+        """Orders, lines and children; (orders, lines, placeholder lines) written."""
+        flagged = attach_placeholders(self.shop_id, lines) if lines else 0
+        placeholder_orders = {l["order_shopify_id"] for l in lines if l["placeholder_product"]}
         for row in rows:
             row["has_placeholder_products"] = row["shopify_id"] in placeholder_orders
         if rows:
             upsert(db.session, Order, rows, newer="shopify_updated_at", keep=ORDER_KEEP)
+            mark_cancelled_in_shopify(self.shop_id, [r["shopify_id"] for r in rows if r.get("cancelled_at")])
         if placeholder_orders - {r["shopify_id"] for r in rows}:
             db.session.execute(update(Order).where(
                 Order.shop_id == self.shop_id, Order.shopify_id.in_(list(placeholder_orders)))
                 .values(has_placeholder_products=True).execution_options(synchronize_session=False))
-        if self.lines:
-            upsert(db.session, OrderLine, self.lines, newer="order_updated_at")
-        if self.children:
-            self._merge_children(known)
-        self.mapper.record()
-        if self.ctx is not None:
-            self.ctx.count("orders", len(rows))
-            self.ctx.count("lines", len(self.lines))
-            if flagged:
-                self.ctx.count("placeholder_lines", flagged)
-        self.previous, self.versions = self.versions, {}
-        self.orders, self.lines, self.children = [], [], {}
+        if lines:
+            upsert(db.session, OrderLine, lines, newer="order_updated_at")
+        if children:
+            self._merge_children(children, known)
+        return len(rows), len(lines), flagged
 
-    def _merge_children(self, versions: dict) -> None:
+    def _merge_children(self, children: dict, versions: dict) -> None:
         """Shipping lines and fulfillment orders into their stored orders (the order's
         row reset them when it came in this download)."""
         stored = db.session.execute(
             select(Order.id, Order.shopify_id, Order.shopify_updated_at, Order.shipping_lines,
                    Order.fulfillment_orders, Order.unmapped)
-            .where(Order.shop_id == self.shop_id, Order.shopify_id.in_(list(self.children)))).all()
+            .where(Order.shop_id == self.shop_id, Order.shopify_id.in_(list(children)))).all()
         for pk, order_gid, version, ships, fos, unmapped in stored:
             if order_gid in versions and versions[order_gid] is not None and version != versions[order_gid]:
                 continue  # the upsert kept a newer version (a webhook's): keep what it brought
-            kids = self.children[order_gid]
+            kids = children[order_gid]
             values = {}
             if "shipping_lines" in kids:
                 merged = {s["id"]: s for s in ships or []}
