@@ -1010,11 +1010,13 @@ def close_order(shop, oid):
 
 @bp.post("/<shop>/_devstore/orders/<oid>/touch")
 def touch_order(shop, oid):
-    """Bump updatedAt (and send orders/updated), e.g. to test incremental pulls."""
+    """Bump updatedAt (and send orders/updated), e.g. to test incremental pulls; `fields`
+    sets raw fields of the stored order unchecked (e.g. a value an app cannot read)."""
     st = _shop(shop)
     data = _json()
     with st.lock:
         o = _find_order(st, oid)
+        o.update(data.get("fields") or {})
         o["updatedAt"] = data.get("updatedAt") or now_iso()
     if data.get("webhook", True):
         _emit(st, "orders/updated", events.order_payload(o))
@@ -1023,15 +1025,15 @@ def touch_order(shop, oid):
 
 @bp.post("/<shop>/_devstore/orders/<oid>/hide")
 def hide_order(shop, oid):
-    """Leave the order out of the next `searches` answers of `orders(query:)` (Shopify's
-    search index lags its writes): `ordersCount` and `order(id:)` still see it."""
+    """Leave the order out of `orders(query:)` answers for `seconds` (Shopify's search
+    index lags its writes): `ordersCount` and `order(id:)` still see it."""
     st = _shop(shop)
     data = _json()
+    seconds = float(data.get("seconds", 5))
     with st.lock:
         o = _find_order(st, oid)
-        hidden = st.__dict__.setdefault("search_hidden", {})
-        hidden[o["id"]] = int(data.get("searches", 1))
-    return jsonify({"id": o["id"], "searches": hidden[o["id"]]})
+        st.__dict__.setdefault("search_hidden", {})[o["id"]] = time.monotonic() + seconds
+    return jsonify({"id": o["id"], "seconds": seconds})
 
 
 # --- compliance -------------------------------------------------------------------------------------

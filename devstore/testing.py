@@ -215,13 +215,13 @@ class DevstoreClient:
     def close_order(self, shop, oid):
         return self._call("POST", f"/orders/{_num(oid)}/close", self.domain(shop))
 
-    def touch_order(self, shop, oid, updated_at=None, webhook=True):
+    def touch_order(self, shop, oid, updated_at=None, webhook=True, fields=None):
         return self._call("POST", f"/orders/{_num(oid)}/touch", self.domain(shop),
-                          json={"updatedAt": updated_at, "webhook": webhook})
+                          json={"updatedAt": updated_at, "webhook": webhook, "fields": fields})
 
-    def hide_order(self, shop, oid, searches=1):
-        """Leave the order out of the next `searches` order searches (index lag)."""
-        return self._call("POST", f"/orders/{_num(oid)}/hide", self.domain(shop), json={"searches": searches})
+    def hide_order(self, shop, oid, seconds=5):
+        """Leave the order out of order searches for `seconds` (the search index lags)."""
+        return self._call("POST", f"/orders/{_num(oid)}/hide", self.domain(shop), json={"seconds": seconds})
 
     def locations(self, shop):
         return self._call("GET", "/locations", self.domain(shop))

@@ -51,16 +51,16 @@ def to_repair(ctx: RunContext, day) -> tuple[dict[str, dict], dict[str, dict]]:
 
 
 def repair_one(ctx: RunContext, mapper: Mapper, node: dict) -> str | None:
-    """Fetch one order whole and apply it (its own savepoint); the reason it is still
-    wrong afterwards, or None when we now hold Shopify's version."""
+    """Fetch one order whole and apply it (committed by the caller, an order at a time);
+    the reason it is still wrong afterwards, or None when we now hold Shopify's version."""
     try:
         whole = fetch_order(ctx.client, node["id"])
         if whole is None:
             return "gone from Shopify"
-        with db.session.begin_nested():
-            apply_order(ctx.shop.id, order_from_node(whole), mapper, settings=ctx.shop.settings,
-                        only_held_or_wanted=False)
+        apply_order(ctx.shop.id, order_from_node(whole), mapper, settings=ctx.shop.settings,
+                    only_held_or_wanted=False)
     except Exception as exc:  # one order that cannot be applied never stops the others
+        db.session.rollback()
         log.warning("%s: reconciling %s failed: %s", ctx.shop.domain, node["id"], exc)
         return f"{type(exc).__name__}: {exc}"[:300]
     ours = stored_versions(ctx.shop.id, [node["id"]]).get(node["id"])
@@ -73,14 +73,14 @@ def reconcile(ctx: RunContext, days: int | None = None) -> ReconciliationReport:
     differs, and record the report (committed)."""
     days = days or app_settings.current.reconcile_days
     report = ReconciliationReport(shop_id=ctx.shop.id, trigger=ctx.trigger, started_at=datetime.now(timezone.utc))
-    checks, missing, stale = [], {}, {}
+    checks, day_rows, missing, stale = [], [], {}, {}
     for day in days_back(datetime.now(timezone.utc).date(), days):
         check = check_day(ctx, day)
         checks.append(check)
-        if check.differs:
-            day_missing, day_stale = to_repair(ctx, day)
-            missing.update(day_missing)
-            stale.update(day_stale)
+        day_missing, day_stale = to_repair(ctx, day) if check.differs else ({}, {})
+        day_rows.append({**check.as_json(), "missing": len(day_missing), "stale": len(day_stale)})
+        missing.update(day_missing)
+        stale.update(day_stale)
     stale = {k: v for k, v in stale.items() if k not in missing}
     mapper = Mapper(ctx.shop.id)
     wrong = []
@@ -91,14 +91,14 @@ def reconcile(ctx: RunContext, days: int | None = None) -> ReconciliationReport:
         mapper.record()
         db.session.commit()
     report.days_checked = len(checks)
-    report.days = [c.as_json() for c in checks]
+    report.days = day_rows
     report.missing, report.stale = len(missing), len(stale)
     report.refetched = len(missing) + len(stale) - len(wrong)  # fetched and now held at Shopify's version
     report.still_wrong = len(wrong)
     report.still_wrong_orders = wrong[:MAX_STILL_WRONG_LISTED]
     report.finished_at = datetime.now(timezone.utc)
     db.session.add(report)
-    ctx.count("reconcile_days_differing", sum(1 for c in checks if c.differs))
+    ctx.count("days_short", sum(1 for d in day_rows if d["missing"] or d["stale"]))
     ctx.count("reconcile_missing", report.missing)
     ctx.count("reconcile_stale", report.stale)
     ctx.count("reconcile_still_wrong", report.still_wrong)

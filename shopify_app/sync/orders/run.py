@@ -16,7 +16,7 @@ they were, so the OMS gets no duplicate.
 
 A poison order (one that fails to apply) is recorded in the run's counts
 (`failed_orders`: id, name, error; `orders_failed`) and the others go on, in pages
-(a savepoint an order) and in bulk downloads (`sink`).
+(`apply_page`) and in bulk downloads (`sink`).
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from .filter import import_query
 from .mapper import Mapper
 from .normalize import order_from_node
 from .reconcile import reconcile
-from .sink import OrderSink
+from .sink import OrderSink, failure_of
 from .write import apply_order, held_orders
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,6 @@ def record_failures(ctx: RunContext, failures: list[dict]) -> None:
         ctx.count("orders_failed", len(failures))
 
 
-def failure(node_or_row: dict, exc: Exception, *, id_key: str = "id") -> dict:
-    return {"id": node_or_row.get(id_key), "name": node_or_row.get("name"),
-            "error": f"{type(exc).__name__}: {exc}"[:300]}
-
-
 def run_bulk(ctx: RunContext, search: str, *, first: bool, move_cursor: bool = True) -> None:
     """Start (or pick up) a bulk operation over a search and stream it in."""
     sink = OrderSink(ctx.shop.id, Mapper(ctx.shop.id), ctx, settings=ctx.shop.settings, filter_new=not first)
@@ -78,25 +73,42 @@ def run_bulk(ctx: RunContext, search: str, *, first: bool, move_cursor: bool = T
         db.session.commit()
 
 
+def apply_page(ctx: RunContext, nodes: list[dict], mapper: Mapper, *, only_held_or_wanted: bool
+               ) -> tuple[list[str], list[dict]]:
+    """Apply a page's orders in the open transaction: (outcomes, failures). An order that
+    fails rolls the page back and the page is applied again without it (no savepoints:
+    SQLite cannot upgrade a savepoint's read snapshot once a webhook has written), so
+    one bad order never blocks the rest."""
+    failures: list[dict] = []
+    failed: set = set()
+    while True:
+        outcomes = []
+        current = None
+        try:
+            for node in nodes:
+                if node.get("id") in failed:
+                    continue
+                current = node
+                outcomes.append(apply_order(ctx.shop.id, order_from_node(node), mapper, settings=ctx.shop.settings,
+                                            only_held_or_wanted=only_held_or_wanted))
+            return outcomes, failures
+        except Exception as exc:  # a poison order: recorded, never blocking the rest
+            db.session.rollback()
+            log.warning("%s: order %s could not be applied: %s", ctx.shop.domain, current.get("id"), exc)
+            failures.append(failure_of(current, exc))
+            failed.add(current.get("id"))
+
+
 def import_pages(ctx: RunContext, search: str, *, only_held_or_wanted: bool) -> int:
-    """Apply the orders of a search page by page, one transaction a page, each order in
-    a savepoint of its own: one that fails is recorded and the others go on."""
+    """Apply the orders of a search page by page, one transaction a page; an order that
+    fails is recorded and the others go on."""
     mapper = Mapper(ctx.shop.id)
     done = 0
     for nodes in order_pages(ctx.client, search):
-        failures = []
-        for node in nodes:
-            try:
-                with db.session.begin_nested():
-                    outcome = apply_order(ctx.shop.id, order_from_node(node), mapper, settings=ctx.shop.settings,
-                                          only_held_or_wanted=only_held_or_wanted)
-            except Exception as exc:  # a poison order: recorded, never blocking the rest
-                log.warning("%s: order %s could not be applied: %s", ctx.shop.domain, node.get("id"), exc)
-                failures.append(failure(node, exc))
-                continue
+        outcomes, failures = apply_page(ctx, nodes, mapper, only_held_or_wanted=only_held_or_wanted)
+        for outcome in outcomes:
             ctx.count(f"orders_{outcome}")
-            if outcome == "applied":
-                ctx.count("orders")
+        ctx.count("orders", outcomes.count("applied"))
         mapper.record()
         record_failures(ctx, failures)
         db.session.commit()

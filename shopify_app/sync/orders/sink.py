@@ -26,6 +26,11 @@ from .normalize import fulfillment_order_from_node, line_row_from_node, order_ro
 from .write import ORDER_KEEP, attach_placeholders, held_orders, stored_versions
 
 
+def failure_of(order: dict, exc: Exception) -> dict:
+    """How a run records an order it could not apply."""
+    return {"id": order.get("id"), "name": order.get("name"), "error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
 class OrderSink(bulk.Sink):
     """Bulk JSONL objects -> batched upserts (no commit: `bulk.ingest` commits a batch)."""
 
@@ -48,8 +53,13 @@ class OrderSink(bulk.Sink):
         kind = typename(obj.get("id"))
         parent = obj.get("__parentId")
         if parent is None and kind == "Order":
-            row = {**order_row_from_node(obj, ship_lines=[], fulfillment_orders=[]), "shop_id": self.shop_id}
-            row.update(mapped_fields(self.mapper, row))  # skipped or not, the values met are recorded
+            try:
+                row = {**order_row_from_node(obj, ship_lines=[], fulfillment_orders=[]), "shop_id": self.shop_id}
+                row.update(mapped_fields(self.mapper, row))  # skipped or not, the values met are recorded
+            except Exception as exc:  # an order we cannot read: recorded, its children skipped
+                self.failures.append(failure_of(obj, exc))
+                self.skipped.add(obj.get("id"))
+                return
             self.orders.append(row)
             self.versions[row["shopify_id"]] = row["shopify_updated_at"]
         elif parent is None or parent in self.skipped:
@@ -81,9 +91,9 @@ class OrderSink(bulk.Sink):
         for line in self.lines:
             line["order_updated_at"] = known.get(line["order_shopify_id"])
         try:
-            with db.session.begin_nested():
-                written = self._write(rows, self.lines, self.children, known)
+            written = self._write(rows, self.lines, self.children, known)
         except Exception:  # a poison order in the batch: write the batch an order at a time
+            db.session.rollback()
             written = self._write_one_by_one(rows, known)
         self.mapper.record()
         if self.ctx is not None:
@@ -95,25 +105,33 @@ class OrderSink(bulk.Sink):
         self.orders, self.lines, self.children = [], [], {}
 
     def _write_one_by_one(self, rows: list[dict], known: dict) -> tuple[int, int, int]:
-        """Each order with its lines and children in a savepoint of its own; the ones
-        that fail are kept in `failures` (id, name, error) and the rest land."""
-        groups = [(row, [row], row["shopify_id"]) for row in rows]
+        """Each order with its lines and children; one that fails rolls the batch back,
+        is kept in `failures` (id, name, error), and the batch is written again without
+        it (no savepoints: SQLite cannot upgrade their read snapshot after another write)."""
         batch = {r["shopify_id"] for r in rows}
+        groups = [(row, [row], row["shopify_id"]) for row in rows]
         groups.append(({"shopify_id": None, "name": None}, [], None))  # children of earlier batches' orders
-        written = (0, 0, 0)
-        for row, group_rows, order_gid in groups:
-            lines = [l for l in self.lines if (l["order_shopify_id"] == order_gid if order_gid
-                                               else l["order_shopify_id"] not in batch)]
-            children = {k: v for k, v in self.children.items() if (k == order_gid if order_gid else k not in batch)}
+        failed: set = set()
+        while True:
+            written = (0, 0, 0)
             try:
-                with db.session.begin_nested():
+                for row, group_rows, order_gid in groups:
+                    if row["shopify_id"] in failed:
+                        continue
+                    current = row
+                    lines = [l for l in self.lines if (l["order_shopify_id"] == order_gid if order_gid
+                                                       else l["order_shopify_id"] not in batch)]
+                    children = {k: v for k, v in self.children.items()
+                                if (k == order_gid if order_gid else k not in batch)}
                     one = self._write(group_rows, lines, children, known)
+                    written = tuple(a + b for a, b in zip(written, one))
+                return written
             except Exception as exc:
-                self.failures.append({"id": row["shopify_id"], "name": row.get("name"),
-                                      "error": f"{type(exc).__name__}: {exc}"[:300]})
-                continue
-            written = tuple(a + b for a, b in zip(written, one))
-        return written
+                db.session.rollback()
+                self.failures.append(failure_of({"id": current["shopify_id"], "name": current.get("name")}, exc))
+                failed.add(current["shopify_id"])
+                if current["shopify_id"] is None:  # the earlier orders' children: nothing more to try
+                    return written
 
     def _write(self, rows: list[dict], lines: list[dict], children: dict, known: dict) -> tuple[int, int, int]:
         """Orders, lines and children; (orders, lines, placeholder lines) written."""

@@ -91,7 +91,10 @@ def apply_order(shop_id: int, order: OrderRows, mapper: Mapper, *, settings: dic
     row.update(mapped_fields(mapper, row))
     lines = [{**l, "shop_id": shop_id} for l in order.lines]
     row["has_placeholder_products"] = attach_placeholders(shop_id, lines) > 0
-    upsert(db.session, Order, [row], newer="shopify_updated_at", keep=ORDER_KEEP)
+    # Rewritten only when a value differs: an order seen again unchanged (the pull's
+    # overlap) keeps its `updated_at`, so the OMS reading by `updated_since` gets no duplicate.
+    upsert(db.session, Order, [row], newer="shopify_updated_at", keep=ORDER_KEEP,
+           only_if_changed=[c for c in row if c not in ("shop_id", "shopify_id", *ORDER_KEEP)])
     after = stored_marks(shop_id, order_gid)
     if after[0] != row["shopify_updated_at"]:
         return "stale"  # the upsert kept a newer version

@@ -53,7 +53,8 @@ _count = {"type": "integer", "minimum": 0}
 SCHEMAS = {
     "ReconciliationDay": {
         "type": "object",
-        "required": ["day", "shopify_created", "held_created", "shopify_updated", "held_updated", "compared"],
+        "required": ["day", "shopify_created", "held_created", "shopify_updated", "held_updated", "compared",
+                     "missing", "stale"],
         "properties": {
             "day": {"type": "string", "format": "date", "description": "A UTC day"},
             "shopify_created": {**_count, "description": "Orders Shopify counts created that day"},
@@ -63,6 +64,8 @@ SCHEMAS = {
             "held_updated": {**_count, "description": "Orders we hold at a version of that day"},
             "compared": {"type": "boolean", "description": "The counts differed: the day's orders were "
                          "compared one by one (ids and versions)"},
+            "missing": {**_count, "description": "Of that day's orders, those we lacked"},
+            "stale": {**_count, "description": "Of that day's orders, those we held at an older version"},
         },
     },
     "ReconciliationReport": {
