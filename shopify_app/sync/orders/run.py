@@ -108,7 +108,8 @@ def import_pages(ctx: RunContext, search: str, *, only_held_or_wanted: bool) -> 
         outcomes, failures = apply_page(ctx, nodes, mapper, only_held_or_wanted=only_held_or_wanted)
         for outcome in outcomes:
             ctx.count(f"orders_{outcome}")
-        ctx.count("orders", outcomes.count("applied"))
+        if "applied" in outcomes:
+            ctx.count("orders", outcomes.count("applied"))
         mapper.record()
         record_failures(ctx, failures)
         db.session.commit()
@@ -139,7 +140,7 @@ def refetch_by_reference(shop: Shop, ref: str) -> tuple[str, str, str | None]:
     order_gid = None if ref.startswith("#") else gid_of("Order", ref)
     if order_gid is not None:
         node = fetch_order(client, order_gid)
-    if node is None and ref and not ref.startswith("gid://"):
+    if node is None and ref and not ref.startswith("gid://") and not set(ref) & set("'\"\\"):  # no search syntax
         node = find_by_name(client, ref if ref.startswith("#") else f"#{ref}")
     if node is None:
         raise OrderNotFound(f"no order {ref!r} in {shop.domain}")

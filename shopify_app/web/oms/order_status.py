@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from ...extensions import db
+from ...shopify.times import json_time
 from ...sync.orders.broker import StatusRefused, find_order, record_status
 from ...sync.orders.broker_status import BROKER_STATUSES, MAX_ID_LENGTH, MAX_LINES, check_status_body
 from ...sync.shop import find_shop
-from ...shopify.times import json_time
 from ..errors import json_error
 from .common import api_key_required, openapi_part
 
