@@ -151,6 +151,7 @@ def get_config():
                     "shop_origin_template": c.base_url + "/{shop}", "plans": {k: v[:2] for k, v in PLANS.items()},
                     "webhook_subscriptions": getattr(s.dispatcher, "subscriptions", []),
                     "muted_topics": sorted(getattr(s, "muted_topics", ()) or ()),
+                    "webhook_drop": getattr(s, "webhook_drop", None),
                     "webhooks_paused": bool(getattr(s.dispatcher, "paused", False))})
 
 
@@ -166,15 +167,46 @@ def patch_config():
     if "webhook_retry_schedule" in data and hasattr(s.dispatcher, "set_retry_schedule"):
         s.dispatcher.set_retry_schedule([float(x) for x in data["webhook_retry_schedule"]])
     if "muted_topics" in data:   # topics not sent at all (e.g. inventory_levels/update during a benchmark)
-        muted = set(data["muted_topics"] or [])
-        s.muted_topics = muted
-        s.dispatcher.should_deliver = (lambda shop, topic: topic not in muted) if muted else None
+        s.muted_topics = set(data["muted_topics"] or [])
+    if "webhook_drop" in data:   # a share of a topic's events silently never sent (a lossy delivery path)
+        s.webhook_drop = _webhook_drop(data["webhook_drop"])
+    if "muted_topics" in data or "webhook_drop" in data:
+        s.dispatcher.should_deliver = _delivery_filter(getattr(s, "muted_topics", set()),
+                                                       getattr(s, "webhook_drop", None))
     if "webhooks_paused" in data and hasattr(s.dispatcher, "paused"):
         s.dispatcher.paused = bool(data["webhooks_paused"])
     if "scopes" in data:
         sc = data["scopes"]
         s.config.scopes = [x.strip() for x in sc.split(",")] if isinstance(sc, str) else list(sc)
     return get_config()
+
+
+def _webhook_drop(d):
+    """`{rate (0..1), topics: [...] (default every orders/* topic), seed}` or null."""
+    if not d:
+        return None
+    rate = float(d.get("rate") or 0)
+    if not 0 <= rate <= 1:
+        _bad("webhook_drop.rate must be between 0 and 1")
+    return {"rate": rate, "topics": list(d.get("topics") or []), "seed": int(d.get("seed") or 0), "dropped": []}
+
+
+def _delivery_filter(muted, drop):
+    """should_deliver(shop, topic): muted topics never; dropped events a `rate` share of
+    the matching topics, chosen by a seeded generator (so a test's drops repeat)."""
+    if not muted and not drop:
+        return None
+    rng = random.Random(drop["seed"]) if drop else None
+
+    def should_deliver(shop, topic):
+        if topic in muted:
+            return False
+        if drop and (topic in drop["topics"] or (not drop["topics"] and topic.startswith("orders/"))):
+            if rng.random() < drop["rate"]:
+                drop["dropped"].append({"shop": shop, "topic": topic, "at": now_iso()})
+                return False
+        return True
+    return should_deliver
 
 
 def _set_ttl(d):
@@ -985,11 +1017,13 @@ def close_order(shop, oid):
 
 @bp.post("/<shop>/_devstore/orders/<oid>/touch")
 def touch_order(shop, oid):
-    """Bump updatedAt (and send orders/updated), e.g. to test incremental pulls."""
+    """Bump updatedAt (and send orders/updated), e.g. to test incremental pulls; `fields`
+    sets raw fields of the stored order unchecked (e.g. a value an app cannot read)."""
     st = _shop(shop)
     data = _json()
     with st.lock:
         o = _find_order(st, oid)
+        o.update(data.get("fields") or {})
         o["updatedAt"] = data.get("updatedAt") or now_iso()
     if data.get("webhook", True):
         _emit(st, "orders/updated", events.order_payload(o))
@@ -1110,6 +1144,19 @@ def _refund_return(st, ret, data):
         _emit(st, "refunds/create", events.refund_payload(refund, o))
         _emit(st, "orders/updated", events.order_payload(o))
     return jsonify(refund), 201
+
+
+@bp.post("/<shop>/_devstore/orders/<oid>/hide")
+def hide_order(shop, oid):
+    """Leave the order out of `orders(query:)` answers for `seconds` (Shopify's search
+    index lags its writes): `ordersCount` and `order(id:)` still see it."""
+    st = _shop(shop)
+    data = _json()
+    seconds = float(data.get("seconds", 5))
+    with st.lock:
+        o = _find_order(st, oid)
+        st.__dict__.setdefault("search_hidden", {})[o["id"]] = time.monotonic() + seconds
+    return jsonify({"id": o["id"], "seconds": seconds})
 
 
 # --- compliance -------------------------------------------------------------------------------------

@@ -215,9 +215,13 @@ class DevstoreClient:
     def close_order(self, shop, oid):
         return self._call("POST", f"/orders/{_num(oid)}/close", self.domain(shop))
 
-    def touch_order(self, shop, oid, updated_at=None, webhook=True):
+    def touch_order(self, shop, oid, updated_at=None, webhook=True, fields=None):
         return self._call("POST", f"/orders/{_num(oid)}/touch", self.domain(shop),
-                          json={"updatedAt": updated_at, "webhook": webhook})
+                          json={"updatedAt": updated_at, "webhook": webhook, "fields": fields})
+
+    def hide_order(self, shop, oid, seconds=5):
+        """Leave the order out of order searches for `seconds` (the search index lags)."""
+        return self._call("POST", f"/orders/{_num(oid)}/hide", self.domain(shop), json={"seconds": seconds})
 
     def request_return(self, shop, oid, lines, exchange=(), status="REQUESTED", webhook=True):
         """A customer's return request: lines=[{"line_item_id", "quantity", "reason", "customer_note"}],

@@ -5,7 +5,12 @@ import click
 from flask import Flask
 
 from . import api_keys
+from .extensions import db
+from .sync.orders.reconcile import latest_report, summary
+from .sync.orders.run import OrderNotFound, refetch_by_reference
+from .sync.runner import run_flow
 from .sync.scheduler import Scheduler
+from .sync.shop import find_shop
 from .token_rotation import rotate_stored_tokens
 
 
@@ -49,6 +54,48 @@ def register_commands(app: Flask) -> None:
             click.echo(f"{domain}: no key decrypts its tokens; marked as needing re-authentication "
                        "(reopening the app reconnects it)")
         click.echo(f"rotated {result.rotated} tokens")
+
+    @app.cli.group("order")
+    def order():
+        """Orders of a shop: re-fetch one, reconcile now."""
+
+    def shop_named(domain: str):
+        shop = find_shop(domain.strip().lower())
+        if shop is None:
+            raise click.ClickException(f"no shop {domain!r} is connected")
+        return shop
+
+    @order.command("refetch")
+    @click.argument("shop_domain")
+    @click.argument("order_ref", metavar="ORDER")
+    def refetch(shop_domain: str, order_ref: str):
+        """Fetch one order again from Shopify and apply it: ORDER is its id (GID or number)
+        or its name (#1001 or 1001). The last line says what happened."""
+        shop = shop_named(shop_domain)
+        try:
+            outcome, order_gid, name = refetch_by_reference(shop, order_ref)
+        except OrderNotFound as exc:
+            raise click.ClickException(str(exc))
+        db.session.commit()
+        click.echo(f"{outcome} {order_gid} ({name})")
+
+    @order.command("reconcile")
+    @click.argument("shop_domain")
+    def reconcile(shop_domain: str):
+        """Run the orders flow's daily reconciliation now (the last line: a summary)."""
+        shop = shop_named(shop_domain)
+        before = latest_report(shop.id)
+        run = run_flow(shop.id, "orders", "reconcile")
+        report = latest_report(shop.id)
+        if run.status != "succeeded" or report is None or (before is not None and report.id == before.id):
+            raise click.ClickException(f"the reconciliation did not run: {run.status} {run.error or ''}".strip())
+        for day in report.days:
+            if day["compared"]:
+                click.echo(f"{day['day']}: Shopify {day['shopify_created']} created / {day['shopify_updated']} "
+                           f"updated, held {day['held_created']} / {day['held_updated']}: compared")
+        for wrong in report.still_wrong_orders:
+            click.echo(f"still wrong: {wrong['id']} ({wrong.get('name')}): {wrong['reason']}")
+        click.echo(f"{shop.domain}: {summary(report)}")
 
     @app.cli.command("scheduler")
     @click.option("--threads", type=int, default=8, show_default=True, help="Runs carried out at once by this process.")

@@ -60,6 +60,7 @@ class Settings:
     app_bridge_url: str = DEFAULT_APP_BRIDGE_URL
     http_timeout: float = 30.0
     data_retention_days: int = 30
+    reconcile_days: int = 7  # how many days back the daily order reconciliation compares
     app_env: str = "development"
     extra: dict = field(default_factory=dict)
 
@@ -77,6 +78,7 @@ class Settings:
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SHOPIFY_HTTP_TIMEOUT": self.http_timeout,
             "DATA_RETENTION_DAYS": self.data_retention_days,
+            "RECONCILE_DAYS": self.reconcile_days,
             "APP_ENV": self.app_env,
             **self.extra,
         }
@@ -200,6 +202,10 @@ def load_settings(env: dict | None = None) -> Settings:
     if not retention_raw.isdigit() or int(retention_raw) < 1:
         raise ConfigError(f"DATA_RETENTION_DAYS must be a whole number of days (1 or more), got {retention_raw!r}.")
 
+    reconcile_raw = (env.get("RECONCILE_DAYS") or "7").strip()
+    if not reconcile_raw.isdigit() or not 1 <= int(reconcile_raw) <= 60:
+        raise ConfigError(f"RECONCILE_DAYS must be a whole number of days from 1 to 60, got {reconcile_raw!r}.")
+
     return Settings(
         api_key=api_key,
         api_secret=api_secret,
@@ -213,5 +219,6 @@ def load_settings(env: dict | None = None) -> Settings:
         app_bridge_url=(env.get("APP_BRIDGE_URL") or DEFAULT_APP_BRIDGE_URL).strip(),
         http_timeout=http_timeout,
         data_retention_days=int(retention_raw),
+        reconcile_days=int(reconcile_raw),
         app_env=app_env,
     )

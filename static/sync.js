@@ -25,7 +25,7 @@
 
   function lastRun(run) {
     if (!run) return el("p", { class: "subdued", text: "No run yet." });
-    const counts = Object.entries(run.counts || {}).map(([k, v]) => `${v} ${k}`).join(", ");
+    const counts = Object.entries(run.counts || {}).filter(([, v]) => typeof v === "number").map(([k, v]) => `${v} ${k}`).join(", ");
     return el("div", { class: "last-run" }, [
       el("span", { class: `badge badge-run-${run.status}`, "data-testid": "last-run-status", text: run.status }),
       el("span", { class: "subdued", text: ` ${when(run.finished_at || run.started_at)}` }),

@@ -3,6 +3,8 @@ or the dict key of the same name) plus specific resolvers for roots, back refere
 computed fields and connections. A field the store does not model is an error naming it."""
 from __future__ import annotations
 
+import time
+
 import base64
 import json
 
@@ -402,6 +404,10 @@ def r_inventory_items(_, info, query=None, **args):
 def r_orders(_, info, query=None, sortKey="PROCESSED_AT", **args):
     st = _ctx(info).shop
     items = _filtered(info, list(st.orders.values()), query, ORDER_FIELDS, default_text=lambda o: o.get("name"))
+    hidden = getattr(st, "search_hidden", None)
+    if hidden and query:  # the control API's search lag: these orders are not indexed yet
+        now = time.monotonic()
+        items = [o for o in items if hidden.get(o["id"], 0) <= now]
     return paginate(info, items, args, key=_sort_key(ORDER_SORT, sortKey, info))
 
 

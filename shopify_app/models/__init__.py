@@ -10,5 +10,6 @@ from .mappings import MappingValue, OmsValue
 from .fulfillments import FulfillmentRequest, ReturnRequest
 from .returns import ShopifyReturn
 from .webhooks import ComplianceRequest, WebhookDelivery
+from .reconciliation import ReconciliationReport
 
 __all__ = ["Base", "Shop", "ShopStatus", "OAuthState", "ApiKey", "FlowState", "SyncRun", "WebhookDelivery", "ComplianceRequest"]

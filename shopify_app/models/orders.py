@@ -58,7 +58,8 @@ class Order(Base):
     processed_at: Mapped[datetime | None]
     shopify_created_at: Mapped[datetime | None]
     shopify_updated_at: Mapped[datetime | None]
-    # The brokering queue: queued (new, for the OMS to broker) | brokered | ... set by the OMS.
+    # The brokering queue: queued (new, for the OMS to broker) | brokered | rejected | completed |
+    # cancelled, set by the OMS; a cancellation in Shopify sets `cancelled` (sync/orders/broker.py).
     broker_status: Mapped[str] = mapped_column(String(32), default="queued")
     queued_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -94,6 +95,8 @@ class OrderLine(Base):
     # The product is deleted in Shopify or not downloaded yet: a flagged placeholder stands in.
     placeholder_product: Mapped[bool] = mapped_column(Boolean, default=False)
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where the OMS brokered this line (`Facility.external_id`), set by POST /oms/v1/orders/{id}/status.
+    facility_id: Mapped[str | None] = mapped_column(String(64))
     order_updated_at: Mapped[datetime | None]  # the order version this line came with
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 import json
 
-from sqlalchemy import JSON, Table, and_, column, or_
+from sqlalchemy import JSON, Table, Text, and_, cast, column, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -51,6 +51,11 @@ def _named(dialect):
     if dialect.name not in _NAMED:
         _NAMED[dialect.name] = type(dialect)(paramstyle="named")
     return _NAMED[dialect.name]
+
+
+def _comparable(column):
+    """JSON as its text (PostgreSQL's `json` has no equality; we write it with one serialiser)."""
+    return cast(column, Text) if isinstance(column.type, JSON) else column
 
 
 def upsert(
@@ -93,7 +98,8 @@ def upsert(
         if newer is not None:
             conditions.append(or_(table.c[newer].is_(None), table.c[newer] <= stmt.excluded[newer]))
         if only_if_changed:
-            conditions.append(or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in only_if_changed)))
+            conditions.append(or_(*(_comparable(table.c[c]).is_distinct_from(_comparable(stmt.excluded[c]))
+                                    for c in only_if_changed)))
         where = and_(*conditions) if conditions else None
         stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=set_, where=where)
     # Column defaults the ORM would fill in (flags, the brokering status): insert-only values.

@@ -207,6 +207,9 @@ def test_throttled_pages_still_complete(connected_app, linked, devstore):
         state = db.session.execute(select(FlowState).where(FlowState.shop_id == shop_id, FlowState.flow == "orders")).scalar_one()
         state.cursor = "2000-01-01T00:00:00Z"  # every order counts as changed: many pages
         db.session.commit()
+        held_ids = list(db.session.execute(select(Order.shopify_id).where(Order.shop_id == shop_id)).scalars())
+    for oid in held_ids:  # and has changed (an order seen again unchanged counts `orders_unchanged`)
+        devstore.client.touch_order(handle.domain, oid, webhook=False)
     devstore.client.set_plan(handle.domain, size=1000, rate=400, available=0)
     with connected_app.app.app_context():
         run = run_flow(shop_id, "orders", "schedule")

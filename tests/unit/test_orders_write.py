@@ -69,3 +69,15 @@ def test_an_older_or_unversioned_order_is_stale_and_the_same_version_reapplies(s
     assert apply(shop, newer) == "applied"
     order, lines = stored(shop)
     assert order.name == "#3" and sum(l.removed for l in lines) == len(lines) - 1
+
+
+def test_the_same_order_seen_again_is_unchanged_and_keeps_its_updated_at(shop):
+    first = payload("2026-01-02T00:00:00Z", "#2")
+    assert apply(shop, first) == "applied"
+    seen_at = stored(shop)[0].updated_at
+    assert apply(shop, first) == "unchanged"  # an overlapping pull: no write the OMS would see
+    assert stored(shop)[0].updated_at == seen_at
+    changed = payload("2026-01-02T00:00:00Z", "#2")
+    changed["shipping_address"] = {**(changed.get("shipping_address") or {}), "city": "Elsewhere"}
+    assert apply(shop, changed) == "applied"  # the same version with another value (JSON) is written
+    assert stored(shop)[0].shipping_address["city"] == "Elsewhere"

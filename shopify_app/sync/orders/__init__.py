@@ -9,7 +9,10 @@ Where things live:
   never blocks its order), newer wins;
 - `sink`: the bulk download's JSONL -> batched upserts;
 - `fetch`: paged queries, one whole order, counts, the bulk query;
-- `run`: the flow's scheduled run, the daily reconciliation, refetching one order;
+- `run`: the flow's scheduled run (the overlap window, poison orders recorded),
+  refetching one order by id or name;
+- `reconcile_plan` (pure) and `reconcile`: the daily reconciliation and its report;
+- `broker_status` (pure) and `broker`: the OMS's brokering status, Shopify's cancellations;
 - `webhooks`: the orders/* and refunds/create topics;
 - `privacy`: customer data export and redaction.
 

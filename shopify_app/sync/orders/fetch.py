@@ -44,6 +44,36 @@ def order_count(client, search: str) -> int:
     return int((data.get("ordersCount") or {}).get("count") or 0)
 
 
+VERSIONS_PAGE_SIZE = 250  # ids and a few scalars: about 252 points a page
+
+
+def day_counts(client, created_search: str, updated_search: str) -> tuple[int, int]:
+    """Shopify's counts of the orders created, and updated, in a day (one call)."""
+    data = client.execute("orders_day_counts", {"created": created_search, "updated": updated_search})
+    return (int((data.get("created") or {}).get("count") or 0), int((data.get("updated") or {}).get("count") or 0))
+
+
+def version_pages(client, search: str) -> Iterator[list[dict]]:
+    """The orders of a search as version nodes (id, name, updatedAt and what the
+    import filter reads), a page at a time."""
+    after = None
+    while True:
+        conn = client.execute("orders_versions", {"first": VERSIONS_PAGE_SIZE, "after": after, "query": search})["orders"]
+        yield conn["nodes"]
+        if not conn["pageInfo"]["hasNextPage"]:
+            return
+        after = conn["pageInfo"]["endCursor"]
+
+
+def find_by_name(client, name: str) -> dict | None:
+    """The whole order named `name` (`#1001`), or None."""
+    for nodes in order_pages(client, f"name:'{name}'"):
+        for node in nodes:
+            if node.get("name") == name:
+                return node
+    return None
+
+
 def _complete_lines(client, node: dict) -> None:
     """An order's line items beyond the first page, appended: the writer takes the
     list as whole (lines missing from it count as removed)."""

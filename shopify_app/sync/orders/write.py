@@ -16,6 +16,7 @@ from ...extensions import db
 from ...models import Order, OrderLine, Product, Variant
 from ..returns.write import apply_returns
 from ..upsert import upsert
+from .broker import mark_cancelled_in_shopify
 from .filter import wanted_new
 from .mapper import Mapper, mapped_fields
 from .normalize import OrderRows
@@ -38,6 +39,13 @@ def stored_versions(shop_id: int, gids) -> dict[str, datetime | None]:
     return dict(db.session.execute(
         select(Order.shopify_id, Order.shopify_updated_at)
         .where(Order.shop_id == shop_id, Order.shopify_id.in_(list(gids)))).all())
+
+
+def stored_marks(shop_id: int, order_gid: str) -> tuple | None:
+    """(version, updated_at) of an order we hold; None when we do not."""
+    row = db.session.execute(select(Order.shopify_updated_at, Order.updated_at).where(
+        Order.shop_id == shop_id, Order.shopify_id == order_gid)).first()
+    return None if row is None else tuple(row)
 
 
 def attach_placeholders(shop_id: int, lines: list[dict]) -> int:
@@ -72,17 +80,24 @@ def attach_placeholders(shop_id: int, lines: list[dict]) -> int:
 
 def apply_order(shop_id: int, order: OrderRows, mapper: Mapper, *, settings: dict | None = None,
                 only_held_or_wanted: bool = True) -> str:
-    """Upsert one order with its lines. Returns 'applied', 'stale' (a newer version is
-    stored) or 'skipped' (a new order outside the import filter)."""
+    """Upsert one order with its lines. Returns 'applied', 'unchanged' (this very version
+    was stored already: an overlapping pull seeing it again; re-applied, which changes
+    nothing), 'stale' (a newer version is stored) or 'skipped' (a new order outside the
+    import filter)."""
     row = {**order.order, "shop_id": shop_id}
     order_gid = row["shopify_id"]
-    if only_held_or_wanted and not held_orders(shop_id, [order_gid]) and not wanted_new(row, settings):
+    before = stored_marks(shop_id, order_gid)
+    if only_held_or_wanted and before is None and not wanted_new(row, settings):
         return "skipped"
     row.update(mapped_fields(mapper, row))
     lines = [{**l, "shop_id": shop_id} for l in order.lines]
     row["has_placeholder_products"] = attach_placeholders(shop_id, lines) > 0
-    upsert(db.session, Order, [row], newer="shopify_updated_at", keep=ORDER_KEEP)
-    if stored_versions(shop_id, [order_gid]).get(order_gid) != row["shopify_updated_at"]:
+    # Rewritten only when a value differs: an order seen again unchanged (the pull's
+    # overlap) keeps its `updated_at`, so the OMS reading by `updated_since` gets no duplicate.
+    upsert(db.session, Order, [row], newer="shopify_updated_at", keep=ORDER_KEEP,
+           only_if_changed=[c for c in row if c not in ("shop_id", "shopify_id", *ORDER_KEEP)])
+    after = stored_marks(shop_id, order_gid)
+    if after[0] != row["shopify_updated_at"]:
         return "stale"  # the upsert kept a newer version
     upsert(db.session, OrderLine, lines, newer="order_updated_at")
     if order.returns:
@@ -94,4 +109,8 @@ def apply_order(shop_id: int, order: OrderRows, mapper: Mapper, *, settings: dic
                                     OrderLine.shopify_id.not_in([l["shopify_id"] for l in lines]),
                                     OrderLine.removed.is_(False))
             .values(removed=True, current_quantity=0, updated_at=now).execution_options(synchronize_session=False))
+    if row.get("cancelled_at") is not None:
+        mark_cancelled_in_shopify(shop_id, [order_gid])
+    if before == after:  # same version, no value differed: the upsert kept `updated_at` too
+        return "unchanged"
     return "applied"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, jsonify
 
-from . import facilities, fulfillments, inventory, orders, products, returns, returns_list
+from . import facilities, fulfillments, inventory, order_status, orders, products, reconciliation, returns, returns_list
 from .common import BASE_DOCUMENT
 
 
@@ -26,6 +26,8 @@ class Resource:
 RESOURCES: tuple[Resource, ...] = (
     Resource((("/products", "GET", products.list_products),), products.OPENAPI),
     Resource((("/orders", "GET", orders.list_orders),), orders.OPENAPI),
+    Resource((("/orders/<path:order_id>/status", "POST", order_status.post_order_status),), order_status.OPENAPI),
+    Resource((("/reconciliation", "GET", reconciliation.list_reconciliation),), reconciliation.OPENAPI),
     Resource((("/inventory", "PUT", inventory.put_inventory),), inventory.OPENAPI),
     Resource((("/facilities", "GET", facilities.list_facilities),), facilities.OPENAPI),
     Resource((("/fulfillments", "POST", fulfillments.post_fulfillment),

@@ -45,6 +45,7 @@ def line_json(l: OrderLine, catalog: dict[str, bool]) -> dict:
         "placeholder_product": not real,
         "product_deleted": bool(real and catalog[l.variant_shopify_id]),
         "removed": bool(l.removed),
+        "facility_id": l.facility_id,
     }
 
 
@@ -190,6 +191,8 @@ SCHEMAS = {
                                     "deleted in Shopify before we saw it): a flagged placeholder stands in"},
             "product_deleted": {"type": "boolean", "description": "The variant was deleted in Shopify since"},
             "removed": {"type": "boolean"},
+            "facility_id": nullable("string", description="The OMS facility this line was brokered to "
+                                    "(POST /orders/{id}/status); null until brokered"),
         },
     },
     "Order": {
@@ -200,7 +203,10 @@ SCHEMAS = {
             "shop": nullable("string"),
             "name": nullable("string"),
             "status": {"type": "string", "enum": ["open", "closed", "cancelled"]},
-            "broker_status": {"type": "string", "description": "The brokering queue: new orders are `queued`"},
+            "broker_status": {"type": "string", "enum": ["queued", "brokered", "rejected", "completed", "cancelled"],
+                              "description": "The brokering queue: new orders are `queued`; the OMS sets the "
+                              "others (POST /orders/{id}/status); an order cancelled in Shopify becomes "
+                              "`cancelled` (unless `completed`)"},
             "email": nullable("string"),
             "phone": nullable("string"),
             "customer": {"type": "object", "nullable": True, "additionalProperties": True},
