@@ -33,10 +33,11 @@ STATEFUL = {"use_after_free", "ensure_resource_availability", "object_level_auth
 ACCEPTED = ["2xx", "401", "403", "404", "409", "422"]
 
 # Cursors are opaque: a client only passes back one it was given. Generate ones we would give.
+# One shape serves every list: products and orders read (u, i), facilities id, returns (u, s, i).
 schemathesis.openapi.format("oms-cursor", st.builds(
-    lambda moment, row_id: encode_cursor({"u": moment.isoformat(), "i": row_id, "id": row_id}),
+    lambda moment, row_id, source: encode_cursor({"u": moment.isoformat(), "i": row_id, "id": row_id, "s": source}),
     st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(timezone.utc)),
-    st.integers(min_value=0, max_value=2**62)))
+    st.integers(min_value=0, max_value=2**62), st.sampled_from(["shopify", "oms"])))
 
 
 def every_check():

@@ -12,6 +12,7 @@ from ...sync.orders.broker_status import BROKER_STATUSES, MAX_ID_LENGTH, MAX_LIN
 from ...sync.shop import find_shop
 from ..errors import json_error
 from .common import api_key_required, openapi_part
+from .constraints import SHOP_DOMAIN, too_large
 
 
 def refused(status: int, message: str, errors: list[dict]):
@@ -50,10 +51,10 @@ _error = {"application/json": {"schema": {"$ref": "#/components/schemas/StatusEr
 SCHEMAS = {
     "OrderStatusRequest": {
         "type": "object",
-        "required": ["status"],
+        "required": ["shop", "status"],
         "description": "`lines` is required with `brokered` and refused with any other status.",
         "properties": {
-            "shop": {"type": "string", "description": "The shop's myshopify.com domain; here or as `?shop=`"},
+            "shop": {**SHOP_DOMAIN, "description": "The shop's myshopify.com domain"},
             "status": {"type": "string", "enum": list(BROKER_STATUSES)},
             "lines": {
                 "type": "array", "minItems": 1, "maxItems": MAX_LINES,
@@ -87,7 +88,7 @@ SCHEMAS = {
     },
     "StatusErrors": {
         "type": "object",
-        "required": ["error", "errors"],
+        "required": ["error"],
         "properties": {
             "error": {"type": "string"},
             "errors": {"type": "array", "items": {"type": "object", "required": ["field", "message"], "properties": {
@@ -109,8 +110,6 @@ OPENAPI = openapi_part(
                 "parameters": [
                     {"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
                      "description": "The order's Shopify GID or numeric id"},
-                    {"name": "shop", "in": "query", "schema": {"type": "string"},
-                     "description": "The shop's domain, when the body does not name it"},
                 ],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "$ref": "#/components/schemas/OrderStatusRequest"}}}},
@@ -123,6 +122,7 @@ OPENAPI = openapi_part(
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                     "422": {"description": "Unknown status, lines missing or not allowed, a line not of this "
                             "order, a facility not of this shop; nothing was changed", "content": _error},
+                    "413": too_large(),
                 },
             }
         }

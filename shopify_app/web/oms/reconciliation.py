@@ -11,6 +11,7 @@ from ...shopify.shop_domain import InvalidShopDomain, validate_shop_domain
 from ...shopify.times import json_time
 from ..errors import json_error
 from .common import api_key_required, openapi_part
+from .constraints import SHOP_DOMAIN
 from .listing import nullable
 
 
@@ -107,7 +108,7 @@ OPENAPI = openapi_part(
                 "orders are compared day by day with Shopify's counts; what differs is fetched again. One "
                 "report a shop, the latest; a shop never reconciled is absent.",
                 "operationId": "listReconciliation",
-                "parameters": [{"name": "shop", "in": "query", "schema": {"type": "string"},
+                "parameters": [{"name": "shop", "in": "query", "schema": SHOP_DOMAIN,
                                 "description": "A shop domain (example.myshopify.com)"}],
                 "responses": {
                     "200": {"description": "The latest report per shop", "content": {"application/json": {
