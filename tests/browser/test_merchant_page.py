@@ -85,3 +85,23 @@ def test_mappings_find_values_in_shopify_and_map_one(connected_app, browser):
             for v in c.http.get(c.url + "/api/mappings/product_type", headers=headers()).json()["values"]))
     finally:
         page.close()
+
+
+def test_an_edit_not_yet_saved_survives_the_list_reloading(connected_app, browser):
+    """"Find values in Shopify" reloads the list when it finishes: a value picked
+    meanwhile stays picked, and Save stays on."""
+    c = connected_app
+    domain, page, app = open_installed_app(c, browser)
+    try:
+        with page.expect_response(lambda r: r.url.endswith("/api/mappings/import"), timeout=20000):
+            app.locator("[data-testid=import-mappings]").click()
+        app.get_by_role("tab", name="Product types").click()
+        rows = app.locator("#mappings-body tr[data-value]")
+        rows.first.wait_for(timeout=10000)
+        rows.first.locator("[data-testid=oms-value]").select_option("FINISHED_GOOD")
+        with page.expect_response(lambda r: r.url.endswith("/api/mappings/product_type"), timeout=20000):
+            app.locator("[data-testid=import-mappings]").click()  # the list reloads when it is done
+        assert rows.first.locator("[data-testid=oms-value]").input_value() == "FINISHED_GOOD"
+        assert app.locator("[data-testid=save-mappings]").is_enabled()
+    finally:
+        page.close()
