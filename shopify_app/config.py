@@ -61,6 +61,8 @@ class Settings:
     http_timeout: float = 30.0
     data_retention_days: int = 30
     reconcile_days: int = 7  # how many days back the daily order reconciliation compares
+    # Where the sign-in throttle counts (Flask-Limiter): per process by default, shared with redis://...
+    ratelimit_storage_uri: str = "memory://"
     app_env: str = "development"
     extra: dict = field(default_factory=dict)
 
@@ -79,6 +81,7 @@ class Settings:
             "SHOPIFY_HTTP_TIMEOUT": self.http_timeout,
             "DATA_RETENTION_DAYS": self.data_retention_days,
             "RECONCILE_DAYS": self.reconcile_days,
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "APP_ENV": self.app_env,
             **self.extra,
         }
@@ -220,5 +223,6 @@ def load_settings(env: dict | None = None) -> Settings:
         http_timeout=http_timeout,
         data_retention_days=int(retention_raw),
         reconcile_days=int(reconcile_raw),
+        ratelimit_storage_uri=(env.get("RATELIMIT_STORAGE_URI") or "memory://").strip(),
         app_env=app_env,
     )

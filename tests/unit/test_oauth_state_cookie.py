@@ -111,3 +111,12 @@ def test_expired_states_are_purged_when_a_new_one_is_written(client):
     start(client)
     nonces = db.session.execute(select(OAuthState.nonce)).scalars().all()
     assert "old" not in nonces and len(nonces) == 1
+
+
+def test_the_throttle_counts_where_ratelimit_storage_uri_says():
+    from shopify_app.config import load_settings
+    from tests.conftest import base_env
+
+    assert load_settings(base_env()).as_flask_config()["RATELIMIT_STORAGE_URI"] == "memory://"
+    shared = load_settings(base_env(RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379"))
+    assert shared.as_flask_config()["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379"
