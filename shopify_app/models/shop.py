@@ -4,10 +4,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
+from .product_stores import ProductStore
 
 
 class ShopStatus(str, enum.Enum):
@@ -50,8 +51,11 @@ class Shop(Base):
     plan: Mapped[str | None] = mapped_column(String(64))
     summary_fetched_at: Mapped[datetime | None]
 
-    # The merchant's settings for this connection.
-    product_store: Mapped[str | None] = mapped_column(String(255))
+    # The product store (an OMS brand) the operator put this shop under; at most one.
+    product_store_id: Mapped[int | None] = mapped_column(
+        ForeignKey("product_stores.id", ondelete="SET NULL"), index=True)
+    product_store: Mapped[ProductStore | None] = relationship(lazy="joined")
+    # The merchant's settings for this connection (and the operator's: upload_refunds).
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -24,14 +24,6 @@ def _bool(value):
     return value
 
 
-def _optional_text(value):
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > 255:
-        raise ValueError("must be a string of at most 255 characters, or null")
-    return value.strip() or None
-
-
 def _optional_date(value):
     if value is None:
         return None
@@ -53,6 +45,10 @@ SETTINGS = {
 }
 
 
+# Shown to the merchant, changed only by the OMS operator (the console, the CLI).
+OPERATOR_SETTINGS = frozenset({"upload_refunds", "product_store"})
+
+
 def shop_json(shop: Shop) -> dict:
     settings = shop.settings or {}
     return {
@@ -68,7 +64,7 @@ def shop_json(shop: Shop) -> dict:
         "weight_unit": shop.weight_unit,
         "timezone": shop.timezone,
         "plan": shop.plan,
-        "product_store": shop.product_store,
+        "product_store": shop.product_store.name if shop.product_store else None,
         "needs_reauth": shop.needs_reauth or not token_decrypts(shop.access_token_encrypted),
         "installed_at": json_time(shop.installed_at),
         "settings": {key: settings.get(key, default) for key, (_, default) in SETTINGS.items()},
@@ -97,6 +93,9 @@ def patch_shop():
         return json_error(400, "settings must be an object")
     changes = dict(body.get("settings") or {})
     changes.update({k: v for k, v in body.items() if k in SETTINGS})
+    operators_own = sorted(OPERATOR_SETTINGS & ({*body} | {*changes}))
+    if operators_own:
+        return json_error(403, f"{', '.join(operators_own)}: set by the OMS operator in the console")
     new_settings = dict(shop.settings or {})
     for key, value in changes.items():
         if key not in SETTINGS:
@@ -106,12 +105,6 @@ def patch_shop():
             new_settings[key] = validate(value)
         except ValueError as exc:
             return json_error(400, f"{key} {exc}")
-    product_store = shop.product_store
-    if "product_store" in body:
-        try:
-            product_store = _optional_text(body["product_store"])
-        except ValueError as exc:
-            return json_error(400, f"product_store {exc}")
 
     if "access" in body:
         if not isinstance(body["access"], str):
@@ -127,7 +120,6 @@ def patch_shop():
             return json_error(422, str(exc))
         new_settings["access_chosen"] = True
     shop.settings = new_settings
-    shop.product_store = product_store
     db.session.commit()
     return jsonify(shop_json(shop))
 

@@ -17,6 +17,6 @@ def test_nul_characters_are_400_on_postgres(pg_app):
     assert resp.status_code == 400, resp.json
     resp = client.get("/oms/v1/facilities", query_string={"shop": "a\u0000b"}, headers=oms)
     assert resp.status_code == 400, resp.json
-    resp = client.patch("/api/shop", json={"product_store": "a\u0000b"},
+    resp = client.patch("/api/shop", json={"orders_since": "a\u0000b"},
                         headers={"Authorization": f"Bearer {make_session_token()}"})
     assert resp.status_code == 400, resp.json

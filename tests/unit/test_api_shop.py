@@ -75,18 +75,19 @@ def test_patch_access_within_the_scopes(client, shop, auth_headers):
 
 def test_patch_access_above_the_scopes_is_422_and_changes_nothing(client, app, auth_headers):
     shop = create_shop(access="read", scopes="read_products,read_orders")
-    resp = client.patch("/api/shop", json={"access": "read_write", "product_store": "STORE"}, headers=auth_headers())
+    resp = client.patch("/api/shop", json={"access": "read_write", "orders_since": "2026-01-01"},
+                        headers=auth_headers())
     assert resp.status_code == 422
     assert "error" in resp.json
     db.session.expire_all()
     refreshed = db.session.get(Shop, shop.id)
     assert refreshed.access_level == "read"
-    assert refreshed.product_store is None
+    assert "orders_since" not in (refreshed.settings or {})
 
 
 @pytest.mark.parametrize(
     "body",
-    [{"access": "admin"}, {"access": 3}, {"colour": "blue"}, {"upload_refunds": "yes"},
+    [{"access": "admin"}, {"access": 3}, {"colour": "blue"}, {"order_import": "all"},
      {"orders_since": "yesterday"}, [], "text", {}],
 )
 def test_patch_rejects_bad_input_with_400(client, shop, auth_headers, body):
@@ -98,15 +99,23 @@ def test_patch_rejects_bad_input_with_400(client, shop, auth_headers, body):
 
 
 def test_patch_settings(client, shop, auth_headers):
-    resp = client.patch(
-        "/api/shop",
-        json={"product_store": "MAIN_STORE", "upload_refunds": True, "orders_since": "2026-01-01"},
-        headers=auth_headers(),
-    )
+    resp = client.patch("/api/shop", json={"orders_since": "2026-01-01", "order_import": "open"},
+                        headers=auth_headers())
     assert resp.status_code == 200
-    assert resp.json["product_store"] == "MAIN_STORE"
-    assert resp.json["settings"]["upload_refunds"] is True
     assert resp.json["settings"]["orders_since"] == "2026-01-01"
+    assert resp.json["settings"]["order_import"] == "open"
+    assert resp.json["settings"]["upload_refunds"] is False
+
+
+@pytest.mark.parametrize("body", [{"upload_refunds": True}, {"settings": {"upload_refunds": True}},
+                                  {"product_store": "MAIN_STORE"}, {"product_store": "X", "orders_since": "2026-01-01"}])
+def test_upload_refunds_and_product_store_belong_to_the_operator_403(client, shop, auth_headers, body):
+    resp = client.patch("/api/shop", json=body, headers=auth_headers())
+    assert resp.status_code == 403 and "operator" in resp.json["error"]
+    db.session.expire_all()
+    refreshed = db.session.get(Shop, shop.id)
+    assert refreshed.product_store is None and "upload_refunds" not in (refreshed.settings or {})
+    assert "orders_since" not in (refreshed.settings or {})
 
 
 def test_patch_needs_a_session_token(client, shop):
