@@ -1,14 +1,12 @@
 """The Shopify OMS connector: a Flask application factory."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
 from . import models  # noqa: F401  (the tables, for Alembic and db.create_all)
 from .config import PROJECT_ROOT, ConfigError, load_settings
 from .extensions import app_settings, db, migrate
-from .log_redaction import install_log_redaction
+from .log_setup import configure_logging
 
 __all__ = ["create_app", "ConfigError"]
 
@@ -35,9 +33,7 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     app.json = BoundedJSONProvider(app)
     app.json.sort_keys = False  # keep documented key order in JSON answers
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    install_log_redaction()
+    configure_logging(settings.log_format)  # LOG_FORMAT: json or text, redacted, with the log context
 
     app_settings.init_app(app, settings)
     db.init_app(app)
