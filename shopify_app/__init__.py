@@ -5,6 +5,7 @@ from flask import Flask
 
 from . import models  # noqa: F401  (the tables, for Alembic and db.create_all)
 from .config import PROJECT_ROOT, ConfigError, load_settings
+from .error_reporting import init_error_reporting
 from .extensions import app_settings, db, migrate
 from .log_setup import configure_logging
 
@@ -34,6 +35,7 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
     app.json = BoundedJSONProvider(app)
     app.json.sort_keys = False  # keep documented key order in JSON answers
     configure_logging(settings.log_format)  # LOG_FORMAT: json or text, redacted, with the log context
+    init_error_reporting(settings.sentry_dsn, settings.app_env)  # SENTRY_DSN, when set
 
     app_settings.init_app(app, settings)
     db.init_app(app)
