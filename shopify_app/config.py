@@ -67,6 +67,7 @@ class Settings:
     # Observability (README, "Watching it run").
     log_format: str = "text"
     metrics_token: str | None = None
+    metrics_port: int | None = None  # a worker's (the scheduler's) own /metrics
     sentry_dsn: str | None = None
     celery_broker_url: str | None = None
     extra: dict = field(default_factory=dict)
@@ -90,6 +91,7 @@ class Settings:
             "APP_ENV": self.app_env,
             "LOG_FORMAT": self.log_format,
             "METRICS_TOKEN": self.metrics_token,
+            "METRICS_PORT": self.metrics_port,
             "SENTRY_DSN": self.sentry_dsn,
             "CELERY_BROKER_URL": self.celery_broker_url,
             **self.extra,
@@ -231,6 +233,10 @@ def load_settings(env: dict | None = None) -> Settings:
     if not reconcile_raw.isdigit() or not 1 <= int(reconcile_raw) <= 60:
         raise ConfigError(f"RECONCILE_DAYS must be a whole number of days from 1 to 60, got {reconcile_raw!r}.")
 
+    metrics_port_raw = (env.get("METRICS_PORT") or "").strip()
+    if metrics_port_raw and not (metrics_port_raw.isdigit() and 0 < int(metrics_port_raw) < 65536):
+        raise ConfigError(f"METRICS_PORT must be a TCP port number, got {metrics_port_raw!r}.")
+
     return Settings(
         api_key=api_key,
         api_secret=api_secret,
@@ -249,6 +255,7 @@ def load_settings(env: dict | None = None) -> Settings:
         app_env=app_env,
         log_format=log_format_of(env),
         metrics_token=(env.get("METRICS_TOKEN") or "").strip() or None,
+        metrics_port=int(metrics_port_raw) if metrics_port_raw else None,
         sentry_dsn=(env.get("SENTRY_DSN") or "").strip() or None,
         celery_broker_url=(env.get("CELERY_BROKER_URL") or "").strip() or None,
     )

@@ -11,6 +11,7 @@ PROMETHEUS_MULTIPROC_DIR to an empty directory shared by the processes of one ma
 """
 from __future__ import annotations
 
+import hmac
 import os
 import threading
 from collections.abc import Callable, Collection, Mapping
@@ -146,17 +147,55 @@ class QueueDepthCollector:
         return []
 
 
-_QUEUE_DEPTH_COLLECTOR = QueueDepthCollector()
-REGISTRY.register(_QUEUE_DEPTH_COLLECTOR)
+# Apart: only the web's /metrics (in a request, with the database at hand) computes it.
+QUEUE_REGISTRY = CollectorRegistry(auto_describe=False)
+QUEUE_REGISTRY.register(QueueDepthCollector())
 
 
-def render() -> tuple[bytes, str]:
-    """The exposition text and its content type: this process's values, or with
-    PROMETHEUS_MULTIPROC_DIR set, those of every process writing there."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        MultiProcessCollector(registry)
-        registry.register(_QUEUE_DEPTH_COLLECTOR)
-    else:
-        registry = REGISTRY
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+def process_registry() -> CollectorRegistry:
+    """This process's values, or with PROMETHEUS_MULTIPROC_DIR set, those of every process writing there."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return registry
+
+
+def render(with_queue_depth: bool = True) -> tuple[bytes, str]:
+    """The exposition text and its content type."""
+    text = generate_latest(process_registry())
+    if with_queue_depth:
+        text += generate_latest(QUEUE_REGISTRY)
+    return text, CONTENT_TYPE_LATEST
+
+
+# --- a worker's own /metrics (METRICS_PORT) ---------------------------------------------------
+
+def serve_work_metrics(port: int | None, token: str | None, production: bool) -> object | None:
+    """Serve this process's metrics on `port` (all addresses), for processes that run the work
+    and serve no web: the scheduler, a worker. The same rule as the web's /metrics: a Bearer
+    METRICS_TOKEN when set; none in production without one. Returns the server, or None."""
+    if not port or (production and not token):
+        return None
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from prometheus_client.exposition import ThreadingWSGIServer
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *_args):  # a scrape every few seconds is no news
+            pass
+
+    def app(environ, start_response):
+        if environ.get("PATH_INFO") != "/metrics":
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found\n"]
+        if token and not hmac.compare_digest(environ.get("HTTP_AUTHORIZATION", "").encode(), f"Bearer {token}".encode()):
+            start_response("401 Unauthorized", [("Content-Type", "text/plain"), ("WWW-Authenticate", 'Bearer realm="metrics"')])
+            return [b"metrics need Authorization: Bearer <METRICS_TOKEN>\n"]
+        body, content_type = render(with_queue_depth=False)
+        start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+        return [body]
+
+    server = make_server("0.0.0.0", port, app, ThreadingWSGIServer, handler_class=Quiet)
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    return server

@@ -177,3 +177,54 @@ def test_several_processes_add_up_with_prometheus_multiproc_dir(tmp_path):
     samples = {(s.name, frozenset(s.labels.items())): s.value
                for family in text_string_to_metric_families(text) for s in family.samples}
     assert value(samples, "oms_connector_sync_runs_total", flow="orders", outcome="failed") == 2
+
+
+def test_the_scheduler_serves_its_own_runs_on_metrics_port(tmp_path):
+    """Runs happen in the scheduler (or a worker), not in the web: METRICS_PORT shows them."""
+    import time
+
+    import requests
+
+    from tests.conftest import free_port, upgrade_database
+
+    url = f"sqlite:///{tmp_path}/w.db"
+    upgrade_database(url)
+    app = create_app(base_env(DATABASE_URL=url))
+    with app.app_context():
+        shop = create_shop(status="inactive")
+        db.session.add(SyncRun(shop_id=shop.id, flow="orders", trigger="manual", status="queued", counts={}, progress={}))
+        db.session.commit()
+        db.engine.dispose()
+    port = free_port()
+    env = {**os.environ, **base_env(DATABASE_URL=url, METRICS_PORT=str(port), METRICS_TOKEN="w0rker", AUTO_MIGRATE="0")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "--tick", "0.5"], cwd=ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 60
+        samples = {}
+        while time.time() < deadline:
+            try:
+                resp = requests.get(f"http://127.0.0.1:{port}/metrics", headers={"Authorization": "Bearer w0rker"}, timeout=5)
+                samples = {(s.name, frozenset(s.labels.items())): s.value
+                           for family in text_string_to_metric_families(resp.text) for s in family.samples}
+                if value(samples, "oms_connector_sync_runs_total", flow="orders", outcome="skipped"):
+                    break
+            except requests.RequestException:
+                assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
+            time.sleep(0.3)
+        assert value(samples, "oms_connector_sync_runs_total", flow="orders", outcome="skipped") == 1
+        assert requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+def test_a_workers_metrics_are_not_served_in_production_without_a_token():
+    from shopify_app.config import ConfigError, load_settings
+    from tests.conftest import free_port
+
+    assert metrics.serve_work_metrics(free_port(), None, production=True) is None
+    assert metrics.serve_work_metrics(None, "t", production=False) is None
+    with pytest.raises(ConfigError, match="METRICS_PORT"):
+        load_settings(base_env(METRICS_PORT="metrics"))
