@@ -228,3 +228,50 @@ def test_a_workers_metrics_are_not_served_in_production_without_a_token():
     assert metrics.serve_work_metrics(None, "t", production=False) is None
     with pytest.raises(ConfigError, match="METRICS_PORT"):
         load_settings(base_env(METRICS_PORT="metrics"))
+
+
+def test_gunicorn_workers_add_up_with_prometheus_multiproc_dir(tmp_path):
+    """Whichever worker answers the scrape, it counts what every worker saw."""
+    import time
+
+    import requests
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    (tmp_path / "prom").mkdir()
+    env = {**os.environ, **base_env(DATABASE_URL=f"sqlite:///{tmp_path}/m.db"),
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom")}
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
+                             "--workers", "3"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                requests.get(f"{base}/healthz", timeout=5)
+                break
+            except requests.RequestException:
+                assert time.time() < deadline
+                time.sleep(0.2)
+        def send(n):
+            return requests.post(f"{base}/webhooks", data=b"{}", timeout=10, headers={
+                "X-Shopify-Topic": "orders/create", "X-Shopify-Shop-Domain": "a.myshopify.com",
+                "X-Shopify-Webhook-Id": f"wh-{n}", "X-Shopify-Hmac-Sha256": "bm90IGl0"}).status_code
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(6) as pool:  # at once: sync workers each take some
+            assert set(pool.map(send, range(12))) == {401}
+        # More than one worker counted (each writes its own file there).
+        assert len({p.name.rsplit("_", 1)[-1] for p in (tmp_path / "prom").glob("counter_*.db")}) >= 2
+        for _ in range(3):
+            text = requests.get(f"{base}/metrics", timeout=5).text
+            samples = {(s.name, frozenset(s.labels.items())): s.value
+                       for family in text_string_to_metric_families(text) for s in family.samples}
+            assert value(samples, "oms_connector_webhooks_received_total",
+                         topic="orders/create", outcome="unauthorized") == 12
+            assert value(samples, "oms_connector_queue_depth", queue="sync_runs") == 0
+    finally:
+        proc.terminate()
+        proc.wait(20)
