@@ -1,6 +1,7 @@
 """`shopify app dev`: shopify.web.toml names the app's routes, and its dev command maps the
 CLI's HOST/PORT (and keys) to the app's settings and serves the app there."""
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -8,6 +9,7 @@ import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 
 from tests.conftest import free_port
@@ -120,3 +122,15 @@ def test_the_dev_command_migrates_and_serves_the_app_on_port(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(20)
+
+
+# Shopify CLI 4 (Node 22): `npm install @shopify/cli@4`, then SHOPIFY_CLI=path/to/node_modules/.bin/shopify.
+SHOPIFY_CLI = os.environ.get("SHOPIFY_CLI") or shutil.which("shopify")
+
+
+@pytest.mark.skipif(not SHOPIFY_CLI, reason="Shopify CLI is not installed (set SHOPIFY_CLI)")
+def test_shopify_cli_accepts_both_toml_files():
+    out = subprocess.run([SHOPIFY_CLI, "app", "build", "--path", str(ROOT), "--skip-dependencies-installation"],
+                         cwd=ROOT, env={**os.environ, "SHOPIFY_CLI_NO_ANALYTICS": "1"}, stdin=subprocess.DEVNULL,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and "built" in out.stdout + out.stderr, out.stdout + out.stderr
