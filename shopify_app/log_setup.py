@@ -26,14 +26,17 @@ class RedactingJsonFormatter(JsonFormatter):
     redacting filter rewrites the message, but this formatter formats exc_info itself)."""
 
     def __init__(self):
-        super().__init__("{asctime}{levelname}{name}{message}", style="{",
-                         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"})
+        # `time`: ISO 8601 in UTC, e.g. 2026-12-01T11:24:26.512345+00:00.
+        super().__init__("{levelname}{name}{message}", style="{", timestamp="time",
+                         rename_fields={"levelname": "level", "name": "logger"})
 
     def formatException(self, ei):
         return redact(super().formatException(ei))
 
     def process_log_record(self, log_data):
-        return {key: redact(value) if isinstance(value, str) else value for key, value in log_data.items()}
+        # `time` first, as a reader expects it.
+        ordered = {"time": log_data.pop("time", None), **log_data}
+        return {key: redact(value) if isinstance(value, str) else value for key, value in ordered.items()}
 
 
 class ContextTextFormatter(logging.Formatter):
