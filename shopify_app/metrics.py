@@ -12,6 +12,7 @@ PROMETHEUS_MULTIPROC_DIR to an empty directory shared by the processes of one ma
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import threading
 from collections.abc import Callable, Collection, Mapping
@@ -20,6 +21,8 @@ from datetime import datetime, timezone
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+
+log = logging.getLogger(__name__)
 
 PREFIX = "oms_connector"
 OTHER = "other"
@@ -138,9 +141,13 @@ class QueueDepthCollector:
     def collect(self):
         family = GaugeMetricFamily(QUEUE_DEPTH, "Work waiting, by queue (computed when scraped)", labels=["queue"])
         source = _queue_depth_source[0]
-        if source is not None:
-            for queue, depth in source().items():
-                family.add_metric([queue], float(depth))
+        try:
+            depths = source() if source is not None else {}
+        except Exception as exc:  # the database down: the other metrics still answer (/readyz says why)
+            log.warning("queue depth not measured: %s: %s", exc.__class__.__name__, str(exc)[:300])
+            depths = {}
+        for queue, depth in depths.items():
+            family.add_metric([queue], float(depth))
         yield family
 
     def describe(self):

@@ -275,3 +275,17 @@ def test_gunicorn_workers_add_up_with_prometheus_multiproc_dir(tmp_path):
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_metrics_still_answer_when_the_queue_depth_cannot_be_measured(app, client):
+    def broken():
+        raise RuntimeError("database down")
+
+    metrics.set_queue_depth_source(broken)
+    try:
+        samples = scrape(client)
+    finally:
+        from shopify_app.sync.queue_depth import database_queue_depth
+
+        metrics.set_queue_depth_source(database_queue_depth)
+    assert not [name for name, _labels in samples if name == "oms_connector_queue_depth"]
