@@ -1,6 +1,7 @@
 """gunicorn's settings, read from the working directory by `gunicorn wsgi:app`.
 
 The access log keeps secrets out (session tokens, OAuth codes, hmac, state: see
-shopify_app/log_redaction.py); command-line options still set everything else.
+shopify_app/log_redaction.py) and is in LOG_FORMAT
+(shopify_app/log_setup.py); command-line options still set everything else.
 """
-logger_class = "shopify_app.log_redaction.RedactingGunicornLogger"
+logger_class = "shopify_app.log_setup.StructuredGunicornLogger"

@@ -1,20 +1,23 @@
 """The Shopify OMS connector: a Flask application factory."""
 from __future__ import annotations
 
-import logging
+import os
 
 from flask import Flask
 
 from . import models  # noqa: F401  (the tables, for Alembic and db.create_all)
-from .config import PROJECT_ROOT, ConfigError, load_settings
+from .config import PROJECT_ROOT, ConfigError, load_settings, log_format_of
+from .error_reporting import init_error_reporting
 from .extensions import app_settings, db, migrate
-from .log_redaction import install_log_redaction
+from .log_setup import configure_logging
 
 __all__ = ["create_app", "ConfigError"]
 
 
 def create_app(env: dict | None = None, **overrides) -> Flask:
     """Build the app from the environment (or `env`); `overrides` are extra Flask settings."""
+    # First, so that the settings' own warnings are in LOG_FORMAT: json or text, redacted, with the log context.
+    configure_logging(log_format_of(os.environ if env is None else env))
     settings = load_settings(env)
     # The web layer and the commands are imported here, not at the top: this package's
     # __init__ runs on any import of shopify_app.*, and a sync module (the scheduler, a
@@ -35,9 +38,7 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     app.json = BoundedJSONProvider(app)
     app.json.sort_keys = False  # keep documented key order in JSON answers
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    install_log_redaction()
+    init_error_reporting(settings.sentry_dsn, settings.app_env)  # SENTRY_DSN, when set
 
     app_settings.init_app(app, settings)
     db.init_app(app)

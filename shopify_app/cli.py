@@ -5,6 +5,7 @@ import click
 from flask import Flask
 
 from . import api_keys
+from . import metrics
 from .extensions import db
 from .sync.orders.reconcile import latest_report, summary
 from .sync.orders.run import OrderNotFound, refetch_by_reference
@@ -103,4 +104,6 @@ def register_commands(app: Flask) -> None:
                   help="Seconds between looks at the queue (\"sync now\" starts within one tick).")
     def scheduler(threads: int, tick_seconds: float):
         """Run the sync scheduler (its own process; several may run, on several machines)."""
+        metrics.serve_work_metrics(app.config["METRICS_PORT"], app.config["METRICS_TOKEN"],
+                                   app.config["APP_ENV"] == "production")  # METRICS_PORT
         Scheduler(app, threads=threads, tick_seconds=tick_seconds).run_forever()

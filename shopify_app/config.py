@@ -64,6 +64,12 @@ class Settings:
     # Where the sign-in throttle counts (Flask-Limiter): per process by default, shared with redis://...
     ratelimit_storage_uri: str = "memory://"
     app_env: str = "development"
+    # Observability (README, "Watching it run").
+    log_format: str = "text"
+    metrics_token: str | None = None
+    metrics_port: int | None = None  # a worker's (the scheduler's) own /metrics
+    sentry_dsn: str | None = None
+    celery_broker_url: str | None = None
     extra: dict = field(default_factory=dict)
 
     def as_flask_config(self) -> dict:
@@ -83,6 +89,11 @@ class Settings:
             "RECONCILE_DAYS": self.reconcile_days,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "APP_ENV": self.app_env,
+            "LOG_FORMAT": self.log_format,
+            "METRICS_TOKEN": self.metrics_token,
+            "METRICS_PORT": self.metrics_port,
+            "SENTRY_DSN": self.sentry_dsn,
+            "CELERY_BROKER_URL": self.celery_broker_url,
             **self.extra,
         }
 
@@ -133,6 +144,19 @@ def _default_database_url() -> str:
     instance = PROJECT_ROOT / "instance"
     instance.mkdir(exist_ok=True)
     return f"sqlite:///{instance / 'shopify_app.sqlite3'}"
+
+
+LOG_FORMATS = ("json", "text")
+
+
+def log_format_of(env) -> str:
+    """LOG_FORMAT, or by default json in production (a log pipeline reads it) and text in
+    development (a person reads it)."""
+    default = "json" if (env.get("APP_ENV") or "").strip().lower() == "production" else "text"
+    value = (env.get("LOG_FORMAT") or default).strip().lower()
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be json or text, got {value!r}.")
+    return value
 
 
 def load_settings(env: dict | None = None) -> Settings:
@@ -209,6 +233,10 @@ def load_settings(env: dict | None = None) -> Settings:
     if not reconcile_raw.isdigit() or not 1 <= int(reconcile_raw) <= 60:
         raise ConfigError(f"RECONCILE_DAYS must be a whole number of days from 1 to 60, got {reconcile_raw!r}.")
 
+    metrics_port_raw = (env.get("METRICS_PORT") or "").strip()
+    if metrics_port_raw and not (metrics_port_raw.isdigit() and 0 < int(metrics_port_raw) < 65536):
+        raise ConfigError(f"METRICS_PORT must be a TCP port number, got {metrics_port_raw!r}.")
+
     return Settings(
         api_key=api_key,
         api_secret=api_secret,
@@ -225,4 +253,9 @@ def load_settings(env: dict | None = None) -> Settings:
         reconcile_days=int(reconcile_raw),
         ratelimit_storage_uri=(env.get("RATELIMIT_STORAGE_URI") or "memory://").strip(),
         app_env=app_env,
+        log_format=log_format_of(env),
+        metrics_token=(env.get("METRICS_TOKEN") or "").strip() or None,
+        metrics_port=int(metrics_port_raw) if metrics_port_raw else None,
+        sentry_dsn=(env.get("SENTRY_DSN") or "").strip() or None,
+        celery_broker_url=(env.get("CELERY_BROKER_URL") or "").strip() or None,
     )

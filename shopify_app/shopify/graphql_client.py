@@ -24,6 +24,7 @@ import requests
 from graphql import OperationDefinitionNode, OperationType, parse
 from urllib3.exceptions import NewConnectionError
 
+from .. import metrics
 from .access import AccessLevel, check_access
 from .documents import load_document
 from .shop_domain import graphql_url
@@ -144,6 +145,7 @@ class GraphQLClient:
                     f"Shopify answered {resp.status_code} for {self.shop}", status=resp.status_code
                 )
             if resp.status_code == 429:
+                metrics.observe_graphql_throttled(self.shop)
                 retry_after = _float(resp.headers.get("Retry-After"), 1.0)
                 last_error = GraphQLError("429 Too Many Requests", status=429)
                 self._sleep(retry_after)
@@ -175,6 +177,7 @@ class GraphQLClient:
             self._observe_cost(key, cost)
             errors = _as_list(body.get("errors"))
             if errors and any(_code(e) == "THROTTLED" for e in errors):
+                metrics.observe_graphql_throttled(self.shop)
                 last_error = GraphQLError("Throttled", errors=errors)
                 requested = (cost or {}).get("requestedQueryCost") or self._last_cost.get(key, 10.0)
                 self._wait_for_bucket(float(requested), force=True)
@@ -204,6 +207,7 @@ class GraphQLClient:
             self.bucket.spend(cost, time.monotonic())
 
     def _observe_cost(self, key: str, cost: dict | None) -> None:
+        metrics.observe_graphql_cost(self.shop, cost)
         if not cost:
             return
         actual = cost.get("actualQueryCost")

@@ -29,11 +29,13 @@ from types import SimpleNamespace
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import log_context
 from ..extensions import db
 from ..models import FlowState, Shop, SyncRun
 from ..shopify.access import AccessLevel
 from .connection import client_for
 from .flows import RunContext, RunInterrupted, shutdown_event
+from .instrumentation import observed_run
 from .registry import FLOWS
 from .run_queue import queue_run, requeue_claimed
 
@@ -237,6 +239,7 @@ class LeaseKeeper:
             self._thread.join(timeout=5)
 
 
+@observed_run
 def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun | None = None,
              *, requeue_if_busy: bool = False) -> SyncRun:
     """Run a flow now, in this thread, and return its recorded run.
@@ -262,6 +265,7 @@ def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun
     run.worker = WORKER_ID
     db.session.flush()
     owner = lease_owner_for(run.id)
+    log_context.bind(shop=shop.domain if shop else None, run_id=run.id)  # the log lines from here on
 
     reason = skip_reason(shop, state, flow_name)
     if reason is None and shutdown_event.is_set():

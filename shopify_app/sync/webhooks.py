@@ -21,6 +21,7 @@ from sqlalchemy import update
 from ..extensions import db
 from ..models import WebhookDelivery
 from . import privacy
+from .instrumentation import observed_delivery
 from .registry import TOPICS
 from .shop import find_shop
 from .webhook_checks import Rejected, delivery_problem
@@ -71,6 +72,7 @@ def _process_claimed(app, delivery_id: int) -> None:
             db.session.remove()
 
 
+@observed_delivery
 def process(delivery: WebhookDelivery) -> None:
     """Apply a recorded delivery; its status says how it went. Never raises."""
     entry = TOPICS.get(delivery.topic)

@@ -2,6 +2,7 @@
 from flask import Flask
 
 from . import api, body_limits, csp, embedded, errors, locations_api, mappings_api, oauth, oms, sync_api, webhooks
+from . import observability
 
 
 def register_blueprints(app: Flask) -> None:
@@ -16,3 +17,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sync_api.bp)
     app.register_blueprint(mappings_api.bp)
     app.register_blueprint(locations_api.bp)
+    observability.register(app)  # log context, metrics, health

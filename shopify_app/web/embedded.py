@@ -131,11 +131,6 @@ def auth_start():
     return authorization_redirect(shop)
 
 
-@bp.get("/healthz")
-def healthz():
-    return {"status": "ok"}
-
-
 @bp.app_template_filter("admin_host")
 def admin_host_filter(host):
     return decode_host(host) or ""
