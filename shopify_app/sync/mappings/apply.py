@@ -9,6 +9,7 @@ from ...extensions import db
 from ...models.mappings import MappingValue, OmsValue
 from .catalogue import CATALOGUE_KIND, KINDS, oms_value_exists, oms_values
 from .changes import parse_changes
+from .reach import reach_stored
 from .resolver import invalidate
 
 
@@ -47,6 +48,10 @@ def apply_changes(shop_id: int, kind: str, body) -> None:
                 row.oms_value = oms_value
                 row.oms_carrier = carrier
                 row.mapped_at = now
+        db.session.flush()
+        # Every stored record carrying these values takes the mapping (and moves its
+        # updated_at), in the same transaction: the mapping and its records never disagree.
+        reach_stored(shop_id, kind, list(changes))
         db.session.commit()
     except Exception:
         db.session.rollback()
