@@ -111,7 +111,7 @@ def update_location(gid: str):
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
         return json_error(400, 'send a JSON object: {"facility_id": "..." or null, "default": true}')
-    unknown = sorted(set(body) - {"facility_id", "default"})
+    unknown = sorted(set(body) - {"facility_id", "default", "take"})
     if unknown:
         return json_error(400, f"unknown field(s): {', '.join(unknown)}")
     if "facility_id" in body and body["facility_id"] is not None and (
@@ -120,12 +120,19 @@ def update_location(gid: str):
         return json_error(400, "facility_id must be a facility id (a string) or null")
     if "default" in body and not isinstance(body["default"], bool):
         return json_error(400, "default must be true or false")
+    if "take" in body and not isinstance(body["take"], bool):
+        return json_error(400, "take must be true or false")
     changes = dict(body)
     if isinstance(changes.get("facility_id"), str):
         changes["facility_id"] = changes["facility_id"].strip()
     try:
-        location_mapping.update_location(g.shop, loc, changes)
+        taken_from = location_mapping.update_location(g.shop, loc, changes)
     except location_mapping.LocationError as exc:
         db.session.rollback()
         return json_error(exc.status, str(exc))
-    return jsonify(location_json(g.shop, loc))
+    result = location_json(g.shop, loc)
+    if taken_from is not None:
+        result["taken_from"] = {"id": taken_from.shopify_id, "name": taken_from.name}
+        result["message"] = (f"Facility {result['facility_id']} moved from {taken_from.name} to {loc.name}; "
+                             f"{taken_from.name} is mapped to no facility now.")
+    return jsonify(result)
