@@ -141,7 +141,8 @@ def test_a_run_that_resolved_before_a_mapping_was_saved_elsewhere_is_corrected_a
     db.session.commit()
     assert mappings.resolve(shop.id, "sales_channel", "web") is None  # cached for a few seconds
     started = datetime.now(timezone.utc) - timedelta(seconds=1)
-    db.session.execute(MappingValue.__table__.update().values(oms_value="WEB_SALES_CHANNEL"))
+    db.session.execute(MappingValue.__table__.update().values(oms_value="WEB_SALES_CHANNEL",
+                                                              mapped_at=datetime.now(timezone.utc)))
     db.session.commit()
     seed(shop.id, 3)  # what the run wrote with its stale answer
     db.session.execute(Order.__table__.update().values(updated_at=datetime.now(timezone.utc)))
@@ -149,6 +150,27 @@ def test_a_run_that_resolved_before_a_mapping_was_saved_elsewhere_is_corrected_a
     assert reach_stored(shop.id, "sales_channel", since=started) == 2
     db.session.commit()
     assert {o.sales_channel for o in orders(shop.id).values() if o.channel == "web"} == {"WEB_SALES_CHANNEL"}
+
+
+def test_an_order_webhook_applied_with_a_stale_cached_mapping_still_takes_the_new_one(client, shop):
+    """The webhook's process cached "web: unmapped" a moment before another process saved
+    the mapping (whose reach ran before this order existed)."""
+    from shopify_app.models import MappingValue
+    from tests.unit.test_redaction_reach import order_body
+    from tests.unit.test_webhooks import deliver
+
+    db.session.add(MappingValue(shop_id=shop.id, kind="sales_channel", shopify_value="web", source="order"))
+    db.session.commit()
+    assert mappings.resolve(shop.id, "sales_channel", "web") is None  # cached
+    db.session.execute(MappingValue.__table__.update().values(oms_value="WEB_SALES_CHANNEL",
+                                                              mapped_at=datetime.now(timezone.utc)))
+    db.session.commit()
+    body = order_body()
+    body["source_name"] = "web"
+    deliver(client, "orders/create", body)
+    db.session.expire_all()
+    stored = db.session.execute(select(Order)).scalar_one()
+    assert stored.sales_channel == "WEB_SALES_CHANNEL" and "sales_channel" not in stored.unmapped
 
 
 # --- the pure plan ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import JSON, String, and_, bindparam, case, cast, func, literal, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB
@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from ...extensions import db
 from ...models import Order, Product
 from ...models.mappings import MappingValue
+from .catalogue import CACHE_TTL_SECONDS
 from .reach_plan import LIST_KINDS, SCALAR_KINDS, ScalarUpdate, Target, order_list_changes, scalar_plan
 
 ROWS_PER_STATEMENT = 20_000  # ids per UPDATE: each statement's work stays bounded
@@ -60,10 +61,16 @@ def reach_stored(shop_id: int, kind: str, values: Iterable[str] | None = None, *
 
 
 def settle_after_run(shop_id: int, kinds: Iterable[str], started: datetime) -> int:
-    """At the end of a download: the records it wrote since `started` take the mappings
-    as they stand now. A mapping saved while the run held an older answer (its per-run
-    snapshot, or another process's cache) reached only the records stored before it was
-    saved; this brings the rest in line. Commits."""
+    """After a download or a webhook wrote records (since `started`): they take the
+    mappings as they stand now. A mapping saved while the writer held an older answer
+    (a run's snapshot, or a process's cache of CACHE_TTL_SECONDS) reached only the
+    records stored before it was saved; this brings the rest in line. Costs one query
+    when no mapping changed that recently. Commits."""
+    kinds = list(kinds)
+    latest = db.session.execute(select(func.max(MappingValue.mapped_at)).where(
+        MappingValue.shop_id == shop_id, MappingValue.kind.in_(kinds))).scalar()
+    if latest is None or latest < started - timedelta(seconds=CACHE_TTL_SECONDS + 1):
+        return 0  # every answer the writer used was read after the last change
     changed = sum(reach_stored(shop_id, kind, since=started) for kind in kinds)
     db.session.commit()
     return changed
