@@ -10,7 +10,7 @@ from ..sync.connection import NeedsReauthentication
 from ..sync.mappings.apply import apply_changes
 from ..sync.mappings.catalogue import CATALOGUE_KIND, KINDS, oms_values
 from ..sync.mappings.changes import MappingError
-from ..sync.mappings.fold import channel_aliases, gateway_label
+from ..sync.mappings.fold import channel_aliases, gateway_label, source_label
 from ..sync.mappings.import_values import import_mapping_values
 from ..sync.mappings.values import recorded_values
 from .errors import json_error
@@ -27,6 +27,7 @@ def mapping_json(row: MappingValue) -> dict:
         "shopify_value": row.shopify_value,
         "label": label,
         "source": row.source,
+        "found_in": source_label(row.source),  # `source` in words
         "oms_value": row.oms_value,
         "first_seen_at": json_time(row.first_seen_at),
         "last_seen_at": json_time(row.last_seen_at),

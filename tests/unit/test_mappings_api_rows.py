@@ -31,6 +31,8 @@ def test_each_sales_channel_appears_once(app, shop, auth_headers):
         assert shown.count(name) == 1, shown
     web = next(v for v in body["values"] if v["shopify_value"] == "web")
     assert web["aliases"] == ["Online Store"]
+    assert (web["source"], web["found_in"]) == ("order", "Orders")
+    assert {v["found_in"] for v in body["values"]} <= {"Orders", "Sales channels in Shopify"}
     assert body["unmapped"] == len(body["values"])
 
 

@@ -58,3 +58,20 @@ def channel_aliases(rows: list[tuple[str, str | None]]) -> dict[str, list[str]]:
         if not primaries[primary]:
             del primaries[primary]
     return primaries
+
+
+# Where a value was found (MappingValue.source), as the merchant knows those places.
+SOURCE_LABELS = {
+    "order": "Orders",
+    "product": "Products",
+    "productTypes": "Product types in Shopify",
+    "publications": "Sales channels in Shopify",
+    "deliveryProfiles": "Shipping rates in Shopify",
+    "manual": "Added by you",
+}
+
+
+def source_label(source: str | None) -> str | None:
+    if source is None:
+        return None
+    return SOURCE_LABELS.get(source, "Shopify")
