@@ -88,3 +88,22 @@ def test_stop_online_selling_whose_answer_is_lost_reads_the_location_instead_of_
     assert r.status_code == 200, r.text
     assert r.json()["fulfills_online_orders"] is False
     assert {l["id"]: l for l in s.ds.locations(s.handle.domain)}[EAST]["fulfillsOnlineOrders"] is False
+
+
+def test_stop_online_selling_without_the_permission_says_how_to_grant_it(connected_app):
+    from devstore.testing import new_shop
+    from shopify_app.sync.runner import run_flow
+    from tests.conftest import create_shop
+
+    scopes = ["read_products", "read_orders", "write_inventory", "read_locations",
+              "write_merchant_managed_fulfillment_orders"]  # granted before write_locations was asked for
+    handle = new_shop(connected_app.devstore, products=2, orders=0, scopes=scopes)
+    with connected_app.app.app_context():
+        shop_id = create_shop(handle.domain, access="read_write", token=handle.token, expires_in=None).id
+        assert run_flow(shop_id, "locations", "manual").status == "succeeded"
+    token = connected_app.ds.session_token(handle.domain)
+    r = connected_app.http.post(f"{connected_app.url}/api/locations/{EAST}/stop_online_selling",
+                                json={"confirm": True}, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 409, r.text
+    assert "approve the permission to edit locations" in r.json()["error"]
+    assert {l["id"]: l for l in connected_app.ds.locations(handle.domain)}[EAST]["fulfillsOnlineOrders"] is True

@@ -7,15 +7,22 @@ from __future__ import annotations
 from ...extensions import db
 from ...models import Location, Shop
 from ...shopify.access import AccessLevel
+from ...shopify.documents import load_document
 from ...shopify.graphql_client import GraphQLError, OutcomeUnknown
 from ..connection import client_for
 from .mapping import LocationError
 from .store import upsert_location
 
 
-def access_denied(exc: GraphQLError) -> bool:
-    return any(((e or {}).get("extensions") or {}).get("code") == "ACCESS_DENIED"
-               for e in (getattr(exc, "errors", None) or []))
+NO_PERMISSION = ("The app may not edit locations in this store yet. Open the app from Shopify admin and approve "
+                 "the permission to edit locations, then try again.")
+NO_ANSWER = ("Shopify did not answer. Nothing was changed as far as we know; look at the location in Shopify admin, "
+             "then try again.")
+
+
+def access_denied(errors: list | None) -> bool:
+    return any(isinstance(e, dict) and (e.get("extensions") or {}).get("code") == "ACCESS_DENIED"
+               for e in errors or [])
 
 
 def stop_online_selling(shop: Shop, loc: Location) -> Location:
@@ -34,17 +41,20 @@ def stop_online_selling(shop: Shop, loc: Location) -> Location:
     variables = {"id": loc.shopify_id, "input": {"fulfillsOnlineOrders": False}}
     try:
         try:
-            payload = client.execute("location_edit", variables).get("locationEdit") or {}
+            # The whole response: a field refused for a missing scope answers null beside its error.
+            response = client.execute_document(load_document("location_edit"), variables, cache_key="location_edit")
+            payload = response.data.get("locationEdit")
+            if payload is None:
+                raise LocationError(NO_PERMISSION if access_denied(response.errors) else NO_ANSWER,
+                                    409 if access_denied(response.errors) else 502)
         except OutcomeUnknown:
             # Did it land? Read the location and let Shopify's state decide.
             node = client.execute("location_one", {"id": loc.shopify_id}).get("location")
             payload = {"location": node, "userErrors": []}
     except GraphQLError as exc:
-        if access_denied(exc):
-            raise LocationError("The app may not edit locations in this store yet. Open the app from Shopify "
-                                "admin and approve the permission to edit locations, then try again.", 409) from exc
-        raise LocationError("Shopify did not answer. Nothing was changed as far as we know; look at the location "
-                            "in Shopify admin, then try again.", 502) from exc
+        if access_denied(exc.errors):
+            raise LocationError(NO_PERMISSION, 409) from exc
+        raise LocationError(NO_ANSWER, 502) from exc
     errors = payload.get("userErrors") or []
     if errors:
         raise LocationError("Shopify refused: " + "; ".join(e.get("message") or str(e.get("code")) for e in errors),
