@@ -47,6 +47,11 @@ def test_mapping_a_channel_maps_its_other_name_too(app, shop, auth_headers):
     assert mappings.resolve(shop.id, "sales_channel", "Online Store") == "WEB_SALES_CHANNEL"
     db.session.expire_all()
     assert db.session.execute(select(Order.sales_channel)).scalar_one() == "WEB_SALES_CHANNEL"
+    # ... and the other way round: a change sent for the app's name reaches the row shown.
+    resp = app.test_client().put("/api/mappings/sales_channel", headers=auth_headers(),
+                                 json={"mappings": [{"shopify_value": "Online Store", "oms_value": None}]})
+    web = next(v for v in resp.get_json()["values"] if v["shopify_value"] == "web")
+    assert web["oms_value"] is None and mappings.resolve(shop.id, "sales_channel", "web") is None
 
 
 def test_channel_aliases_fold_an_app_name_into_its_source_name_only():

@@ -28,9 +28,13 @@ def apply_changes(shop_id: int, kind: str, body) -> ChangeRequest:
         rows = db.session.execute(select(MappingValue.shopify_value, MappingValue.label).where(
             MappingValue.shop_id == shop_id, MappingValue.kind == kind)).all()
         for value, aliases in channel_aliases([tuple(r) for r in rows]).items():
-            if value in request.changes:
-                for alias in aliases:
-                    changes.setdefault(alias, request.changes[value])
+            # One channel, one mapping: a change to either name is saved for both (the
+            # name sent wins when both are sent).
+            names = [value, *aliases]
+            sent = next((request.changes[n] for n in names if n in request.changes), None)
+            if sent is not None:
+                for name in names:
+                    changes.setdefault(name, sent)
 
     now = datetime.now(timezone.utc)
     try:
