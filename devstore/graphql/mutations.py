@@ -1,4 +1,4 @@
-"""Mutations: inventorySetQuantities, fulfillmentCreate, refundCreate, webhook subscriptions.
+"""Mutations: inventorySetQuantities, fulfillmentCreate, refundCreate, locationEdit, webhook subscriptions.
 (bulkOperationRunQuery / bulkOperationCancel live in devstore.bulk.)"""
 from __future__ import annotations
 
@@ -570,6 +570,44 @@ def r_sub_endpoint(sub, info):
 @resolver("WebhookSubscription", "callbackUrl")
 def r_sub_callback(sub, info):
     return sub["uri"]
+
+
+# --- locationEdit ----------------------------------------------------------------------------
+
+@resolver("Mutation", "locationEdit")
+def m_location_edit(_, info, id, input):
+    """Name and "fulfil online orders" of a location (address and metafields are not kept)."""
+    ctx = _ctx(info)
+    st = ctx.shop
+    with st.lock:
+        loc = st.locations.get(id)
+        if loc is None:
+            return {"location": None, "userErrors": [{"field": ["id"], "code": "NOT_FOUND",
+                                                      "message": "The specified location could not be found."}]}
+        errors = []
+        if "fulfillsOnlineOrders" in input and loc.get("fulfillmentService") and not input["fulfillsOnlineOrders"]:
+            errors.append({"field": ["input", "fulfillsOnlineOrders"],
+                           "code": "CANNOT_MODIFY_ONLINE_ORDER_FULFILLMENT_FOR_FS_LOCATION",
+                           "message": "Cannot modify the online order fulfillment preference for fulfillment "
+                                      "service locations."})
+        if "name" in input and not (input["name"] or "").strip():
+            errors.append({"field": ["input", "name"], "code": "BLANK", "message": "Name can't be blank"})
+        if errors:
+            return {"location": None, "userErrors": errors}
+        if input.get("fulfillsOnlineOrders") is False and loc.get("fulfillsOnlineOrders"):
+            others = [l for l in st.locations.values()
+                      if l is not loc and l.get("isActive", True) and l.get("fulfillsOnlineOrders")]
+            if not others:  # Shopify keeps at least one location selling online
+                return {"location": None, "userErrors": [{
+                    "field": ["input", "fulfillsOnlineOrders"], "code": "CANNOT_DISABLE_ONLINE_ORDER_FULFILLMENT",
+                    "message": "At least one location must fulfill online orders."}]}
+        for key in ("name", "fulfillsOnlineOrders"):
+            if key in input and input[key] is not None:
+                loc[key] = input[key]
+        loc["updatedAt"] = now_iso()
+    if ctx.state.wants(st, "locations/update"):
+        ctx.state.emit(st, "locations/update", events.location_payload(loc))
+    return {"location": loc, "userErrors": []}
 
 
 assert ("Mutation", "inventorySetQuantities") in RESOLVERS

@@ -43,6 +43,8 @@ def compliance_record(shop_domain: str, topic: str, payload: dict) -> Compliance
 
 def customers_data_request(shop_domain: str, payload: dict) -> None:
     record = compliance_record(shop_domain, "customers/data_request", payload)
+    if privacy.RedactedCustomers(shop_domain).covers(record):
+        record.customer_email = None  # redacted already: their email is not kept again
     shop = find_shop(shop_domain)
     record.result = privacy.customer_data(customer_ref(shop, payload)) if shop else {}
     record.completed_at = datetime.now(timezone.utc)

@@ -104,6 +104,30 @@ def scrub_exports(ref: CustomerRef) -> int:
     return scrubbed
 
 
+REDACTED = "redacted"
+
+
+class RedactedCustomers:
+    """The customers of a shop whose redaction was applied, to show nothing personal of
+    them: by customer id and by email digest (the redaction keeps no email)."""
+
+    def __init__(self, shop_domain: str):
+        rows = db.session.execute(
+            select(ComplianceRequest.customer_id, ComplianceRequest.customer_email_sha256).where(
+                ComplianceRequest.shop_domain == shop_domain, ComplianceRequest.topic == "customers/redact",
+                ComplianceRequest.completed_at.is_not(None))).all()
+        self.ids = {cid for cid, _ in rows if cid}
+        self.digests = {digest for _, digest in rows if digest}
+
+    def covers(self, record: ComplianceRequest) -> bool:
+        """Whether `record` is about a customer whose redaction was applied (a redaction
+        itself included)."""
+        if record.topic == "customers/redact":
+            return record.completed_at is not None
+        return bool((record.customer_id and record.customer_id in self.ids)
+                    or (record.customer_email_sha256 and record.customer_email_sha256 in self.digests))
+
+
 def purge_export(record: ComplianceRequest, now: datetime | None = None) -> None:
     record.result = None
     record.customer_email = None

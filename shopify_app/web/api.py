@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import ComplianceRequest, Shop
 from ..shopify.access import parse_level
 from ..shopify.times import json_time
+from ..sync.privacy import REDACTED, RedactedCustomers
 from ..sync.shop import set_access_level
 from .errors import json_error
 from .session import session_token_required
@@ -124,7 +125,9 @@ def patch_shop():
     return jsonify(shop_json(shop))
 
 
-def compliance_json(record: ComplianceRequest, with_data: bool = False) -> dict:
+def compliance_json(record: ComplianceRequest, with_data: bool = False, redacted: bool = False) -> dict:
+    """A compliance request; about a customer whose redaction was applied, it shows
+    nothing personal of them ("redacted")."""
     item = {
         "id": record.id,
         "topic": record.topic,
@@ -139,6 +142,11 @@ def compliance_json(record: ComplianceRequest, with_data: bool = False) -> dict:
     }
     if with_data:
         item["data"] = record.result or {}
+    item["customer_redacted"] = redacted
+    if redacted:
+        item.update(customer_id=REDACTED, customer_email=REDACTED)
+        if with_data and record.topic != "customers/redact":
+            item["data"] = {}  # an export made before (or after) the redaction shows nothing of them
     return item
 
 
@@ -152,7 +160,8 @@ def privacy_requests():
         .order_by(ComplianceRequest.received_at.desc())
         .limit(200)
     ).scalars()
-    return jsonify({"requests": [compliance_json(r) for r in records]})
+    redacted = RedactedCustomers(g.shop.domain)
+    return jsonify({"requests": [compliance_json(r, redacted=redacted.covers(r)) for r in records]})
 
 
 @bp.get("/privacy/requests/<int:request_id>")
@@ -162,4 +171,4 @@ def privacy_request(request_id: int):
     record = db.session.get(ComplianceRequest, request_id) if request_id < 2**31 else None
     if record is None or record.shop_domain != g.shop.domain:
         return json_error(404, "no such request")
-    return jsonify(compliance_json(record, with_data=True))
+    return jsonify(compliance_json(record, with_data=True, redacted=RedactedCustomers(g.shop.domain).covers(record)))

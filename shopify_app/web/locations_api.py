@@ -10,8 +10,12 @@ from ..shopify.gids import gid_of
 from ..shopify.shop_domain import admin_url
 from ..sync.connection import NeedsReauthentication
 from ..sync.locations import mapping as location_mapping
+from ..sync.inventory.ledger import levels_held
+from ..sync.inventory.zero import ZeroRefused, zero_pushed_levels
+from ..sync.locations.online import stop_online_selling
 from ..sync.locations.run import LocationsUnavailable, import_now
 from ..sync.locations.store import find_location, locations_of
+from ..sync.locations.warnings import location_warnings
 from .errors import json_error
 from .session import session_token_required
 
@@ -36,19 +40,28 @@ def location_summary(shop_domain: str | None, loc: Location) -> dict:
     }
 
 
-def location_json(shop: Shop, loc: Location, facilities: dict[int, Facility] | None = None) -> dict:
-    """A location with its address and mapped facility: an item of GET /api/locations."""
+def location_json(shop: Shop, loc: Location, facilities: dict[int, Facility] | None = None,
+                  warnings: dict | None = None) -> dict:
+    """A location with its address, mapped facility and warnings: an item of GET /api/locations."""
     facility = location_mapping.facility_of(loc, facilities)
+    if warnings is None:
+        warnings = shop_warnings(shop)
     return {
         **location_summary(shop.domain, loc),
         "address": loc.address or {},
         "facility_id": facility.external_id if facility else None,
+        "warnings": [w.as_dict() for w in warnings.get(loc.shopify_id, [])],
     }
+
+
+def shop_warnings(shop: Shop) -> dict:
+    return location_warnings(locations_of(shop.id), levels_held(shop.id))
 
 
 def _list(shop):
     facilities = location_mapping.facilities_of(shop.id)
-    return [location_json(shop, l, facilities) for l in locations_of(shop.id)]
+    warnings = shop_warnings(shop)
+    return [location_json(shop, l, facilities, warnings) for l in locations_of(shop.id)]
 
 
 def _location_or_404(gid: str):
@@ -111,7 +124,7 @@ def update_location(gid: str):
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
         return json_error(400, 'send a JSON object: {"facility_id": "..." or null, "default": true}')
-    unknown = sorted(set(body) - {"facility_id", "default"})
+    unknown = sorted(set(body) - {"facility_id", "default", "take"})
     if unknown:
         return json_error(400, f"unknown field(s): {', '.join(unknown)}")
     if "facility_id" in body and body["facility_id"] is not None and (
@@ -120,12 +133,76 @@ def update_location(gid: str):
         return json_error(400, "facility_id must be a facility id (a string) or null")
     if "default" in body and not isinstance(body["default"], bool):
         return json_error(400, "default must be true or false")
+    if "take" in body and not isinstance(body["take"], bool):
+        return json_error(400, "take must be true or false")
     changes = dict(body)
     if isinstance(changes.get("facility_id"), str):
         changes["facility_id"] = changes["facility_id"].strip()
     try:
-        location_mapping.update_location(g.shop, loc, changes)
+        taken_from = location_mapping.update_location(g.shop, loc, changes)
     except location_mapping.LocationError as exc:
         db.session.rollback()
         return json_error(exc.status, str(exc))
-    return jsonify(location_json(g.shop, loc))
+    result = location_json(g.shop, loc)
+    if taken_from is not None:
+        result["taken_from"] = {"id": taken_from.shopify_id, "name": taken_from.name}
+        result["message"] = (f"Facility {result['facility_id']} moved from {taken_from.name} to {loc.name}; "
+                             f"{taken_from.name} is mapped to no facility now.")
+    return jsonify(result)
+
+
+def confirmed() -> bool:
+    body = request.get_json(silent=True)
+    return isinstance(body, dict) and body.get("confirm") is True
+
+
+def not_connected(exc: Exception):
+    db.session.rollback()
+    if isinstance(exc, NeedsReauthentication):
+        return json_error(409, f"the app needs to be opened again from Shopify admin: {exc}")
+    return json_error(409, f"the app may not change this store's stock or locations: {exc}")
+
+
+@bp.post("/<path:gid>/zero_levels")
+@session_token_required
+def zero_levels(gid: str):
+    """Set the levels we pushed at this location to 0 in Shopify (after the merchant confirms)."""
+    loc, error = _location_or_404(gid)
+    if error:
+        return error
+    if not confirmed():
+        return json_error(400, f'confirm first: send {{"confirm": true}} to set the stock levels we pushed at '
+                               f'{loc.name} to 0 in Shopify')
+    try:
+        result = zero_pushed_levels(g.shop, loc)
+    except (AccessDenied, NeedsReauthentication) as exc:
+        return not_connected(exc)
+    except ZeroRefused as exc:
+        return json_error(exc.status, str(exc))
+    message = f"Set {result['zeroed']} stock level{'s' if result['zeroed'] != 1 else ''} at {loc.name} to 0 in Shopify."
+    if result["changed_in_shopify"]:
+        message += f" {result['changed_in_shopify']} changed in Shopify since we set them: left as they are."
+    if result["rejected"] or result["left"]:
+        message += f" {result['rejected'] + result['left']} could not be set; try again in a moment."
+    return jsonify({**location_json(g.shop, loc), "result": result, "message": message})
+
+
+@bp.post("/<path:gid>/stop_online_selling")
+@session_token_required
+def stop_online(gid: str):
+    """Turn off "fulfil online orders" for this location in Shopify (after the merchant confirms)."""
+    loc, error = _location_or_404(gid)
+    if error:
+        return error
+    if not confirmed():
+        return json_error(400, f'confirm first: send {{"confirm": true}} to stop {loc.name} fulfilling online '
+                               'orders in Shopify')
+    try:
+        stop_online_selling(g.shop, loc)
+    except (AccessDenied, NeedsReauthentication) as exc:
+        return not_connected(exc)
+    except location_mapping.LocationError as exc:
+        db.session.rollback()
+        return json_error(exc.status, str(exc))
+    return jsonify({**location_json(g.shop, loc),
+                    "message": f"{loc.name} no longer fulfils online orders in Shopify."})

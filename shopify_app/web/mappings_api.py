@@ -10,6 +10,7 @@ from ..sync.connection import NeedsReauthentication
 from ..sync.mappings.apply import apply_changes
 from ..sync.mappings.catalogue import CATALOGUE_KIND, KINDS, oms_values
 from ..sync.mappings.changes import MappingError
+from ..sync.mappings.fold import channel_aliases, gateway_label, source_label
 from ..sync.mappings.import_values import import_mapping_values
 from ..sync.mappings.values import recorded_values
 from .errors import json_error
@@ -19,10 +20,14 @@ bp = Blueprint("mappings_api", __name__, url_prefix="/api/mappings")
 
 
 def mapping_json(row: MappingValue) -> dict:
+    label = row.label
+    if label is None and row.kind == "payment_method":
+        label = gateway_label(row.shopify_value)  # `shopify_payments` -> "Shopify Payments"
     item = {
         "shopify_value": row.shopify_value,
-        "label": row.label,
+        "label": label,
         "source": row.source,
+        "found_in": source_label(row.source),  # `source` in words
         "oms_value": row.oms_value,
         "first_seen_at": json_time(row.first_seen_at),
         "last_seen_at": json_time(row.last_seen_at),
@@ -36,9 +41,18 @@ def mapping_json(row: MappingValue) -> dict:
 def describe(shop_id: int, kind: str) -> dict:
     """What GET /api/mappings/<kind> answers (and PUT, after the change)."""
     rows = recorded_values(shop_id, kind)
+    aliases: dict[str, list[str]] = {}
+    if kind == "sales_channel":  # one row per channel, its app's name folded into it
+        aliases = channel_aliases([(r.shopify_value, r.label) for r in rows])
+        folded = {a for names in aliases.values() for a in names}
+        rows = [r for r in rows if r.shopify_value not in folded]
+    values = [mapping_json(r) for r in rows]
+    if kind == "sales_channel":
+        for item in values:
+            item["aliases"] = aliases.get(item["shopify_value"], [])
     result = {
         "kind": kind,
-        "values": [mapping_json(r) for r in rows],
+        "values": values,
         "unmapped": sum(1 for r in rows if r.oms_value is None),
         "oms_values": oms_values(shop_id, CATALOGUE_KIND[kind]),
     }
@@ -68,10 +82,19 @@ def put_mappings(kind: str):
     if body is None:
         return json_error(400, "send a JSON object with \"mappings\"")
     try:
-        apply_changes(g.shop.id, kind, body)
+        saved = apply_changes(g.shop.id, kind, body)
     except MappingError as exc:
         return json_error(exc.status, str(exc))
-    return jsonify(describe(g.shop.id, kind))
+    result = describe(g.shop.id, kind)
+    result["errors"] = [e.as_dict() for e in saved.errors]
+    if not saved.errors:
+        return jsonify(result)
+    # The rows that were right are saved (the state above shows them); the others are
+    # listed by index for the page to mark.
+    result["error"] = (f"{len(saved.errors)} of {len(saved.errors) + len(saved.changes)} mappings not saved: "
+                       f"{saved.errors[0].error}")
+    # 400 when a row is malformed (the page's own mistake), else 422 (a value not in the catalogue).
+    return jsonify(result), 400 if any(e.status == 400 for e in saved.errors) else 422
 
 
 @bp.post("/import")

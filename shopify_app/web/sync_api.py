@@ -2,7 +2,8 @@
 
 GET   /api/sync               {flow: {enabled, interval_minutes, running, last_run, ...stats}}
 POST  /api/sync/<flow>/run    queue a run (the scheduler starts it within seconds): 202
-PATCH /api/sync/<flow>        {"enabled": bool} and/or {"interval_minutes": 1..1440 | null}
+PATCH /api/sync/<flow>        {"enabled": bool} and/or {"interval_minutes": 1..1440 whole minutes | null}
+Runs carry `error_message` and `summary`: the error and counts in the merchant's words.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ..shopify.times import json_time
 from ..sync.flows import MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES
 from ..sync.registry import FLOWS, default_interval, interval_for
 from ..sync.run_queue import queue_run
+from ..sync.run_words import counts_summary, error_in_words, progress_summary
 from ..sync.runner import ABANDONED_ERROR, flow_state, run_is_alive, skip_reason
 from .errors import json_error
 from .session import session_token_required
@@ -50,6 +52,9 @@ def run_json(run: SyncRun) -> dict:
         "progress": run.progress or {},
         "error": run.error,
         "bulk_operation_id": run.bulk_operation_id,
+        # The same in the merchant's words (the technical `error` and `counts` stay beside).
+        "error_message": error_in_words(run.error),
+        "summary": counts_summary(run.counts, run.flow) or progress_summary(run.progress),
     }
 
 
@@ -64,6 +69,8 @@ def last_run_json(run: SyncRun | None) -> dict | None:
         "status": run.status,
         "counts": run.counts or {},
         "error": run.error,
+        "error_message": error_in_words(run.error),
+        "summary": counts_summary(run.counts, run.flow),
     }
 
 
@@ -101,7 +108,8 @@ def abandoned_run_json(run: SyncRun, state: FlowState | None) -> dict:
     scheduler's recovery records it moments later, interrupted (its flow resumes)."""
     body = last_run_json(run)
     expired_at = state.lease_expires_at if state is not None else None
-    body.update(status="failed", error=ABANDONED_ERROR, finished_at=json_time(expired_at or run.started_at))
+    body.update(status="failed", error=ABANDONED_ERROR, error_message=error_in_words(ABANDONED_ERROR),
+                finished_at=json_time(expired_at or run.started_at))
     return body
 
 
@@ -127,7 +135,8 @@ def flow_json(name: str, shop: Shop, state: FlowState | None, finished, running,
         # A run in progress is truthy even before it reports progress (an empty {} is not).
         "running": (current.progress or True) if current is not None else False,
         "last_run": last_run,
-        "current_run": {"id": current.id, "trigger": current.trigger, "started_at": json_time(current.started_at)}
+        "current_run": {"id": current.id, "trigger": current.trigger, "started_at": json_time(current.started_at),
+                        "summary": progress_summary(current.progress)}
         if current is not None else None,
         "queued": {"id": waiting.id, "trigger": waiting.trigger, "queued_at": json_time(waiting.queued_at)}
         if waiting is not None else False,
@@ -174,6 +183,10 @@ def run_now(flow: str):
     return jsonify(body), 202
 
 
+class IntervalRefused(ValueError):
+    """A well-formed interval the app cannot take (a fraction, out of range): 422."""
+
+
 def _validate_patch(body) -> dict:
     if not isinstance(body, dict) or not body:
         raise ValueError('send a JSON object with "enabled" and/or "interval_minutes"')
@@ -187,12 +200,16 @@ def _validate_patch(body) -> dict:
         changes["enabled"] = body["enabled"]
     if "interval_minutes" in body:
         value = body["interval_minutes"]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or not MIN_INTERVAL_MINUTES <= value <= MAX_INTERVAL_MINUTES):
-            raise ValueError(
-                f"interval_minutes must be a whole number from {MIN_INTERVAL_MINUTES} to {MAX_INTERVAL_MINUTES}"
-                " (null for the default)"
-            )
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ValueError("interval_minutes must be a number of minutes, or null for the flow's default")
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise IntervalRefused(f"The interval is in whole minutes: {value:g} is not one. Choose a whole "
+                                      f"number from {MIN_INTERVAL_MINUTES} to {MAX_INTERVAL_MINUTES}.")
+            value = int(value)
+        if value is not None and not MIN_INTERVAL_MINUTES <= value <= MAX_INTERVAL_MINUTES:
+            raise IntervalRefused(f"The interval is from {MIN_INTERVAL_MINUTES} to {MAX_INTERVAL_MINUTES} whole "
+                                  f"minutes; {value} is outside it.")
         changes["interval_minutes"] = value
     return changes
 
@@ -204,6 +221,8 @@ def patch_flow(flow: str):
         return json_error(404, f"unknown flow {flow!r}; one of {', '.join(FLOW_NAMES)}")
     try:
         changes = _validate_patch(request.get_json(silent=True))
+    except IntervalRefused as exc:
+        return json_error(422, str(exc))
     except ValueError as exc:
         return json_error(400, str(exc))
     shop: Shop = g.shop

@@ -234,3 +234,22 @@ def test_webhook_subscriptions(devstore_shop):
     d = shop.graphql("mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId } }",
                      {"id": sub["id"]})
     assert d["data"]["webhookSubscriptionDelete"]["deletedWebhookSubscriptionId"] == sub["id"]
+
+
+EDIT = """mutation Edit($id: ID!, $input: LocationEditInput!) {
+  locationEdit(id: $id, input: $input) { location { id name fulfillsOnlineOrders } userErrors { field code message } } }"""
+
+
+def test_location_edit_turns_online_fulfilment_off_and_keeps_one_location_online(devstore_shop):
+    shop = devstore_shop
+    online = [l for l in shop.client.locations(shop.domain) if l["fulfillsOnlineOrders"] and l.get("isActive", True)]
+    assert len(online) >= 2
+    for i, loc in enumerate(online):
+        payload = shop.graphql(EDIT, {"id": loc["id"], "input": {"fulfillsOnlineOrders": False}})["data"]["locationEdit"]
+        if i < len(online) - 1:
+            assert payload["userErrors"] == [] and payload["location"]["fulfillsOnlineOrders"] is False
+        else:  # the last one selling online stays so
+            assert payload["userErrors"][0]["code"] == "CANNOT_DISABLE_ONLINE_ORDER_FULFILLMENT"
+    missing = shop.graphql(EDIT, {"id": "gid://shopify/Location/1", "input": {"name": "X"}})["data"]["locationEdit"]
+    assert missing["userErrors"][0]["code"] == "NOT_FOUND"
+    assert {l["id"]: l for l in shop.client.locations(shop.domain)}[online[0]["id"]]["fulfillsOnlineOrders"] is False

@@ -68,3 +68,20 @@ def test_the_import_endpoint_against_devstore(connected_app):
     assert resp.json()["added"]["product_type"] >= 1
     listed = connected_app.http.get(f"{connected_app.url}/api/mappings/product_type", headers=headers, timeout=30).json()
     assert listed["values"] and listed["unmapped"] == len(listed["values"])
+
+
+def test_each_sales_channel_is_listed_once_after_the_import(connected_app):
+    from tests.conftest import make_session_token
+
+    handle = new_shop(connected_app.devstore, products=5, orders=40)
+    with connected_app.app.app_context():
+        create_shop(handle.domain, access="read", token=handle.token, expires_in=None)
+    headers = {"Authorization": "Bearer " + make_session_token(
+        handle.domain, secret=connected_app.devstore.api_secret, aud=connected_app.devstore.api_key)}
+    assert connected_app.http.post(f"{connected_app.url}/api/mappings/import", headers=headers,
+                                   timeout=60).status_code == 200
+    values = connected_app.http.get(f"{connected_app.url}/api/mappings/sales_channel", headers=headers,
+                                    timeout=30).json()["values"]
+    shown = [v["label"] or v["shopify_value"] for v in values]
+    for name in ("Draft Orders", "Online Store", "Point of Sale"):
+        assert shown.count(name) == 1, shown

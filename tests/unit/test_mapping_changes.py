@@ -8,9 +8,14 @@ CARRIERS = {"UPS"}
 
 
 def refused(kind, body, oms=CATALOGUE, carriers=CARRIERS) -> tuple[int, str]:
-    with pytest.raises(MappingError) as exc:
-        parse_changes(kind, body, oms, carriers)
-    return exc.value.status, str(exc.value)
+    """The status and message of a body refused as a whole, or of its one refused row
+    (then nothing of it is saved either)."""
+    try:
+        request = parse_changes(kind, body, oms, carriers)
+    except MappingError as exc:
+        return exc.status, str(exc)
+    assert request.errors and not request.changes, request
+    return request.errors[0].status, request.errors[0].error
 
 
 def test_mappings_may_be_a_list_or_an_object_and_values_are_stripped():
@@ -55,3 +60,23 @@ def test_malformed_bodies_are_400(body):
 
 def test_an_unknown_kind_is_404():
     assert refused("colour", {"mappings": []})[0] == 404
+
+
+def test_a_bad_row_is_listed_by_index_and_the_good_rows_go_on():
+    request = parse_changes("shipping_method", {"mappings": [
+        {"shopify_value": "Standard", "oms_value": "NEXT_DAY", "carrier": "UPS"},
+        {"shopify_value": "Express", "oms_value": None, "carrier": "UPS"},
+        {"shopify_value": "Pickup", "oms_value": "PIGEON"},
+        {"shopify_value": "Local", "oms_value": "NEXT_DAY", "carrier": "_NA_"},
+    ]}, {"NEXT_DAY"}, CARRIERS)
+    assert request.changes == {"Standard": ("NEXT_DAY", "UPS"), "Local": ("NEXT_DAY", None)}
+    assert [(e.index, e.shopify_value, e.status) for e in request.errors] == [(1, "Express", 400), (2, "Pickup", 422)]
+    assert "carrier" in request.errors[0].error and "mappings[" not in request.errors[0].error
+
+
+def test_a_value_twice_in_one_save_saves_neither_row():
+    request = parse_changes("product_type", {"mappings": [
+        {"shopify_value": "Shirts", "oms_value": "SERVICE"}, {"shopify_value": "Mugs", "oms_value": "SERVICE"},
+        {"shopify_value": "Shirts", "oms_value": None}]}, CATALOGUE, set())
+    assert request.changes == {"Mugs": ("SERVICE", None)}
+    assert [e.index for e in request.errors] == [0, 2]

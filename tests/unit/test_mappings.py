@@ -346,16 +346,20 @@ def test_put_malformed_is_400_and_changes_nothing(client, shop, auth_headers, bo
     assert db.session.execute(select(func.count()).select_from(OmsValue)).scalar() == 0
 
 
-def test_put_error_in_a_later_item_changes_nothing(client, shop, auth_headers):
+def test_put_saves_the_good_rows_and_lists_the_bad_ones_by_index(client, shop, auth_headers):
     apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "SERVICE"}})
     resp = put(client, auth_headers, "product_type", {
         "create_oms_values": ["KIT"],
         "mappings": [{"shopify_value": "Shirts", "oms_value": "FINISHED_GOOD"},
                      {"shopify_value": "Mugs", "oms_value": "NOPE"}]})
     assert resp.status_code == 422
-    assert mappings.resolve(shop.id, "product_type", "Shirts") == "SERVICE"
+    assert resp.json["errors"] == [{"index": 1, "shopify_value": "Mugs", "error": resp.json["errors"][0]["error"]}]
+    assert "NOPE" in resp.json["errors"][0]["error"] and resp.json["error"].startswith("1 of 2 mappings not saved")
+    assert {v["shopify_value"]: v["oms_value"] for v in resp.json["values"]}["Shirts"] == "FINISHED_GOOD"
+    assert mappings.resolve(shop.id, "product_type", "Shirts") == "FINISHED_GOOD"
     assert mappings.resolve(shop.id, "product_type", "Mugs") is None
-    assert db.session.execute(select(func.count()).select_from(OmsValue)).scalar() == 0
+    ok = put(client, auth_headers, "product_type", {"mappings": [{"shopify_value": "Mugs", "oms_value": "KIT"}]})
+    assert ok.status_code == 200 and ok.json["errors"] == []
 
 
 def test_put_not_json_is_400(client, shop, auth_headers):

@@ -169,16 +169,26 @@ def test_locations_api_map_unmap_remap_default(client, auth_headers, shop, app):
     r = client.post("/api/locations/gid://shopify/Location/22/facility", headers=h)
     assert r.status_code == 201 and r.get_json()["facility_id"] == "SHOPIFY_22"
     assert client.post("/api/locations/gid://shopify/Location/22/facility", headers=h).status_code == 409
-    # re-map the facility to the other location: one to one
+    # re-map the facility to the other location: one to one, only when confirmed
     r = client.put("/api/locations/gid://shopify/Location/21", json={"facility_id": "SHOPIFY_22"}, headers=h)
+    assert r.status_code == 409 and "Shop on Main St" in r.get_json()["error"]
+    items = {l["id"]: l for l in client.get("/api/locations", headers=h).get_json()}
+    assert items["gid://shopify/Location/22"]["facility_id"] == "SHOPIFY_22"  # nothing moved
+    r = client.put("/api/locations/gid://shopify/Location/21", json={"facility_id": "SHOPIFY_22", "take": True},
+                   headers=h)
     assert r.status_code == 200 and r.get_json()["facility_id"] == "SHOPIFY_22"
+    assert r.get_json()["taken_from"] == {"id": "gid://shopify/Location/22", "name": "Shop on Main St"}
+    assert "moved from Shop on Main St" in r.get_json()["message"]
     items = {l["id"]: l for l in client.get("/api/locations", headers=h).get_json()}
     assert items["gid://shopify/Location/22"]["facility_id"] is None
     # unmap
     r = client.put("/api/locations/21", json={"facility_id": None}, headers=h)
     assert r.status_code == 200 and r.get_json()["facility_id"] is None
-    # choose the default
+    # the default: only a location that fulfils online orders
     r = client.put("/api/locations/gid://shopify/Location/22", json={"default": True}, headers=h)
+    assert r.status_code == 422 and "fulfils online orders" in r.get_json()["error"]
+    add_location(shop, 23, "Warehouse", online=True)
+    r = client.put("/api/locations/gid://shopify/Location/23", json={"default": True}, headers=h)
     assert r.status_code == 200 and r.get_json()["default"] is True
     items = {l["id"]: l for l in client.get("/api/locations", headers=h).get_json()}
     assert items["gid://shopify/Location/21"]["default"] is False
@@ -188,6 +198,7 @@ def test_locations_api_map_unmap_remap_default(client, auth_headers, shop, app):
     assert client.put("/api/locations/21", json={"facility_id": 5}, headers=h).status_code == 400
     assert client.put("/api/locations/21", json={"default": "yes"}, headers=h).status_code == 400
     assert client.put("/api/locations/21", json={"colour": "red"}, headers=h).status_code == 400
+    assert client.put("/api/locations/21", json={"facility_id": None, "take": "yes"}, headers=h).status_code == 400
     assert client.put("/api/locations/21", data="x", headers=h).status_code == 400
     assert client.put("/api/locations/99", json={"default": True}, headers=h).status_code == 404
     assert client.put("/api/locations/not-an-id", json={"default": True}, headers=h).status_code == 400

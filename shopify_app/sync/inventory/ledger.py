@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from ...extensions import db
 from ...models import PushedLevel
@@ -66,3 +66,25 @@ class Ledger:
         for key, qty in values.items():
             if key in self.rows:
                 self.rows[key] = (self.rows[key][0], qty)
+
+
+def levels_held(shop_id: int) -> dict[str, int]:
+    """Per location GID, how many levels Shopify still holds as we pushed them, above 0 (as
+    far as we know: a level changed in Shopify since is no longer ours)."""
+    rows = db.session.execute(
+        select(PushedLevel.location_id, func.count()).where(
+            PushedLevel.shop_id == shop_id, PushedLevel.pushed_at.is_not(None), PushedLevel.quantity > 0,
+            PushedLevel.quantity == PushedLevel.pushed_quantity)
+        .group_by(PushedLevel.location_id))
+    return {loc: n for loc, n in rows}
+
+
+def pushed_at_location(shop_id: int, location_gid: str) -> dict[str, int]:
+    """Inventory item -> what we pushed at this location, for the levels Shopify still holds
+    as we pushed them, above 0 (as far as we know)."""
+    rows = db.session.execute(
+        select(PushedLevel.inventory_item_id, PushedLevel.pushed_quantity).where(
+            PushedLevel.shop_id == shop_id, PushedLevel.location_id == location_gid,
+            PushedLevel.pushed_at.is_not(None), PushedLevel.quantity > 0,
+            PushedLevel.quantity == PushedLevel.pushed_quantity))
+    return {item: qty for item, qty in rows}

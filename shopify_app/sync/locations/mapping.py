@@ -56,8 +56,13 @@ def location_of_facility(facility_pk: int) -> Location | None:
     return db.session.execute(select(Location).where(Location.facility_id == facility_pk)).scalar_one_or_none()
 
 
-def update_location(shop: Shop, loc: Location, changes: dict) -> Location:
-    """Map, unmap or re-map (`facility_id`), and choose the default (`default: true`)."""
+def update_location(shop: Shop, loc: Location, changes: dict) -> Location | None:
+    """Map, unmap or re-map (`facility_id`), and choose the default (`default: true`).
+
+    A facility mapped to another location moves here only when `take` is true (else
+    409 naming that location); returns the location it was taken from, or None. Only a
+    location that fulfils online orders can be the default (422)."""
+    taken_from = None
     if "facility_id" in changes:
         wanted = changes["facility_id"]
         if wanted is None:
@@ -71,13 +76,23 @@ def update_location(shop: Shop, loc: Location, changes: dict) -> Location:
                 raise LocationError(f"unknown facility {wanted!r}", 404)
             other = location_of_facility(facility.id)
             if other is not None and other.id != loc.id:
-                # Re-map: the facility moves here (one to one).
+                if not changes.get("take"):
+                    raise LocationError(
+                        f"Facility {wanted} is mapped to {other.name}. Mapping it to {loc.name} takes it from "
+                        f"{other.name}, which is then mapped to no facility; confirm to move it "
+                        '(send "take": true).', 409)
+                # Re-map, confirmed: the facility moves here (one to one).
                 other.facility_id = None
+                taken_from = other
                 db.session.flush()
             loc.facility_id = facility.id
     if changes.get("default") is True:
         if loc.deleted or not loc.active:
             raise LocationError("only an active location can be the default")
+        if not loc.fulfills_online_orders:
+            raise LocationError(
+                f"Only a location that fulfils online orders can be the default: {loc.name} does not. "
+                "Turn on \"Fulfil online orders from this location\" for it in Shopify admin first.")
         for other in locations_of(shop.id, include_deleted=True):
             if other.id != loc.id and other.is_default:
                 other.is_default = False
@@ -86,7 +101,7 @@ def update_location(shop: Shop, loc: Location, changes: dict) -> Location:
     elif changes.get("default") is False and loc.is_default:
         raise LocationError("choose another location as the default instead (a shop always has one)")
     db.session.commit()
-    return loc
+    return taken_from
 
 
 def facilities_with_locations(shop_ids: list[int] | None = None, after_id: int = 0,

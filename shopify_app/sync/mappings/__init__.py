@@ -16,8 +16,13 @@ What the other flows use, importable from here:
 - `resolve_sales_channel(shop_id, source_name, app_name)`: the source name's
   mapping, else the app name's.
 - `invalidate(shop_id)`: forget what this process cached about a shop.
+- `reach_stored(shop_id, kind, values)`: bring the stored records carrying those values
+  in line with the mapping (set-based; `reach`, decided by `reach_plan`);
+  `settle_after_run(shop_id, kinds, started)`: the same for what a download wrote.
 """
 from .resolver import Resolver, invalidate, resolve, resolve_sales_channel, resolve_shipping
+from .reach import reach_stored, settle_after_run
 from .values import record_seen
 
-__all__ = ["Resolver", "invalidate", "record_seen", "resolve", "resolve_sales_channel", "resolve_shipping"]
+__all__ = ["Resolver", "invalidate", "reach_stored", "record_seen", "resolve", "resolve_sales_channel",
+           "resolve_shipping", "settle_after_run"]

@@ -1,4 +1,4 @@
-"""Saving the merchant's mapping changes, all or nothing."""
+"""Saving the merchant's mapping changes, row by row, and carrying them to the stored records."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -8,17 +8,33 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models.mappings import MappingValue, OmsValue
 from .catalogue import CATALOGUE_KIND, KINDS, oms_value_exists, oms_values
-from .changes import parse_changes
+from .changes import ChangeRequest, parse_changes
+from .fold import channel_aliases
+from .reach import reach_stored
 from .resolver import invalidate
 
 
-def apply_changes(shop_id: int, kind: str, body) -> None:
-    """Apply a PUT /api/mappings/<kind> body (see `changes`), all or nothing. Raises MappingError."""
+def apply_changes(shop_id: int, kind: str, body) -> ChangeRequest:
+    """Apply a PUT /api/mappings/<kind> body (see `changes`): every row that is right is
+    saved, and reaches the stored records carrying its value; the others are listed in
+    the answer's `errors`. A body wrong as a whole raises MappingError."""
     catalogue_kind = CATALOGUE_KIND.get(kind)
     known = {v["value"] for v in oms_values(shop_id, catalogue_kind)} if kind in KINDS else set()
     carriers = {v["value"] for v in oms_values(shop_id, "carrier")} if kind == "shipping_method" else set()
     request = parse_changes(kind, body, known, carriers)
-    changes = request.changes
+    changes = dict(request.changes)
+    if kind == "sales_channel":
+        # A channel's other name (its app's, "Online Store" for `web`) takes the same mapping.
+        rows = db.session.execute(select(MappingValue.shopify_value, MappingValue.label).where(
+            MappingValue.shop_id == shop_id, MappingValue.kind == kind)).all()
+        for value, aliases in channel_aliases([tuple(r) for r in rows]).items():
+            # One channel, one mapping: a change to either name is saved for both (the
+            # name sent wins when both are sent).
+            names = [value, *aliases]
+            sent = next((request.changes[n] for n in names if n in request.changes), None)
+            if sent is not None:
+                for name in names:
+                    changes.setdefault(name, sent)
 
     now = datetime.now(timezone.utc)
     try:
@@ -47,8 +63,13 @@ def apply_changes(shop_id: int, kind: str, body) -> None:
                 row.oms_value = oms_value
                 row.oms_carrier = carrier
                 row.mapped_at = now
+        db.session.flush()
+        # Every stored record carrying these values takes the mapping (and moves its
+        # updated_at), in the same transaction: the mapping and its records never disagree.
+        reach_stored(shop_id, kind, list(changes))
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     invalidate(shop_id)
+    return request

@@ -75,7 +75,6 @@ DEFAULT_OMS_VALUES: dict[str, tuple[tuple[str, str], ...]] = {
         ("NO_SHIPPING", "No shipping"),
     ),
     "carrier": (
-        ("_NA_", "No carrier"),
         ("UPS", "UPS"),
         ("FEDEX", "FedEx"),
         ("USPS", "USPS"),
@@ -86,6 +85,10 @@ DEFAULT_OMS_VALUES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 assert set(DEFAULT_OMS_VALUES) == set(OMS_VALUE_KINDS)
+
+# No carrier is one choice, none (null), not a carrier of the catalogue: the OFBiz-style
+# "_NA_" some shops saved earlier is read as none.
+NO_CARRIER = "_NA_"
 
 OMS_VALUE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}$")
 MAX_SHOPIFY_VALUE = 255

@@ -30,7 +30,7 @@ from ...models import Order, Shop
 from ...shopify.access import AccessLevel
 from ...shopify.gids import gid_of
 from ...shopify.times import search_time
-from .. import bulk
+from .. import bulk, mappings
 from ..connection import client_for
 from ..flows import RunContext
 from .fetch import bulk_query, fetch_order, find_by_name, order_count, order_pages
@@ -158,8 +158,17 @@ def order_stats(shop: Shop) -> dict:
     return {"imported_15m": new, "total": total}
 
 
+ORDER_MAPPING_KINDS = ("sales_channel", "payment_method", "shipping_method")
+
+
 def run_orders(ctx: RunContext) -> None:
-    """Orders, Shopify to OMS."""
+    """Orders, Shopify to OMS; what it wrote then takes any mapping saved meanwhile."""
+    started = datetime.now(timezone.utc)
+    download_orders(ctx)
+    mappings.settle_after_run(ctx.shop.id, ORDER_MAPPING_KINDS, started)
+
+
+def download_orders(ctx: RunContext) -> None:
     pending = (ctx.state.state or {}).get("bulk")
     if pending and pending.get("kind") == "orders":
         return run_bulk(ctx, pending.get("search") or "", first=bool(pending.get("first")))

@@ -4,12 +4,15 @@ payloads are partial). Nothing comes in for a shop that is uninstalled, inactive
 access none, or has the orders flow switched off."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from ...extensions import db
 from ...shopify.gids import gid
+from .. import mappings
 from ..shop import shop_taking
 from .mapper import Mapper
 from .normalize import order_from_rest
-from .run import FLOW, refetch
+from .run import FLOW, ORDER_MAPPING_KINDS, refetch
 from .write import apply_order
 
 
@@ -17,10 +20,13 @@ def order_changed(shop_domain: str, payload: dict) -> None:
     shop = shop_taking(shop_domain, FLOW)
     if shop is None:
         return
+    started = datetime.now(timezone.utc)
     mapper = Mapper(shop.id)
     apply_order(shop.id, order_from_rest(payload), mapper, settings=shop.settings)
     mapper.record()
     db.session.commit()
+    # A mapping saved in another process moments ago may not have reached this order.
+    mappings.settle_after_run(shop.id, ORDER_MAPPING_KINDS, started)
 
 
 def order_edited(shop_domain: str, payload: dict) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select
 from ...extensions import db
 from ...models import Product, Shop
 from ...shopify.times import parse_time, search_time
-from .. import bulk
+from .. import bulk, mappings
 from ..bulk import window_start
 from ..flows import RunContext
 from .fetch import bulk_query, changed_since, products_page, shopify_count
@@ -62,7 +62,14 @@ def run_pages(ctx: RunContext, since: datetime) -> None:
 
 
 def run_products(ctx: RunContext) -> None:
-    """Products and variants, Shopify to OMS."""
+    """Products and variants, Shopify to OMS; what it wrote then takes any product-type
+    mapping saved meanwhile."""
+    started = datetime.now(timezone.utc)
+    download_products(ctx)
+    mappings.settle_after_run(ctx.shop.id, ("product_type",), started)
+
+
+def download_products(ctx: RunContext) -> None:
     pending = (ctx.state.state or {}).get("bulk")
     if pending and pending.get("kind", "").startswith("products"):
         since = parse_time(pending.get("since"))
