@@ -49,6 +49,10 @@ def fill(shop: Shop, location_num: int) -> None:
 
 @pytest.fixture
 def world(app, client):
+    return build_world(client)
+
+
+def build_world(client) -> dict:
     """Shops alpha (store Alpha), bravo (store Bravo), nostore (none), each with products,
     orders, a facility, a reconciliation report, a fulfillment and a return; and keys."""
     alpha, bravo = create_store("Alpha"), create_store("Bravo", "barcode")
