@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from shopify_app.api_keys import ApiKeyError, create_api_key
 from shopify_app.extensions import db
 from shopify_app.models import (AtpLevel, FulfillmentRequest, Location, Order, ReconciliationReport, ReturnRequest,
-                                Shop)
+                                Shop, ShopifyReturn)
 from shopify_app.product_stores import create_store, link_shop
 from shopify_app.sync import bulk
 from shopify_app.sync.locations.mapping import create_facility
@@ -43,6 +43,8 @@ def fill(shop: Shop, location_num: int) -> None:
     bulk.ingest(Ctx(), jsonl(catalog_lines(6, 1)), ProductSink(shop.id, TypeResolver(shop.id)))
     bulk.ingest(Ctx(), jsonl(order_lines(5, 1)), OrderSink(shop.id, Mapper(shop.id)))
     db.session.add(ReconciliationReport(shop_id=shop.id, trigger="reconcile", days_checked=7, days=[]))
+    db.session.add(ShopifyReturn(shop_id=shop.id, shopify_id="gid://shopify/Return/1",
+                                 order_shopify_id="gid://shopify/Order/1", name="#1-R1", status="requested"))
     db.session.commit()
     add_facility(shop, location_num, True)
 
@@ -240,11 +242,13 @@ def test_every_read_needs_the_read_permission(client, world, path):
 
 
 def test_every_route_checks_a_permission_and_the_document_states_the_403():
+    writes = {("PUT", "/inventory"): "write_inventory", ("POST", "/fulfillments"): "write_fulfillments",
+              ("POST", "/returns"): "write_returns", ("POST", "/orders/<path:order_id>/status"): "write_fulfillments"}
+    routes = {(method, rule): view.required_permission
+              for resource in RESOURCES for rule, method, view in resource.routes}
+    assert {route: p for route, p in routes.items() if route[0] != "GET"} == writes
+    assert {p for route, p in routes.items() if route[0] == "GET"} == {"read"}
     document = openapi_document()
-    for resource in RESOURCES:
-        for _rule, method, view in resource.routes:
-            assert view.required_permission == ("read" if method == "GET" else view.required_permission)
-            assert view.required_permission != "read" or method == "GET"
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             assert "403" in operation["responses"], (method, path)
@@ -259,3 +263,11 @@ def test_a_key_with_an_unknown_permission_is_not_made(app):
         create_api_key("bad", None, ["read", "write_everything"])
     with pytest.raises(ApiKeyError):
         create_api_key("none", None, [])
+
+
+def test_both_sources_of_returns_and_the_orders_returns_are_scoped(client, world):
+    items = every_item(client, "/oms/v1/returns", world["keys"]["bravo"], limit=1)
+    assert sorted((i["source"], i["shop"]) for i in items) == [("oms", B), ("shopify", B)]
+    orders = every_item(client, "/oms/v1/orders", world["keys"]["bravo"])
+    nested = [r for o in orders for r in o["returns"]]
+    assert nested and {(r["shop"], r["product_store"]["name"]) for r in nested} == {(B, "Bravo")}
