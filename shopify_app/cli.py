@@ -7,6 +7,9 @@ from flask import Flask
 from . import api_keys
 from . import metrics
 from .extensions import db
+from .models import PERMISSIONS
+from .product_stores import ProductStoreError, store_by_id
+from .store_commands import register_store_commands
 from .sync.orders.reconcile import latest_report, summary
 from .sync.orders.run import OrderNotFound, refetch_by_reference
 from .sync.runner import run_flow
@@ -16,30 +19,45 @@ from .token_rotation import rotate_stored_tokens
 
 
 def register_commands(app: Flask) -> None:
+    register_store_commands(app)
+
     @app.cli.group("apikey")
     def apikey():
         """OMS REST API keys."""
 
     @apikey.command("create")
     @click.argument("name")
-    def create(name: str):
+    @click.option("--product-store", "store_id", type=int, default=None,
+                  help="The product store whose shops the key sees (default: all stores).")
+    @click.option("--permission", "permissions", multiple=True, metavar="P",
+                  help=f"Repeat for each: {', '.join(PERMISSIONS)} (default: all four).")
+    def create(name: str, store_id: int | None, permissions: tuple[str, ...]):
         """Create an API key; the key itself is printed once, as the last line."""
-        record, key = api_keys.create_api_key(name)
-        click.echo(f"Created API key {record.id} '{record.name}' (prefix {record.prefix}). Store it now: it is not shown again.")
+        try:
+            store = store_by_id(store_id) if store_id is not None else None
+            record, key = api_keys.create_api_key(name, store, permissions or PERMISSIONS, actor_kind="cli", actor="cli")
+        except (ProductStoreError, api_keys.ApiKeyError) as exc:
+            raise click.ClickException(str(exc))
+        scope = f"product store {store.id} '{store.name}'" if store else "all stores"
+        click.echo(f"Created API key {record.id} '{record.name}' (prefix {record.prefix}) for {scope}, "
+                   f"permissions {record.permissions}. Store it now: it is not shown again.")
         click.echo(key)
 
     @apikey.command("list")
     def list_keys():
-        """List API keys (never the keys themselves)."""
+        """List API keys (never the keys themselves): id, prefix, state, store, permissions, name."""
+        stores = api_keys.store_names()
         for record in api_keys.list_api_keys():
             state = "revoked" if record.revoked_at else "active"
-            click.echo(f"{record.id}\t{record.prefix}\t{state}\t{record.name}")
+            scope = ("all stores" if record.all_stores
+                     else f"store {record.product_store_id} {stores.get(record.product_store_id, '?')}")
+            click.echo(f"{record.id}\t{record.prefix}\t{state}\t{scope}\t{record.permissions}\t{record.name}")
 
     @apikey.command("revoke")
     @click.argument("key_id", type=int)
     def revoke(key_id: int):
         """Revoke an API key by id."""
-        if not api_keys.revoke_api_key(key_id):
+        if not api_keys.revoke_api_key(key_id, actor_kind="cli", actor="cli"):
             raise click.ClickException(f"no API key {key_id}")
         click.echo(f"revoked {key_id}")
 

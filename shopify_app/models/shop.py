@@ -54,7 +54,9 @@ class Shop(Base):
     # The product store (an OMS brand) the operator put this shop under; at most one.
     product_store_id: Mapped[int | None] = mapped_column(
         ForeignKey("product_stores.id", ondelete="SET NULL"), index=True)
-    product_store: Mapped[ProductStore | None] = relationship(lazy="joined")
+    # Loaded when read, not joined: PostgreSQL refuses the outer join a joined load adds to
+    # every SELECT ... FOR UPDATE of a shop (token refresh, token rotation).
+    product_store: Mapped[ProductStore | None] = relationship()
     # The merchant's settings for this connection (and the operator's: upload_refunds).
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
 

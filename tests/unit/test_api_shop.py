@@ -121,3 +121,15 @@ def test_upload_refunds_and_product_store_belong_to_the_operator_403(client, sho
 def test_patch_needs_a_session_token(client, shop):
     resp = client.patch("/api/shop", json={"access": "none"})
     assert resp.status_code == 401
+
+
+def test_get_shop_names_the_product_store_the_operator_linked(client, shop, auth_headers):
+    from shopify_app.product_stores import create_store, link_shop, unlink_shop
+
+    assert client.get("/api/shop", headers=auth_headers()).json["product_store"] is None
+    link_shop(create_store("Northwind Outdoor"), shop)
+    db.session.commit()
+    assert client.get("/api/shop", headers=auth_headers()).json["product_store"] == "Northwind Outdoor"
+    unlink_shop(db.session.get(Shop, shop.id))
+    db.session.commit()
+    assert client.get("/api/shop", headers=auth_headers()).json["product_store"] is None

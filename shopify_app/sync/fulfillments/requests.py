@@ -4,11 +4,12 @@ from __future__ import annotations
 from ...models import FulfillmentRequest, Shop
 from ..oms_requests.checks import RequestInvalid
 from ..oms_requests.store import find_request as find_stored, store_once
+from ..tenancy import ALL_STORES, Tenancy
 from .validate import validate_fulfillment_body
 
 
-def submit_fulfillment(body) -> tuple[FulfillmentRequest, bool]:
-    """Store a request. Returns (request, created). Raises RequestInvalid (400/404/409)."""
+def submit_fulfillment(body, tenancy: Tenancy = ALL_STORES) -> tuple[FulfillmentRequest, bool]:
+    """Store a request for a shop the tenancy sees. Returns (request, created). Raises RequestInvalid (400/404/409)."""
     clean, errors = validate_fulfillment_body(body)
     if errors:
         raise RequestInvalid(400, "; ".join(errors), errors)
@@ -29,7 +30,7 @@ def submit_fulfillment(body) -> tuple[FulfillmentRequest, bool]:
             attempts=0,
         ), True
 
-    return store_once(FulfillmentRequest, clean, build)
+    return store_once(FulfillmentRequest, clean, build, tenancy)
 
 
 def find_request(shop_id: int, external_id: str) -> FulfillmentRequest | None:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import AtpLevel, Facility, Variant
+from ..tenancy import ALL_STORES, Tenancy
 from ..upsert import batched, upsert
 from .atp_rows import row_indexes, validate_atp_rows
 
@@ -42,9 +43,10 @@ def unknown_skus(rows: list[tuple[int, str]]) -> list[str]:
     return sorted(missing)
 
 
-def apply_atp(body) -> dict:
+def apply_atp(body, tenancy: Tenancy = ALL_STORES) -> dict:
     """Store the ATP rows of one call, all or nothing. Raises AtpRejected. The answer counts
-    what was stored, and the SKUs no shop's catalog knows (stored too; the first listed)."""
+    what was stored, and the SKUs no shop's catalog knows (stored too; the first listed).
+    A facility of a shop the tenancy does not see is an unknown facility."""
     rows, errors = validate_atp_rows(body)
     if any("repeats" not in e for e in errors):
         raise _rejected(400, f"{len(errors)} malformed row(s); nothing was changed", errors)
@@ -55,7 +57,8 @@ def apply_atp(body) -> dict:
     wanted = sorted({r[0] for r in rows})
     facilities: dict[str, Facility] = {}
     for chunk in batched(wanted, 500):
-        for f in db.session.execute(select(Facility).where(Facility.external_id.in_(chunk))).scalars():
+        for f in db.session.execute(select(Facility).where(
+                Facility.external_id.in_(chunk), tenancy.shop_ids(Facility.shop_id))).scalars():
             facilities[f.external_id] = f
     unknown = [
         {"index": i, "error": f"unknown facility {facility!r}"}

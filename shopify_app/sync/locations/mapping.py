@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Facility, Location, Shop
+from ..tenancy import ALL_STORES, Tenancy
 from .decide import facility_external_id, sells_online, shop_facility_external_id
 from .store import locations_of
 
@@ -105,10 +106,10 @@ def update_location(shop: Shop, loc: Location, changes: dict) -> Location | None
 
 
 def facilities_with_locations(shop_ids: list[int] | None = None, after_id: int = 0,
-                              limit: int | None = None) -> list[tuple[Facility, Location | None, Shop | None]]:
+                              limit: int | None = None, tenancy: Tenancy = ALL_STORES) -> list[tuple[Facility, Location | None, Shop | None]]:
     """Facilities in id order after `after_id` (of these shops, when given), each with its
-    mapped location and its shop."""
-    query = select(Facility).where(Facility.id > after_id).order_by(Facility.id)
+    mapped location and its shop; only the shops the tenancy sees."""
+    query = select(Facility).where(Facility.id > after_id, tenancy.shop_ids(Facility.shop_id)).order_by(Facility.id)
     if shop_ids is not None:
         query = query.where(Facility.shop_id.in_(shop_ids))
     if limit is not None:

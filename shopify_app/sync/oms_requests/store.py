@@ -13,6 +13,7 @@ from ...shopify.graphql_client import GraphQLError
 from ..flows import RunContext
 from ..run_queue import queue_run
 from ..shop import find_shop
+from ..tenancy import ALL_STORES, Tenancy
 from .checks import RequestInvalid, body_hash
 
 MAX_ATTEMPTS = 8  # pushes of one request before it is given up as failed
@@ -38,16 +39,16 @@ def _reused(external_id: str) -> RequestInvalid:
     return RequestInvalid(409, f"external_id {external_id!r} was already used with a different body")
 
 
-def store_once(model: type[Request], clean: dict, build: Callable[[Shop, str], tuple[Request, bool]]
-               ) -> tuple[Request, bool]:
+def store_once(model: type[Request], clean: dict, build: Callable[[Shop, str], tuple[Request, bool]],
+               tenancy: Tenancy = ALL_STORES) -> tuple[Request, bool]:
     """Store a clean request unless its external id is known: (request, created).
 
     The same body again returns the stored request; another body under the same external id
     is refused (409), also when both are posted at once. `build(shop, body_hash)` makes the
     new record and says whether the push flow should run for it. Raises RequestInvalid
-    (404 for an unknown shop, 409)."""
+    (404 for an unknown shop, or one the tenancy does not see: the same answer; 409)."""
     shop = find_shop(clean["shop"])
-    if shop is None:
+    if not tenancy.sees(shop):
         raise RequestInvalid(404, f"unknown shop {clean['shop']}")
     digest = body_hash(clean)
     existing = find_request(model, shop.id, clean["external_id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ...models import ReturnRequest, Shop
 from ..oms_requests.checks import RequestInvalid
 from ..oms_requests.store import find_request, store_once
+from ..tenancy import ALL_STORES, Tenancy
 from .validate import validate_return_body
 
 
@@ -16,8 +17,8 @@ def find_return(shop_id: int, external_id: str) -> ReturnRequest | None:
     return find_request(ReturnRequest, shop_id, external_id)
 
 
-def submit_return(body) -> tuple[ReturnRequest, bool]:
-    """Store a return. Returns (return, created). Raises RequestInvalid (400/404/409)."""
+def submit_return(body, tenancy: Tenancy = ALL_STORES) -> tuple[ReturnRequest, bool]:
+    """Store a return for a shop the tenancy sees. Returns (return, created). Raises RequestInvalid (400/404/409)."""
     clean, errors = validate_return_body(body)
     if errors:
         raise RequestInvalid(400, "; ".join(errors), errors)
@@ -37,5 +38,5 @@ def submit_return(body) -> tuple[ReturnRequest, bool]:
             attempts=0,
         ), upload
 
-    return store_once(ReturnRequest, clean, build)
+    return store_once(ReturnRequest, clean, build, tenancy)
 

@@ -3,7 +3,8 @@
 Each resource module (products, orders, ...) holds its views and its share of the
 OpenAPI document; `RESOURCES` below is the one place that says which routes exist,
 so the document is assembled from the code that serves it. A new endpoint is a view
-and an `OPENAPI` part in a resource module, and a row here.
+(decorated with `permission_required`, which also scopes it to the key's product store
+through `common.tenancy()`) and an `OPENAPI` part in a resource module, and a row here.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, jsonify
+
+from ...models import PERMISSIONS
 
 from . import facilities, fulfillments, inventory, order_status, orders, products, reconciliation, returns, returns_list
 from .common import BASE_DOCUMENT
@@ -54,6 +57,9 @@ def blueprint() -> Blueprint:
     bp = Blueprint("oms", __name__, url_prefix="/oms/v1")
     for resource in RESOURCES:
         for rule, method, view in resource.routes:
+            # No route without a permission check (and so without the API key and its tenancy).
+            if getattr(view, "required_permission", None) not in PERMISSIONS:
+                raise RuntimeError(f"{method} {rule}: its view is not wrapped in permission_required")
             bp.add_url_rule(rule, endpoint=view.__name__, view_func=view, methods=[method])
     bp.add_url_rule("/openapi.json", endpoint="openapi_document", view_func=lambda: jsonify(OPENAPI_DOCUMENT),
                     methods=["GET"])

@@ -11,9 +11,9 @@ from ...sync.locations.decide import feeds_brokering_queue
 from ...sync.locations.mapping import facilities_with_locations
 from ..errors import json_error
 from ..locations_api import location_summary
-from .common import api_key_required, openapi_part
+from .common import forbidden, openapi_part, permission_required, tenancy
 from .constraints import CURSOR, SHOP_DOMAIN
-from .listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor, page_size
+from .listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor, page_size, store_json
 
 
 def facility_json(facility: Facility, loc: Location | None, shop: Shop | None) -> dict:
@@ -21,6 +21,7 @@ def facility_json(facility: Facility, loc: Location | None, shop: Shop | None) -
     return {
         "facility_id": facility.external_id,
         "shop": shop.domain if shop else None,
+        "product_store": store_json(shop.product_store if shop else None),
         "name": facility.name,
         "address": facility.address or {},
         "sells_online": facility.sells_online,
@@ -29,12 +30,13 @@ def facility_json(facility: Facility, loc: Location | None, shop: Shop | None) -
     }
 
 
-@api_key_required
+@permission_required("read")
 def list_facilities():
     shop_ids = None
     domain = request.args.get("shop")
     if domain is not None:
-        # A filter, as on products and orders: a shop we do not know has no facilities.
+        # A filter, as on products and orders: a shop we do not know has no facilities
+        # (nor has another store's: the tenancy below filters it out).
         try:
             domain = validate_shop_domain(domain.strip())  # normalised: the filter ignores case
         except InvalidShopDomain:
@@ -49,7 +51,7 @@ def list_facilities():
             raise ValueError("cursor is not valid")
     except (ValueError, TypeError, OverflowError) as exc:
         return json_error(400, str(exc) if "limit" in str(exc) else "cursor is not valid")
-    rows = facilities_with_locations(shop_ids, after_id=after, limit=limit + 1)
+    rows = facilities_with_locations(shop_ids, after_id=after, limit=limit + 1, tenancy=tenancy())
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor({"id": rows[-1][0].id}) if more and rows else None
@@ -75,6 +77,7 @@ OPENAPI = openapi_part(
                     }}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "403": forbidden("read"),
                 },
             }
         }
@@ -82,10 +85,11 @@ OPENAPI = openapi_part(
     {
         "Facility": {
             "type": "object",
-            "required": ["facility_id", "shop", "name", "sells_online", "location", "brokering_queue"],
+            "required": ["facility_id", "shop", "product_store", "name", "sells_online", "location", "brokering_queue"],
             "properties": {
                 "facility_id": {"type": "string", "description": "The id to use in PUT /inventory"},
                 "shop": {"type": "string"},
+                "product_store": {"$ref": "#/components/schemas/ProductStoreRef"},
                 "name": {"type": "string"},
                 "address": {"type": "object", "additionalProperties": True},
                 "sells_online": {"type": "boolean", "description": "Its ATP counts towards the sellable total at the shop's default location"},

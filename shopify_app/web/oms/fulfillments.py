@@ -1,17 +1,19 @@
 """POST /oms/v1/fulfillments and GET /oms/v1/fulfillments/<external_id>."""
 from __future__ import annotations
 
-from ...models import FulfillmentRequest
+from ...models import FulfillmentRequest, Shop
 from ...shopify.times import json_time
 from ...sync.fulfillments.requests import find_request, submit_fulfillment
 from ...sync.oms_requests.checks import MAX_LINES
 from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
+from .listing import store_json
 from .constraints import REQUEST_LINE, SHOP_DOMAIN, non_blank, optional_text, shopify_id
 
 
-def request_json(req: FulfillmentRequest, shop_domain: str) -> dict:
+def request_json(req: FulfillmentRequest, shop: Shop) -> dict:
     return {
-        "shop": shop_domain,
+        "shop": shop.domain,
+        "product_store": store_json(shop.product_store),
         "external_id": req.external_id,
         "order_id": req.order_id,
         "lines": req.lines,
@@ -32,7 +34,7 @@ def request_json(req: FulfillmentRequest, shop_domain: str) -> dict:
     }
 
 
-post_fulfillment = create_by_external_id("post_fulfillment", submit_fulfillment, request_json)
+post_fulfillment = create_by_external_id("post_fulfillment", submit_fulfillment, request_json, "write_fulfillments")
 get_fulfillment = read_by_external_id("get_fulfillment", find_request, request_json, "fulfillment")
 
 
@@ -48,6 +50,7 @@ OPENAPI = openapi_part(
         "external_id is refused (409). Shopify's errors show on the record (GET).",
         get_summary="A fulfillment request, its state and Shopify's errors",
         accepted="Accepted; it will be pushed shortly",
+        permission="write_fulfillments",
     ),
     {
         "FulfillmentRequest": {
@@ -69,8 +72,10 @@ OPENAPI = openapi_part(
         },
         "Fulfillment": {
             "type": "object",
+            "required": ["shop", "product_store", "external_id"],
             "properties": {
                 "shop": {"type": "string"},
+                "product_store": {"$ref": "#/components/schemas/ProductStoreRef"},
                 "external_id": {"type": "string"},
                 "order_id": {"type": "string"},
                 "lines": {"type": "array", "items": {"type": "object"}},

@@ -6,18 +6,18 @@ from flask import jsonify, request
 from ...sync.inventory.atp import MAX_LISTED_UNKNOWN_SKUS, AtpRejected, apply_atp
 from ...sync.inventory.atp_rows import MAX_ATP, MAX_ROWS_PER_CALL
 from ..body_limits import body_limit
-from .common import api_key_required, openapi_part
+from .common import forbidden, openapi_part, permission_required, tenancy
 from .constraints import non_blank, too_large
 
 
-@api_key_required
+@permission_required("write_inventory")
 def put_inventory():
     body = request.get_json(silent=True)
     if body is None:
         return jsonify({"error": "send a JSON array of {facility_id, sku, atp} (Content-Type: application/json)",
                         "rows": [], "error_count": 1}), 400
     try:
-        result = apply_atp(body)
+        result = apply_atp(body, tenancy())
     except AtpRejected as exc:
         return jsonify({"error": str(exc), "rows": exc.rows, "error_count": exc.error_count}), exc.status
     return jsonify(result)
@@ -67,8 +67,10 @@ OPENAPI = openapi_part(
                     "400": {"description": "Malformed rows; nothing was changed",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AtpRejected"}}}},
                     "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "403": forbidden("write_inventory"),
                     "413": too_large(body_limit("oms.put_inventory")),
-                    "422": {"description": "Unknown facilities, or a facility and SKU repeated with a different "
+                    "422": {"description": "Unknown facilities (another product store's facility is unknown to "
+                            "this key), or a facility and SKU repeated with a different "
                             "ATP; nothing was changed",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AtpRejected"}}}},
                 },

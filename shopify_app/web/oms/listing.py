@@ -1,5 +1,6 @@
-"""What the OMS API's lists share: the filters (shop, updated_since), the opaque cursor
-and the page size, times as JSON, and the OpenAPI pieces that describe them."""
+"""What the OMS API's lists share: the filters (shop, updated_since, and always the API
+key's tenancy), the opaque cursor and the page size, times as JSON, the product store of
+each item, and the OpenAPI pieces that describe them."""
 from __future__ import annotations
 
 import base64
@@ -10,9 +11,10 @@ from flask import request
 from sqlalchemy import and_, or_, select
 
 from ...extensions import db
-from ...models import Shop
+from ...models import ProductStore, Shop
 from ...shopify.shop_domain import InvalidShopDomain, validate_shop_domain
 from ...shopify.times import json_time
+from .common import tenancy
 from .constraints import CURSOR, SHOP_DOMAIN
 
 DEFAULT_PAGE_SIZE = 100
@@ -78,8 +80,10 @@ def parse_time_filter(raw: str | None):
 
 
 def shop_and_since_filters(model) -> list:
-    """The conditions of `shop` and `updated_since`; ValueError when malformed."""
-    conds = []
+    """The conditions of the key's tenancy (on every page: the cursor carries no authority),
+    `shop` and `updated_since`; ValueError when malformed. Another store's shop in `shop`
+    finds nothing, as an unknown shop does."""
+    conds = [tenancy().shop_ids(model.shop_id)]
     domain = request.args.get("shop")
     if domain is not None:
         try:
@@ -131,6 +135,21 @@ def next_cursor(rows, limit):
         return None
     last = rows[limit - 1]
     return encode_cursor({"u": json_time(last.updated_at), "i": last.id})
+
+
+def store_json(store: ProductStore | None) -> dict | None:
+    """An item's `product_store`."""
+    return None if store is None else {"id": store.id, "name": store.name}
+
+
+def product_stores(shop_ids) -> dict[int, dict | None]:
+    """Each shop's product store as items carry it (`store_json`)."""
+    ids = sorted(set(shop_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Shop.id, ProductStore).outerjoin(
+        ProductStore, ProductStore.id == Shop.product_store_id).where(Shop.id.in_(ids))).all()
+    return {shop_id: store_json(store) for shop_id, store in rows}
 
 
 def shop_domains(shop_ids) -> dict[int, str]:

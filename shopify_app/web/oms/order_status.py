@@ -9,9 +9,8 @@ from ...extensions import db
 from ...shopify.times import json_time
 from ...sync.orders.broker import StatusRefused, find_order, record_status
 from ...sync.orders.broker_status import BROKER_STATUSES, MAX_ID_LENGTH, MAX_LINES, check_status_body
-from ...sync.shop import find_shop
 from ..errors import json_error
-from .common import api_key_required, openapi_part
+from .common import forbidden, openapi_part, permission_required, visible_shop
 from .constraints import SHOP_DOMAIN, too_large
 
 
@@ -21,7 +20,8 @@ def refused(status: int, message: str, errors: list[dict]):
     return response
 
 
-@api_key_required
+# Brokering decides where an order is fulfilled from: the fulfillment side of the OMS's writes.
+@permission_required("write_fulfillments")
 def post_order_status(order_id: str):
     body = request.get_json(silent=True)
     if body is None:
@@ -30,7 +30,7 @@ def post_order_status(order_id: str):
     if errors:
         status = 400 if any(e["field"] in ([], ["shop"]) for e in errors) else 422
         return refused(status, "; ".join(f"{'.'.join(e['field']) or 'body'}: {e['message']}" for e in errors), errors)
-    shop = find_shop(clean["shop"])
+    shop = visible_shop(clean["shop"])
     if shop is None:
         return json_error(404, f"unknown shop {clean['shop']!r}")
     order = find_order(shop.id, order_id)
@@ -118,7 +118,9 @@ OPENAPI = openapi_part(
                         "schema": {"$ref": "#/components/schemas/OrderStatus"}}}},
                     "400": {"description": "Not a JSON object, or no valid shop; nothing was changed", "content": _error},
                     "401": {"$ref": "#/components/responses/Unauthorized"},
-                    "404": {"description": "Unknown shop or order",
+                    "403": forbidden("write_fulfillments"),
+                    "404": {"description": "Unknown shop (another product store's shop is unknown to this key) "
+                            "or order",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                     "422": {"description": "Unknown status, lines missing or not allowed, a line not of this "
                             "order, a facility not of this shop; nothing was changed", "content": _error},

@@ -9,8 +9,8 @@ from ...extensions import db
 from ...models import Order, OrderLine, ShopifyReturn, Variant
 from ...shopify.times import json_time
 from ..errors import json_error
-from .common import api_key_required, openapi_part
-from .listing import PARAMS, common_filters, next_cursor, nullable, shop_domains
+from .common import forbidden, openapi_part, permission_required
+from .listing import PARAMS, common_filters, next_cursor, nullable, product_stores, shop_domains
 from .returns_list import shopify_return_json
 
 ORDER_STATUSES = ("open", "closed", "cancelled", "any")
@@ -50,11 +50,12 @@ def line_json(l: OrderLine, catalog: dict[str, bool]) -> dict:
 
 
 def order_json(o: Order, domain: str | None, lines: list[OrderLine], catalog: dict[str, bool],
-               returns: list[ShopifyReturn] = ()) -> dict:
+               returns: list[ShopifyReturn] = (), store: dict | None = None) -> dict:
     line_items = [line_json(l, catalog) for l in lines]
     return {
         "id": o.shopify_id,
         "shop": domain,
+        "product_store": store,
         "name": o.name,
         "status": order_status(o),
         "broker_status": o.broker_status,
@@ -80,7 +81,7 @@ def order_json(o: Order, domain: str | None, lines: list[OrderLine], catalog: di
         "fulfillment_status": o.fulfillment_status,
         "fulfillment_orders": o.fulfillment_orders or [],
         "refunds": o.refunds or [],
-        "returns": [shopify_return_json(r, domain) for r in returns],
+        "returns": [shopify_return_json(r, domain, store) for r in returns],
         "cancelled_at": json_time(o.cancelled_at),
         "cancel_reason": o.cancel_reason,
         "has_placeholder_products": any(l["placeholder_product"] for l in line_items),
@@ -92,7 +93,7 @@ def order_json(o: Order, domain: str | None, lines: list[OrderLine], catalog: di
     }
 
 
-@api_key_required
+@permission_required("read")
 def list_orders():
     try:
         conds, limit = common_filters(Order)
@@ -148,9 +149,11 @@ def list_orders():
             ).all()
         }
     domains = shop_domains(o.shop_id for o in page)
+    stores = product_stores(o.shop_id for o in page)
     return jsonify({
         "items": [order_json(o, domains.get(o.shop_id), lines.get((o.shop_id, o.shopify_id), []),
-                             catalog.get(o.shop_id, {}), returns.get((o.shop_id, o.shopify_id), [])) for o in page],
+                             catalog.get(o.shop_id, {}), returns.get((o.shop_id, o.shopify_id), []),
+                             stores.get(o.shop_id)) for o in page],
         "next_cursor": next_cursor(rows, limit),
     })
 
@@ -197,10 +200,11 @@ SCHEMAS = {
     },
     "Order": {
         "type": "object",
-        "required": ["id", "shop", "status", "broker_status", "lines", "updated_at"],
+        "required": ["id", "shop", "product_store", "status", "broker_status", "lines", "updated_at"],
         "properties": {
             "id": {"type": "string", "description": "Shopify Order GID"},
             "shop": nullable("string"),
+            "product_store": {"$ref": "#/components/schemas/ProductStoreRef"},
             "name": nullable("string"),
             "status": {"type": "string", "enum": ["open", "closed", "cancelled"]},
             "broker_status": {"type": "string", "enum": ["queued", "brokered", "rejected", "completed", "cancelled"],
@@ -271,6 +275,7 @@ OPENAPI = openapi_part(
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderPage"}}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "403": forbidden("read"),
                 },
             }
         }

@@ -8,8 +8,8 @@ from ...extensions import db
 from ...models import Product, Variant
 from ...shopify.times import json_time
 from ..errors import json_error
-from .common import api_key_required, openapi_part
-from .listing import PARAMS, common_filters, next_cursor, nullable, shop_domains
+from .common import forbidden, openapi_part, permission_required
+from .listing import PARAMS, common_filters, next_cursor, nullable, product_stores, shop_domains
 
 PRODUCT_STATUSES = ("active", "archived", "draft", "deleted")
 
@@ -33,10 +33,11 @@ def variant_json(v: Variant) -> dict:
     }
 
 
-def product_json(p: Product, domain: str, variants: list[Variant]) -> dict:
+def product_json(p: Product, domain: str, variants: list[Variant], store: dict | None = None) -> dict:
     return {
         "id": p.shopify_id,
         "shop": domain,
+        "product_store": store,
         "title": p.title,
         "handle": p.handle,
         "description": p.description,
@@ -57,7 +58,7 @@ def product_json(p: Product, domain: str, variants: list[Variant]) -> dict:
     }
 
 
-@api_key_required
+@permission_required("read")
 def list_products():
     try:
         conds, limit = common_filters(Product)
@@ -86,8 +87,10 @@ def list_products():
         ).scalars():
             variants.setdefault((v.shop_id, v.product_shopify_id), []).append(v)
     domains = shop_domains(p.shop_id for p in page)
+    stores = product_stores(p.shop_id for p in page)
     return jsonify({
-        "items": [product_json(p, domains.get(p.shop_id), variants.get((p.shop_id, p.shopify_id), [])) for p in page],
+        "items": [product_json(p, domains.get(p.shop_id), variants.get((p.shop_id, p.shopify_id), []),
+                               stores.get(p.shop_id)) for p in page],
         "next_cursor": next_cursor(rows, limit),
     })
 
@@ -116,10 +119,11 @@ SCHEMAS = {
     },
     "Product": {
         "type": "object",
-        "required": ["id", "shop", "status", "deleted", "placeholder", "variants", "updated_at"],
+        "required": ["id", "shop", "product_store", "status", "deleted", "placeholder", "variants", "updated_at"],
         "properties": {
             "id": {"type": "string", "description": "Shopify Product GID"},
             "shop": nullable("string"),
+            "product_store": {"$ref": "#/components/schemas/ProductStoreRef"},
             "title": nullable("string"),
             "handle": nullable("string"),
             "description": nullable("string"),
@@ -168,6 +172,7 @@ OPENAPI = openapi_part(
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductPage"}}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "403": forbidden("read"),
                 },
             }
         }

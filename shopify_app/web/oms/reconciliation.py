@@ -6,18 +6,19 @@ from flask import jsonify, request
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import ReconciliationReport, Shop
+from ...models import ProductStore, ReconciliationReport, Shop
 from ...shopify.shop_domain import InvalidShopDomain, validate_shop_domain
 from ...shopify.times import json_time
 from ..errors import json_error
-from .common import api_key_required, openapi_part
+from .common import forbidden, openapi_part, permission_required, tenancy
 from .constraints import SHOP_DOMAIN
-from .listing import nullable
+from .listing import nullable, store_json
 
 
-def report_json(report: ReconciliationReport, domain: str) -> dict:
+def report_json(report: ReconciliationReport, domain: str, store: ProductStore | None = None) -> dict:
     return {
         "shop": domain,
+        "product_store": store_json(store),
         "trigger": report.trigger,
         "started_at": json_time(report.started_at),
         "finished_at": json_time(report.finished_at),
@@ -31,9 +32,9 @@ def report_json(report: ReconciliationReport, domain: str) -> dict:
     }
 
 
-@api_key_required
+@permission_required("read")
 def list_reconciliation():
-    conds = []
+    conds = [tenancy().shop_ids(ReconciliationReport.shop_id)]
     domain = request.args.get("shop")
     if domain is not None:
         try:
@@ -44,9 +45,10 @@ def list_reconciliation():
     latest = (select(ReconciliationReport.shop_id, func.max(ReconciliationReport.id).label("id"))
               .group_by(ReconciliationReport.shop_id).subquery())
     rows = db.session.execute(
-        select(ReconciliationReport, Shop.domain).join(latest, latest.c.id == ReconciliationReport.id)
-        .join(Shop, Shop.id == ReconciliationReport.shop_id).where(*conds).order_by(Shop.domain)).all()
-    return jsonify({"items": [report_json(report, shop_domain) for report, shop_domain in rows]})
+        select(ReconciliationReport, Shop.domain, ProductStore).join(latest, latest.c.id == ReconciliationReport.id)
+        .join(Shop, Shop.id == ReconciliationReport.shop_id)
+        .outerjoin(ProductStore, ProductStore.id == Shop.product_store_id).where(*conds).order_by(Shop.domain)).all()
+    return jsonify({"items": [report_json(report, shop_domain, store) for report, shop_domain, store in rows]})
 
 
 _count = {"type": "integer", "minimum": 0}
@@ -71,10 +73,11 @@ SCHEMAS = {
     },
     "ReconciliationReport": {
         "type": "object",
-        "required": ["shop", "trigger", "started_at", "finished_at", "days_checked", "days", "missing", "stale",
+        "required": ["shop", "product_store", "trigger", "started_at", "finished_at", "days_checked", "days", "missing", "stale",
                      "refetched", "still_wrong", "still_wrong_orders"],
         "properties": {
             "shop": {"type": "string"},
+            "product_store": {"$ref": "#/components/schemas/ProductStoreRef"},
             "trigger": {"type": "string", "description": "`reconcile` (the daily run) or `manual`"},
             "started_at": {"type": "string", "format": "date-time"},
             "finished_at": nullable("string", format="date-time"),
@@ -115,6 +118,7 @@ OPENAPI = openapi_part(
                         "schema": {"$ref": "#/components/schemas/ReconciliationList"}}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "403": forbidden("read"),
                 },
             }
         }

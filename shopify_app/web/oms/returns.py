@@ -1,20 +1,22 @@
 """POST /oms/v1/returns and GET /oms/v1/returns/<external_id>."""
 from __future__ import annotations
 
-from ...models import ReturnRequest
+from ...models import ReturnRequest, Shop
 from ...shopify.times import json_time
 from ...sync.refunds.requests import find_return, submit_return
 from ...sync.oms_requests.checks import MAX_LINES
 from ...sync.refunds.validate import RESTOCK_TYPES
 from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
+from .listing import store_json
 from .constraints import REQUEST_LINE, SHOP_DOMAIN, non_blank, optional_text, shopify_id
 from .returns_list import LIST_OPERATION, SCHEMAS as LIST_SCHEMAS
 
 
-def return_json(req: ReturnRequest, shop_domain: str) -> dict:
+def return_json(req: ReturnRequest, shop: Shop) -> dict:
     body = req.body or {}
     return {
-        "shop": shop_domain,
+        "shop": shop.domain,
+        "product_store": store_json(shop.product_store),
         "external_id": req.external_id,
         "order_id": req.order_id,
         "lines": req.lines,
@@ -30,7 +32,7 @@ def return_json(req: ReturnRequest, shop_domain: str) -> dict:
     }
 
 
-post_return = create_by_external_id("post_return", submit_return, return_json)
+post_return = create_by_external_id("post_return", submit_return, return_json, "write_returns")
 get_return = read_by_external_id("get_return", find_return, return_json, "return")
 
 
@@ -51,6 +53,7 @@ _PATHS = external_id_paths(
     "When off, it is kept (status `kept`) and not sent.",
     get_summary="A return, its state and Shopify's errors",
     accepted="Accepted",
+    permission="write_returns",
 )
 _PATHS["/returns"]["get"] = LIST_OPERATION
 
@@ -88,8 +91,10 @@ OPENAPI = openapi_part(
         },
         "Return": {
             "type": "object",
+            "required": ["shop", "product_store", "external_id"],
             "properties": {
                 "shop": {"type": "string"},
+                "product_store": {"$ref": "#/components/schemas/ProductStoreRef"},
                 "external_id": {"type": "string"},
                 "order_id": {"type": "string"},
                 "lines": {"type": "array", "items": {"type": "object"}},

@@ -15,17 +15,18 @@ from ...models import ReturnRequest, ShopifyReturn
 from ...shopify.times import json_time
 from ...sync.returns.normalize import STATUSES as SHOPIFY_STATUSES
 from ..errors import json_error
-from .common import api_key_required
-from .listing import PARAMS, cursor_position, encode_cursor, nullable, page_size, shop_and_since_filters, shop_domains
+from .common import forbidden, permission_required
+from .listing import (PARAMS, cursor_position, encode_cursor, nullable, page_size, product_stores,
+                      shop_and_since_filters, shop_domains)
 
 OMS_STATUSES = ("kept", "pending", "sending", "refunded", "failed")
 SOURCES = {"oms": ReturnRequest, "shopify": ShopifyReturn}  # in their sort order
 
 
-def shopify_return_json(r: ShopifyReturn, domain: str | None) -> dict:
+def shopify_return_json(r: ShopifyReturn, domain: str | None, store: dict | None = None) -> dict:
     rfos = r.reverse_fulfillment_orders or []
     return {
-        "source": "shopify", "id": r.shopify_id, "external_id": None, "shop": domain,
+        "source": "shopify", "id": r.shopify_id, "external_id": None, "shop": domain, "product_store": store,
         "order_id": r.order_shopify_id, "name": r.name, "status": r.status, "total_quantity": r.total_quantity,
         "lines": r.lines or [], "exchange_lines": r.exchange_lines or [], "reverse_fulfillment_orders": rfos,
         "restocked_quantity": sum(l.get("restocked") or 0 for rfo in rfos for l in rfo.get("lines") or []),
@@ -36,10 +37,11 @@ def shopify_return_json(r: ShopifyReturn, domain: str | None) -> dict:
     }
 
 
-def oms_return_json(r: ReturnRequest, domain: str | None) -> dict:
+def oms_return_json(r: ReturnRequest, domain: str | None, store: dict | None = None) -> dict:
     body = r.body or {}
     return {
-        "source": "oms", "id": None, "external_id": r.external_id, "shop": domain, "order_id": r.order_id,
+        "source": "oms", "id": None, "external_id": r.external_id, "shop": domain, "product_store": store,
+        "order_id": r.order_id,
         "name": None, "status": r.status, "total_quantity": sum(int(l.get("quantity") or 0) for l in r.lines or []),
         "lines": r.lines or [], "exchange_lines": [], "reverse_fulfillment_orders": [], "restocked_quantity": None,
         "refunds": [{"id": r.refund_id, "amount": body.get("amount")}] if r.refund_id else [], "decline": None,
@@ -79,7 +81,7 @@ def _filters():
     return sources, status, position, page_size()
 
 
-@api_key_required
+@permission_required("read")
 def list_returns():
     try:
         sources, status, position, limit = _filters()
@@ -99,8 +101,9 @@ def list_returns():
     rows.sort(key=lambda row: row[:3])
     page = rows[:limit]
     domains = shop_domains(row[3].shop_id for row in page)
-    items = [(shopify_return_json if source == "shopify" else oms_return_json)(r, domains.get(r.shop_id))
-             for _at, source, _pk, r in page]
+    stores = product_stores(row[3].shop_id for row in page)
+    items = [(shopify_return_json if source == "shopify" else oms_return_json)(
+        r, domains.get(r.shop_id), stores.get(r.shop_id)) for _at, source, _pk, r in page]
     cursor = None
     if len(rows) > limit:
         at, source, pk, _r = page[-1]
@@ -128,13 +131,14 @@ SCHEMAS = {
     },
     "ReturnListItem": {
         "type": "object",
-        "required": ["source", "shop", "order_id", "status", "lines", "refunds", "updated_at"],
+        "required": ["source", "shop", "product_store", "order_id", "status", "lines", "refunds", "updated_at"],
         "properties": {
             "source": {"type": "string", "enum": list(SOURCES),
                        "description": "`shopify`: read from Shopify; `oms`: posted by the OMS (POST /returns)"},
             "id": nullable("string", description="Shopify Return GID (source shopify)"),
             "external_id": nullable("string", description="The OMS's id (source oms)"),
             "shop": nullable("string"),
+            "product_store": {"$ref": "#/components/schemas/ProductStoreRef"},
             "order_id": {"type": "string", "description": "Shopify Order GID"},
             "name": nullable("string", description="Shopify's return name, e.g. #1001-R1"),
             "status": {"type": "string", "enum": list(SHOPIFY_STATUSES + OMS_STATUSES),
@@ -180,5 +184,6 @@ LIST_OPERATION = {
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReturnPage"}}}},
         "400": {"$ref": "#/components/responses/BadRequest"},
         "401": {"$ref": "#/components/responses/Unauthorized"},
+        "403": forbidden("read"),
     },
 }
