@@ -64,6 +64,8 @@ class Settings:
     # Where the sign-in throttle counts (Flask-Limiter): per process by default, shared with redis://...
     ratelimit_storage_uri: str = "memory://"
     app_env: str = "development"
+    console_idle_minutes: int = 30  # an operator's console session ends after this long without a request
+    console_require_totp_for_super_users: bool = False
     extra: dict = field(default_factory=dict)
 
     def as_flask_config(self) -> dict:
@@ -83,6 +85,8 @@ class Settings:
             "RECONCILE_DAYS": self.reconcile_days,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "APP_ENV": self.app_env,
+            "CONSOLE_IDLE_MINUTES": self.console_idle_minutes,
+            "CONSOLE_REQUIRE_TOTP_FOR_SUPER_USERS": self.console_require_totp_for_super_users,
             **self.extra,
         }
 
@@ -209,6 +213,14 @@ def load_settings(env: dict | None = None) -> Settings:
     if not reconcile_raw.isdigit() or not 1 <= int(reconcile_raw) <= 60:
         raise ConfigError(f"RECONCILE_DAYS must be a whole number of days from 1 to 60, got {reconcile_raw!r}.")
 
+    idle_raw = (env.get("CONSOLE_IDLE_MINUTES") or "30").strip()
+    if not idle_raw.isdigit() or not 1 <= int(idle_raw) <= 24 * 60:
+        raise ConfigError(f"CONSOLE_IDLE_MINUTES must be a whole number of minutes from 1 to 1440, got {idle_raw!r}.")
+    require_totp_raw = (env.get("CONSOLE_REQUIRE_TOTP_FOR_SUPER_USERS") or "false").strip().lower()
+    if require_totp_raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError("CONSOLE_REQUIRE_TOTP_FOR_SUPER_USERS must be true or false, "
+                          f"got {require_totp_raw!r}.")
+
     return Settings(
         api_key=api_key,
         api_secret=api_secret,
@@ -225,4 +237,6 @@ def load_settings(env: dict | None = None) -> Settings:
         reconcile_days=int(reconcile_raw),
         ratelimit_storage_uri=(env.get("RATELIMIT_STORAGE_URI") or "memory://").strip(),
         app_env=app_env,
+        console_idle_minutes=int(idle_raw),
+        console_require_totp_for_super_users=require_totp_raw in ("true", "1", "yes"),
     )
