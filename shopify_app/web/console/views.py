@@ -138,7 +138,7 @@ def totp_confirm():
     if not form.validate() or not operators.confirm_totp(operator, form.code.data):
         flash("That code is not right; two-step verification is still off. Enter the code your app shows now.",
               "critical")
-        return redirect(url_for("console.account")), 303
+        return redirect(url_for("console.account"))
     record("operator.totp_on", before={"two_step": False}, after={"two_step": True})
     db.session.commit()
     flash("Two-step verification is on: signing in now asks for a code.", "success")
