@@ -1,6 +1,8 @@
 """Command-line entry points: `flask --app wsgi <command>`."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 
@@ -102,9 +104,9 @@ def register_commands(app: Flask) -> None:
         """Operator accounts of the console (/console/)."""
 
     def password_input() -> str:
-        if click.get_text_stream("stdin").isatty():
+        if sys.stdin.isatty():
             return click.prompt("Password (12 characters or more)", hide_input=True, confirmation_prompt=True)
-        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+        return sys.stdin.readline().rstrip("\r\n")
 
     @user.command("create")
     @click.argument("email")
