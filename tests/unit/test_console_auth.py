@@ -240,6 +240,25 @@ def test_an_operator_turns_totp_on_and_sign_in_then_asks_for_the_code(app):
     assert fresh.get("/console/").status_code == 200
 
 
+def test_a_code_cannot_be_used_twice(app):
+    make_operator()
+    client = app.test_client()
+    token = signed_in_token(client)
+    secret = enrol(client, token)
+    client.post("/console/account/totp/confirm", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
+    code = pyotp.TOTP(secret).now()
+    first, second = app.test_client(), app.test_client()
+    sign_in(first)
+    sign_in(second)
+    accepted = first.post("/console/login/code", data={"csrf_token": csrf_token(first, "/console/login/code"),
+                                                       "code": code})
+    replayed = second.post("/console/login/code", data={"csrf_token": csrf_token(second, "/console/login/code"),
+                                                        "code": code})
+    assert accepted.status_code == 302
+    assert replayed.status_code == 401 and "That code was used already" in replayed.get_data(as_text=True)
+    assert second.get("/console/").status_code == 302
+
+
 def test_wrong_codes_count_as_failed_sign_ins(app):
     operator = make_operator()
     client = app.test_client()

@@ -72,3 +72,14 @@ def count_failure(account: str, address: str | None = None) -> None:
     strategy = _strategy()
     for item, key in _limits(account, address or get_remote_address()):
         strategy.hit(item, NAMESPACE, *key)
+
+
+# A code is valid for its 30 s step and the ones either side: remembered for 2 minutes, it
+# cannot be used twice (someone who watched it typed cannot sign in with it after).
+CODE_REUSE_WINDOW = "1 per 2 minutes"
+
+
+def first_use_of_code(account: str, code: str) -> bool:
+    """True the first time this account's code is used within the window it could be valid."""
+    digits = "".join(code.split())
+    return _strategy().hit(parse(CODE_REUSE_WINDOW), "console-code-used", account, digits)

@@ -85,6 +85,10 @@ def login_code():
         throttle.count_failure(operator.email)
         form.code.errors = ["That code is not right. Enter the code your app shows now."]
         return render_template("console/login_code.html", form=form), 401
+    if not throttle.first_use_of_code(operator.email, form.code.data):
+        throttle.count_failure(operator.email)
+        form.code.errors = ["That code was used already. Wait for your app to show the next one."]
+        return render_template("console/login_code.html", form=form), 401
     return finish_sign_in(operator, target)
 
 
