@@ -138,7 +138,8 @@ def test_console_pages_cannot_be_framed_and_are_not_cached(app):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Content-Security-Policy"].startswith("frame-ancestors 'none';")
     assert SHOP not in response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in response.headers["Content-Security-Policy"]
+    assert "form-action 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
     unknown = app.test_client().get(f"/console/nowhere?shop={SHOP}")
     assert unknown.status_code == 404

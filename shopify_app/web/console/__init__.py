@@ -78,7 +78,9 @@ def protect():
 
 def console_headers(response):
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers[CSP] = "frame-ancestors 'none';"  # csp.py adds script-src and the rest
+    # Scripts from our origin only (no App Bridge here); forms post to the console only.
+    response.headers[CSP] = ("frame-ancestors 'none'; script-src 'self'; object-src 'none'; base-uri 'self'; "
+                             "form-action 'self';")
     response.headers["Cache-Control"] = "no-store"
     return response
 
