@@ -91,6 +91,10 @@ def test_an_operator_finds_favorites_switches_and_copies_credentials_of_a_shop(c
         page.get_by_role("button", name="Show credentials").click()
         assert page.locator("[data-testid=access-token]").inner_text() == "shpat_demo_token"
         assert page.locator("[data-testid=client-secret]").inner_text() == API_SECRET
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
+        page.get_by_role("button", name="Copy").first.click()
+        page.get_by_role("button", name="Copied").wait_for()
+        assert page.evaluate("navigator.clipboard.readText()") == "shpat_demo_token"
         page.get_by_role("link", name="Back to the connections").click()
         page.get_by_role("heading", name="Find Shopify connections").wait_for()
         assert "favorites=1" in page.url
