@@ -135,15 +135,57 @@ def register_commands(app: Flask) -> None:
     @click.argument("email")
     def disable_user(email: str):
         """Disable an operator: they cannot sign in, and are signed out at their next request."""
-        operator = operators.find_operator(email)
-        if operator is None:
-            raise click.ClickException(f"no operator {operators.normalise_email(email)}")
+        operator = operator_named(email)
         if operators.disable_operator(operator):
             audit.record("operator.disable", actor_kind="cli", actor="cli",
                          before={"email": operator.email, "disabled": False},
                          after={"email": operator.email, "disabled": True})
         db.session.commit()
         click.echo(f"disabled {operator.email}")
+
+    def operator_named(email: str):
+        operator = operators.find_operator(email)
+        if operator is None:
+            raise click.ClickException(f"no operator {operators.normalise_email(email)}")
+        return operator
+
+    @user.command("enable")
+    @click.argument("email")
+    def enable_user(email: str):
+        """Let a disabled operator sign in again."""
+        operator = operator_named(email)
+        if operators.enable_operator(operator):
+            audit.record("operator.enable", actor_kind="cli", actor="cli",
+                         before={"email": operator.email, "disabled": True},
+                         after={"email": operator.email, "disabled": False})
+        db.session.commit()
+        click.echo(f"enabled {operator.email}")
+
+    @user.command("set-password")
+    @click.argument("email")
+    def set_user_password(email: str):
+        """Replace an operator's password (standard input, or prompted twice); their sessions end."""
+        operator = operator_named(email)
+        try:
+            operators.set_password(operator, password_input())
+        except operators.OperatorError as exc:
+            raise click.ClickException(str(exc))
+        audit.record("operator.password", actor_kind="cli", actor="cli", after={"email": operator.email})
+        db.session.commit()
+        click.echo(f"new password for {operator.email}")
+
+    @user.command("reset-totp")
+    @click.argument("email")
+    def reset_user_totp(email: str):
+        """Turn off an operator's two-step verification (a lost phone): they set it up again."""
+        operator = operator_named(email)
+        before = operator.totp_enabled
+        operators.turn_off_totp(operator)
+        audit.record("operator.totp_reset", actor_kind="cli", actor="cli",
+                     before={"email": operator.email, "two_step": before},
+                     after={"email": operator.email, "two_step": False})
+        db.session.commit()
+        click.echo(f"two-step verification off for {operator.email}")
 
     @app.cli.command("scheduler")
     @click.option("--threads", type=int, default=8, show_default=True, help="Runs carried out at once by this process.")

@@ -73,6 +73,19 @@ def disable_operator(operator: Operator) -> bool:
     return True
 
 
+def enable_operator(operator: Operator) -> bool:
+    if operator.disabled_at is None:
+        return False
+    operator.disabled_at = None
+    return True
+
+
+def set_password(operator: Operator, password: str) -> None:
+    """A new password; the operator's sessions end (their id carries the hash's fingerprint)."""
+    check_password_rules(password)
+    operator.password_hash = hasher.hash(password)
+
+
 def password_matches(operator: Operator | None, password: str | None) -> bool:
     """Constant work whether or not the account exists; rehashes when the parameters changed."""
     candidate = (password or "")[:MAX_PASSWORD_LENGTH]

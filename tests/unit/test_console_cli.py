@@ -63,3 +63,36 @@ def test_user_disable_stops_sign_in_and_is_audited(app):
     assert actions == [("operator.disable", "cli", {"email": "a@example.com", "disabled": True})]
     unknown = run(app, "user", "disable", "nobody@example.com")
     assert unknown.exit_code != 0 and "no operator nobody@example.com" in unknown.output
+
+
+def test_user_enable_lets_a_disabled_operator_sign_in_again(app):
+    run(app, "user", "create", "a@example.com", "--role", "staff", input=PASSWORD + "\n")
+    run(app, "user", "disable", "a@example.com")
+    result = run(app, "user", "enable", "a@example.com")
+    assert result.exit_code == 0 and result.output.strip().splitlines()[-1] == "enabled a@example.com"
+    assert sign_in(app.test_client(), "a@example.com").status_code == 302
+
+
+def test_user_set_password_replaces_it_and_ends_the_sessions(app):
+    run(app, "user", "create", "a@example.com", "--role", "staff", input=PASSWORD + "\n")
+    client = app.test_client()
+    assert sign_in(client, "a@example.com").status_code == 302
+    assert run(app, "user", "set-password", "a@example.com", input="short\n").exit_code != 0
+    result = run(app, "user", "set-password", "a@example.com", input="an entirely new password\n")
+    assert result.exit_code == 0, result.output
+    assert client.get("/console/").status_code == 302
+    assert sign_in(app.test_client(), "a@example.com").status_code == 401
+    assert sign_in(app.test_client(), "a@example.com", "an entirely new password").status_code == 302
+    [entry] = db.session.execute(select(AuditEntry).where(AuditEntry.action == "operator.password")).scalars()
+    assert "new password" not in json.dumps([entry.before, entry.after])
+
+
+def test_user_reset_totp_lets_an_operator_who_lost_their_phone_sign_in_with_the_password(app):
+    run(app, "user", "create", "a@example.com", "--role", "staff", input=PASSWORD + "\n")
+    operator = db.session.execute(select(Operator)).scalar_one()
+    operator.totp_enabled, operator.totp_secret_encrypted = True, "ciphertext"
+    db.session.commit()
+    assert sign_in(app.test_client(), "a@example.com").headers["Location"] == "/console/login/code"
+    result = run(app, "user", "reset-totp", "a@example.com")
+    assert result.exit_code == 0 and "two-step verification off" in result.output
+    assert sign_in(app.test_client(), "a@example.com").headers["Location"] == "/console/"
