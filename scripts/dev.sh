@@ -40,6 +40,14 @@ if [ ! -s instance/demo_api_key ]; then
   chmod 600 instance/demo_api_key
 fi
 OMS_KEY=$(cat instance/demo_api_key)
+# A demo super user of the operator console (its password in instance/demo_operator_password).
+DEMO_OPERATOR=${DEMO_OPERATOR:-operator@example.com}
+if [ ! -s instance/demo_operator_password ]; then
+  .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(12))" > instance/demo_operator_password
+  chmod 600 instance/demo_operator_password
+  .venv/bin/flask --app wsgi user create "$DEMO_OPERATOR" --role super_user --name "Demo operator" \
+    < instance/demo_operator_password | tail -n 1
+fi
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
@@ -60,6 +68,8 @@ cat <<MSG
     http://127.0.0.1:$DEVSTORE_PORT/$SHOP_HANDLE.myshopify.com/admin/apps/$SHOPIFY_API_KEY
   The OMS REST API (key in instance/demo_api_key; settings for flask commands in instance/dev.env):
     curl -H "Authorization: Bearer $OMS_KEY" "$SHOPIFY_APP_URL/oms/v1/orders?shop=$SHOP_HANDLE.myshopify.com"
+  The operator console (a demo super user):
+    $SHOPIFY_APP_URL/console/   sign in as $DEMO_OPERATOR with password $(cat instance/demo_operator_password)
 
 MSG
 .venv/bin/gunicorn wsgi:app --bind "127.0.0.1:$APP_PORT" --workers 2 --threads 4 --access-logfile - &

@@ -10,6 +10,7 @@ from .extensions import db
 from .models import PERMISSIONS
 from .product_stores import ProductStoreError, store_by_id
 from .store_commands import register_store_commands
+from .operator_commands import register_user_commands
 from .sync.orders.reconcile import latest_report, summary
 from .sync.orders.run import OrderNotFound, refetch_by_reference
 from .sync.runner import run_flow
@@ -115,6 +116,8 @@ def register_commands(app: Flask) -> None:
         for wrong in report.still_wrong_orders:
             click.echo(f"still wrong: {wrong['id']} ({wrong.get('name')}): {wrong['reason']}")
         click.echo(f"{shop.domain}: {summary(report)}")
+
+    register_user_commands(app)
 
     @app.cli.command("scheduler")
     @click.option("--threads", type=int, default=8, show_default=True, help="Runs carried out at once by this process.")

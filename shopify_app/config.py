@@ -70,6 +70,8 @@ class Settings:
     metrics_port: int | None = None  # a worker's (the scheduler's) own /metrics
     sentry_dsn: str | None = None
     celery_broker_url: str | None = None
+    console_idle_minutes: int = 30  # an operator's console session ends after this long without a request
+    console_require_totp_for_super_users: bool = False
     extra: dict = field(default_factory=dict)
 
     def as_flask_config(self) -> dict:
@@ -94,6 +96,8 @@ class Settings:
             "METRICS_PORT": self.metrics_port,
             "SENTRY_DSN": self.sentry_dsn,
             "CELERY_BROKER_URL": self.celery_broker_url,
+            "CONSOLE_IDLE_MINUTES": self.console_idle_minutes,
+            "CONSOLE_REQUIRE_TOTP_FOR_SUPER_USERS": self.console_require_totp_for_super_users,
             **self.extra,
         }
 
@@ -236,6 +240,13 @@ def load_settings(env: dict | None = None) -> Settings:
     metrics_port_raw = (env.get("METRICS_PORT") or "").strip()
     if metrics_port_raw and not (metrics_port_raw.isdigit() and 0 < int(metrics_port_raw) < 65536):
         raise ConfigError(f"METRICS_PORT must be a TCP port number, got {metrics_port_raw!r}.")
+    idle_raw = (env.get("CONSOLE_IDLE_MINUTES") or "30").strip()
+    if not idle_raw.isdigit() or not 1 <= int(idle_raw) <= 24 * 60:
+        raise ConfigError(f"CONSOLE_IDLE_MINUTES must be a whole number of minutes from 1 to 1440, got {idle_raw!r}.")
+    require_totp_raw = (env.get("CONSOLE_REQUIRE_TOTP_FOR_SUPER_USERS") or "false").strip().lower()
+    if require_totp_raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError("CONSOLE_REQUIRE_TOTP_FOR_SUPER_USERS must be true or false, "
+                          f"got {require_totp_raw!r}.")
 
     return Settings(
         api_key=api_key,
@@ -258,4 +269,6 @@ def load_settings(env: dict | None = None) -> Settings:
         metrics_port=int(metrics_port_raw) if metrics_port_raw else None,
         sentry_dsn=(env.get("SENTRY_DSN") or "").strip() or None,
         celery_broker_url=(env.get("CELERY_BROKER_URL") or "").strip() or None,
+        console_idle_minutes=int(idle_raw),
+        console_require_totp_for_super_users=require_totp_raw in ("true", "1", "yes"),
     )

@@ -41,6 +41,8 @@ class SyncRun(Base):
     __table_args__ = (
         Index("uq_sync_runs_one_queued", "shop_id", "flow", unique=True,
               sqlite_where=text("status = 'queued'"), postgresql_where=text("status = 'queued'")),
+        # The console's last run of each flow of a shop: read backwards from the newest.
+        Index("ix_sync_runs_shop_id_flow_id", "shop_id", "flow", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

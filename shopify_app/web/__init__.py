@@ -1,7 +1,7 @@
 """Blueprints: one per surface."""
 from flask import Flask
 
-from . import api, body_limits, csp, embedded, errors, locations_api, mappings_api, oauth, oms, sync_api, webhooks
+from . import api, body_limits, console, csp, embedded, errors, locations_api, mappings_api, oauth, oms, sync_api, webhooks
 from . import observability
 
 
@@ -18,3 +18,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mappings_api.bp)
     app.register_blueprint(locations_api.bp)
     observability.register(app)  # log context, metrics, health
+    app.register_blueprint(console.blueprint())

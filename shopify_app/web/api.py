@@ -6,6 +6,7 @@ from datetime import date
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
+from .. import audit
 from ..crypto import token_decrypts
 from ..extensions import db
 from ..models import ComplianceRequest, Shop
@@ -97,6 +98,7 @@ def patch_shop():
     operators_own = sorted(OPERATOR_SETTINGS & ({*body} | {*changes}))
     if operators_own:
         return json_error(403, f"{', '.join(operators_own)}: set by the OMS operator in the console")
+    before = {"access": shop.access_level, "settings": dict(shop.settings or {})}
     new_settings = dict(shop.settings or {})
     for key, value in changes.items():
         if key not in SETTINGS:
@@ -121,6 +123,8 @@ def patch_shop():
             return json_error(422, str(exc))
         new_settings["access_chosen"] = True
     shop.settings = new_settings
+    audit.record("shop.settings", actor_kind="merchant", actor=shop.domain, shop=shop, before=before,
+                 after={"access": shop.access_level, "settings": new_settings})
     db.session.commit()
     return jsonify(shop_json(shop))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from .. import audit
 from ..extensions import db
 from ..models import Facility, Location, Shop
 from ..shopify.access import AccessDenied
@@ -138,6 +139,10 @@ def update_location(gid: str):
     changes = dict(body)
     if isinstance(changes.get("facility_id"), str):
         changes["facility_id"] = changes["facility_id"].strip()
+    current = location_json(g.shop, loc)
+    audit.record("location.change", actor_kind="merchant", actor=g.shop.domain, shop=g.shop,
+                 before={"location": loc.shopify_id, **{k: current[k] for k in changes}},
+                 after={"location": loc.shopify_id, **changes})
     try:
         taken_from = location_mapping.update_location(g.shop, loc, changes)
     except location_mapping.LocationError as exc:

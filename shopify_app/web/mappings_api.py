@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
+from .. import audit
+from ..extensions import db
 from ..models import MappingValue
 from ..shopify.access import AccessDenied, AccessLevel
 from ..shopify.times import json_time
@@ -73,6 +75,18 @@ def get_mappings(kind: str):
     return jsonify(describe(g.shop.id, kind))
 
 
+def record_mapping_change(kind: str, body) -> None:
+    """The audit entry of a PUT: the values it names, as they were and as asked."""
+    requested = body.get("mappings") if isinstance(body, dict) else None
+    if not isinstance(requested, list):
+        return
+    named = {item.get("shopify_value") for item in requested if isinstance(item, dict)}
+    before = {v["shopify_value"]: v["oms_value"] for v in describe(g.shop.id, kind)["values"]
+              if v["shopify_value"] in named}
+    audit.record("mappings.change", actor_kind="merchant", actor=g.shop.domain, shop=g.shop,
+                 before={"kind": kind, "mappings": before}, after={"kind": kind, "mappings": requested})
+
+
 @bp.put("/<kind>")
 @session_token_required
 def put_mappings(kind: str):
@@ -81,9 +95,11 @@ def put_mappings(kind: str):
     body = request.get_json(silent=True)
     if body is None:
         return json_error(400, "send a JSON object with \"mappings\"")
+    record_mapping_change(kind, body)  # committed by apply_changes with the change, or rolled back
     try:
         saved = apply_changes(g.shop.id, kind, body)
     except MappingError as exc:
+        db.session.rollback()
         return json_error(exc.status, str(exc))
     result = describe(g.shop.id, kind)
     result["errors"] = [e.as_dict() for e in saved.errors]

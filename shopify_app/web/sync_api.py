@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import func, select
 
+from .. import audit
 from ..extensions import db
 from ..models import FlowState, Shop, SyncRun
 from ..shopify.times import json_time
@@ -227,8 +228,11 @@ def patch_flow(flow: str):
         return json_error(400, str(exc))
     shop: Shop = g.shop
     state = flow_state(shop.id, flow)
+    before = {"flow": flow, **{key: getattr(state, key) for key in changes}}
     for key, value in changes.items():
         setattr(state, key, value)
+    audit.record("flow.settings", actor_kind="merchant", actor=shop.domain, shop=shop, before=before,
+                 after={"flow": flow, **changes})
     db.session.commit()
     finished, running, queued = _latest_runs(shop.id)
     return jsonify(flow_json(flow, shop, state, finished, running, queued))
