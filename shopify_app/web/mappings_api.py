@@ -75,16 +75,16 @@ def get_mappings(kind: str):
     return jsonify(describe(g.shop.id, kind))
 
 
-def record_mapping_change(kind: str, body) -> None:
-    """The audit entry of a PUT: the values it names, as they were and as asked."""
-    requested = body.get("mappings") if isinstance(body, dict) else None
-    if not isinstance(requested, list):
+def record_mapping_change(kind: str, before: dict, saved) -> None:
+    """The audit entry of a PUT: the rows it saved, as they were and as they are now."""
+    if not saved.changes:
         return
-    named = {item.get("shopify_value") for item in requested if isinstance(item, dict)}
-    before = {v["shopify_value"]: v["oms_value"] for v in describe(g.shop.id, kind)["values"]
-              if v["shopify_value"] in named}
+    after = {value: ({"oms_value": oms, "carrier": carrier} if kind == "shipping_method" else oms)
+             for value, (oms, carrier) in saved.changes.items()}
     audit.record("mappings.change", actor_kind="merchant", actor=g.shop.domain, shop=g.shop,
-                 before={"kind": kind, "mappings": before}, after={"kind": kind, "mappings": requested})
+                 before={"kind": kind, "mappings": {value: before.get(value) for value in after}},
+                 after={"kind": kind, "mappings": after})
+    db.session.commit()
 
 
 @bp.put("/<kind>")
@@ -95,12 +95,13 @@ def put_mappings(kind: str):
     body = request.get_json(silent=True)
     if body is None:
         return json_error(400, "send a JSON object with \"mappings\"")
-    record_mapping_change(kind, body)  # committed by apply_changes with the change, or rolled back
+    before = {v["shopify_value"]: v["oms_value"] for v in describe(g.shop.id, kind)["values"]}
     try:
         saved = apply_changes(g.shop.id, kind, body)
     except MappingError as exc:
         db.session.rollback()
         return json_error(exc.status, str(exc))
+    record_mapping_change(kind, before, saved)  # only the rows saved: a refused row changed nothing
     result = describe(g.shop.id, kind)
     result["errors"] = [e.as_dict() for e in saved.errors]
     if not saved.errors:

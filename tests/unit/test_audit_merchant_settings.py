@@ -53,8 +53,7 @@ def test_a_mapping_change_is_audited_and_a_refused_one_is_not(app, shop, auth_he
     [entry] = entries("mappings.change")
     assert entry.actor_kind == "merchant" and entry.shop_domain == shop.domain
     assert entry.before == {"kind": "product_type", "mappings": {"Shirts": None}}
-    assert entry.after == {"kind": "product_type",
-                           "mappings": [{"shopify_value": "Shirts", "oms_value": "FINISHED_GOOD"}]}
+    assert entry.after == {"kind": "product_type", "mappings": {"Shirts": "FINISHED_GOOD"}}
     mappings.invalidate()
 
 
