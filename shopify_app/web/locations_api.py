@@ -140,9 +140,10 @@ def update_location(gid: str):
     if isinstance(changes.get("facility_id"), str):
         changes["facility_id"] = changes["facility_id"].strip()
     current = location_json(g.shop, loc)
+    changed = {k: v for k, v in changes.items() if k != "take"}  # `take` is a confirmation, not a setting
     audit.record("location.change", actor_kind="merchant", actor=g.shop.domain, shop=g.shop,
-                 before={"location": loc.shopify_id, **{k: current[k] for k in changes}},
-                 after={"location": loc.shopify_id, **changes})
+                 before={"location": loc.shopify_id, **{k: current[k] for k in changed}},
+                 after={"location": loc.shopify_id, **changed})
     try:
         taken_from = location_mapping.update_location(g.shop, loc, changes)
     except location_mapping.LocationError as exc:

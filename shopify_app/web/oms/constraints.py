@@ -19,8 +19,10 @@ SHOP_DOMAIN = {
     "description": "A shop's myshopify.com domain (compared without regard to case)",
 }
 
-# Free text that must say something: not empty, not only white space.
-NON_BLANK = "\\S"
+# Free text that must say something: not empty, not only white space. A character class,
+# not \S: Python's strip() (what the server applies) also removes \x1c-\x1f and \x85,
+# which ECMA-262's \s (what a client's validator applies) leaves.
+NON_BLANK = "[^\\s\\x1c-\\x1f\\x85]"
 # An opaque list cursor: pass back the previous page's `next_cursor` unchanged.
 CURSOR = {"type": "string", "format": "oms-cursor", "description": "The previous page's next_cursor"}
 
