@@ -36,6 +36,7 @@ from .connection import client_for
 from .flows import RunContext, RunInterrupted, shutdown_event
 from .registry import FLOWS
 from .run_queue import queue_run, requeue_claimed
+from .shop_gate import ShopInactive
 
 log = logging.getLogger(__name__)
 
@@ -328,6 +329,10 @@ def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun
             ctx.stop_writing_counts()
             release_lease(state.id, owner)
     if requeue:
-        # Stopped by a shutdown: the work resumes from its committed cursor soon after.
-        queue_run(shop_id, flow_name, trigger)
+        # Stopped by a shutdown: the work resumes from its committed cursor soon after
+        # (for a shop switched off meanwhile, from the run its activation queues).
+        try:
+            queue_run(shop_id, flow_name, trigger)
+        except ShopInactive:
+            pass
     return run
