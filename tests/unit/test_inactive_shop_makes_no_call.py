@@ -6,21 +6,25 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from shopify_app.extensions import db
-from shopify_app.models import Shop, SyncRun
+from shopify_app.models import ComplianceRequest, Product, Shop, SyncRun, WebhookDelivery
 from shopify_app.sync import scheduler
 from shopify_app.sync.connection import access_token, client_for, probe_client
 from shopify_app.sync.install import connect_by_token_exchange, install_from_authorization_code
+from shopify_app.sync.retention import purge_expired
 from shopify_app.sync.run_queue import queue_run
 from shopify_app.sync.shop_gate import ShopInactive, held_while_inactive
 
-from tests.conftest import SHOP, create_shop, reconfigure
+from tests.conftest import API_VERSION, SHOP, create_shop, reconfigure, webhook_hmac
 
 ANSWER = {"data": {"shop": {"id": "gid://shopify/Shop/1", "name": "Test Shop"}},
           "extensions": {"cost": {"requestedQueryCost": 1, "actualQueryCost": 1,
@@ -130,3 +134,79 @@ def test_sync_now_of_an_inactive_shop_is_a_clear_403(client, app, auth_headers):
 ])
 def test_which_deliveries_wait_for_activation(topic, status, held):
     assert held_while_inactive(topic, Shop(domain=SHOP, status=status)) is held
+
+
+# --- webhooks of an inactive shop: acknowledged, kept, not applied -------------------------
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "shopify" / "webhooks"
+
+
+def sample(topic: str) -> dict:
+    return json.loads((SAMPLES / f"{topic}.json").read_text().replace("{shop}.myshopify.com", SHOP))
+
+
+def deliver(client, topic: str, payload: dict, triggered_at: str | None = None):
+    body = json.dumps(payload).encode()
+    return client.post("/webhooks", data=body, headers={
+        "Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": SHOP,
+        "X-Shopify-API-Version": API_VERSION, "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+        "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": triggered_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "X-Shopify-Hmac-Sha256": webhook_hmac(body)})
+
+
+def ledger() -> list[WebhookDelivery]:
+    db.session.expire_all()
+    return list(db.session.execute(select(WebhookDelivery).order_by(WebhookDelivery.id)).scalars())
+
+
+def test_an_inactive_shops_webhook_is_acknowledged_and_kept_not_applied(client, app):
+    create_shop(status="inactive")
+    resp = deliver(client, "products/update", sample("products/update"))
+    assert resp.status_code == 200 and resp.json["status"] == "held"
+    [delivery] = ledger()
+    assert delivery.status == "held" and delivery.payload["title"] == "Example T-Shirt"
+    assert db.session.execute(select(func.count()).select_from(Product)).scalar_one() == 0
+    # Neither the scheduler's retries nor the retention purge touch a kept delivery.
+    assert scheduler.retry_webhooks(now=datetime.now(timezone.utc) + timedelta(days=1)) == 0
+    purge_expired(days=0, now=datetime.now(timezone.utc) + timedelta(days=365))
+    [delivery] = ledger()
+    assert delivery.status == "held" and delivery.payload is not None
+
+
+def test_a_deferred_topic_of_an_inactive_shop_is_kept_too(client, app):
+    from shopify_app.sync.registry import TOPICS, Topic
+
+    called = []
+    TOPICS["test/refetch"] = Topic(lambda domain, payload: called.append(payload), deferred=True)
+    try:
+        create_shop(status="inactive")
+        assert deliver(client, "test/refetch", {"id": 1}).status_code == 200
+        deadline = time.time() + 5
+        while time.time() < deadline and ledger()[0].status != "held":
+            time.sleep(0.05)
+        assert ledger()[0].status == "held" and called == []
+    finally:
+        TOPICS.pop("test/refetch", None)
+
+
+def test_compliance_webhooks_of_an_inactive_shop_are_honoured_at_once(client, app):
+    create_shop(status="inactive")
+    assert deliver(client, "customers/data_request", sample("customers/data_request")).status_code == 200
+    assert deliver(client, "customers/redact", sample("customers/redact")).status_code == 200
+    assert [d.status for d in ledger()] == ["processed", "processed"]
+    topics = {r.topic for r in db.session.execute(select(ComplianceRequest)).scalars()}
+    assert topics == {"customers/data_request", "customers/redact"}
+
+
+def test_app_uninstalled_of_an_inactive_shop_applies_without_asking_shopify(client, app, shopify):
+    shop = create_shop(status="inactive")
+    deliver(client, "products/update", sample("products/update"))
+    assert deliver(client, "app/uninstalled", sample("app/uninstalled")).status_code == 200
+    db.session.expire_all()
+    shop = db.session.get(Shop, shop.id)
+    assert shop.status == "uninstalled" and shop.access_token_encrypted is None
+    kept, uninstall = ledger()
+    assert uninstall.status == "processed"
+    assert kept.status == "ignored" and kept.payload is None  # never applied, its personal data gone
+    assert shopify == []  # no probe
