@@ -4,8 +4,9 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from . import api_keys
+from . import api_keys, audit
 from .extensions import db
+from .sync.activation import ActivationError, activate_shop, catch_up_summary, deactivate_shop
 from .sync.orders.reconcile import latest_report, summary
 from .sync.orders.run import OrderNotFound, refetch_by_reference
 from .sync.runner import run_flow
@@ -104,3 +105,38 @@ def register_commands(app: Flask) -> None:
     def scheduler(threads: int, tick_seconds: float):
         """Run the sync scheduler (its own process; several may run, on several machines)."""
         Scheduler(app, threads=threads, tick_seconds=tick_seconds).run_forever()
+
+    @app.cli.group("shop")
+    def shop_group():
+        """A connection's state: deactivate and activate, as the operator console's buttons."""
+
+    def switch(domain: str, action: str, change) -> tuple:
+        shop = shop_named(domain)
+        before = shop.status
+        try:
+            changed = change(shop)
+        except ActivationError as exc:
+            raise click.ClickException(str(exc))
+        if changed:
+            audit.record(action, actor_kind="cli", actor="cli", shop=shop,
+                         before={"status": before}, after={"status": shop.status})
+        db.session.commit()
+        if not changed:
+            click.echo(f"{shop.domain} was already {shop.status}: nothing changed")
+        return shop, changed
+
+    @shop_group.command("deactivate")
+    @click.argument("domain")
+    def deactivate(domain: str):
+        """Switch a shop off: no call to Shopify, no job; its webhooks are kept. Last line: its state."""
+        shop, _changed = switch(domain, "shop.deactivate", deactivate_shop)
+        click.echo(f"{shop.domain}: inactive")
+
+    @shop_group.command("activate")
+    @click.argument("domain")
+    def activate(domain: str):
+        """Switch a shop on again; every flow catches up (the scheduler runs it). Last line: its state."""
+        shop, changed = switch(domain, "shop.activate", activate_shop)
+        kept, flows = catch_up_summary(shop)
+        click.echo(f"{kept} kept webhook(s) to apply; runs queued: {', '.join(flows) or 'none'}")
+        click.echo(f"{shop.domain}: active, catching up" if changed or kept else f"{shop.domain}: active")

@@ -98,6 +98,14 @@ def kept_count(shop: Shop) -> int:
     ).scalar_one()
 
 
+def catch_up_summary(shop: Shop) -> tuple[int, list[str]]:
+    """(kept deliveries still to apply, flows with a run queued) for the operator."""
+    flows = db.session.execute(
+        select(SyncRun.flow).where(SyncRun.shop_id == shop.id, SyncRun.status == "queued").order_by(SyncRun.flow)
+    ).scalars().all()
+    return kept_count(shop), list(flows)
+
+
 def apply_kept_webhooks(limit: int = KEPT_BATCH) -> int:
     """Apply the deliveries kept for shops that are active again, in the order Shopify
     triggered them, each once: returns how many. One still inactive keeps them."""
