@@ -12,6 +12,7 @@ from .sync.orders.run import OrderNotFound, refetch_by_reference
 from .sync.runner import run_flow
 from .sync.scheduler import Scheduler
 from .sync.shop import find_shop
+from .sync.shop_gate import ShopInactive
 from .token_rotation import rotate_stored_tokens
 
 
@@ -75,7 +76,7 @@ def register_commands(app: Flask) -> None:
         shop = shop_named(shop_domain)
         try:
             outcome, order_gid, name = refetch_by_reference(shop, order_ref)
-        except OrderNotFound as exc:
+        except (OrderNotFound, ShopInactive) as exc:
             raise click.ClickException(str(exc))
         db.session.commit()
         click.echo(f"{outcome} {order_gid} ({name})")

@@ -301,7 +301,7 @@ def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun
         FLOWS[flow_name].run(ctx)
         if keeper.lost:
             raise RunInterrupted("the lease on this shop and flow was lost")
-    except RunInterrupted as exc:
+    except (RunInterrupted, ShopInactive) as exc:  # ShopInactive: deactivated mid-run, at its next call
         db.session.rollback()
         log.warning("%s run %s for %s interrupted: %s", flow_name, run.id, shop.domain, exc)
         run = db.session.merge(run)

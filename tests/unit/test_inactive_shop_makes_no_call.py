@@ -210,3 +210,20 @@ def test_app_uninstalled_of_an_inactive_shop_applies_without_asking_shopify(clie
     assert uninstall.status == "processed"
     assert kept.status == "ignored" and kept.payload is None  # never applied, its personal data gone
     assert shopify == []  # no probe
+
+
+def test_a_run_in_progress_stops_at_its_next_call_once_the_shop_is_deactivated(app, shopify, only_flows):
+    from shopify_app.sync.activation import deactivate_shop
+    from shopify_app.sync.runner import run_flow
+
+    def flow(ctx):
+        ctx.client.execute("shop_summary")  # reaches Shopify
+        deactivate_shop(db.session.get(Shop, ctx.shop.id))  # the operator's button, meanwhile
+        db.session.commit()
+        ctx.client.execute("shop_summary")  # refused before it leaves
+
+    only_flows("probe", flow)
+    shop = create_shop()
+    run = run_flow(shop.id, "probe", "manual")
+    assert run.status == "failed" and run.error.startswith("interrupted: shop test-shop.myshopify.com is inactive")
+    assert len(shopify) == 1
