@@ -98,10 +98,11 @@ def access_token(shop_id: int, rejected: str | None = None) -> str:
             return current
 
     with _thread_lock(shop_id), Session(db.engine) as session:
-        # Take the row lock: FOR UPDATE on PostgreSQL; on SQLite the UPDATE takes
+        # Take the row lock: FOR UPDATE OF shops on PostgreSQL (not the product store the
+        # shop joins, which PostgreSQL refuses to lock on an outer join); on SQLite the UPDATE takes
         # the database write lock, which serialises refreshers in every process.
         session.execute(update(Shop).where(Shop.id == shop_id).values(needs_reauth=Shop.needs_reauth))
-        shop = session.execute(select(Shop).where(Shop.id == shop_id).with_for_update()).scalar_one()
+        shop = session.execute(select(Shop).where(Shop.id == shop_id).with_for_update(of=Shop)).scalar_one()
         try:
             refuse_inactive(shop)  # no token refresh for an inactive shop either
         except ShopInactive:
