@@ -54,6 +54,30 @@ def _full_gid(kind, value):
     return s if s.startswith("gid://") else gid(kind, s)
 
 
+# --- the app's calls ---------------------------------------------------------------------------
+
+# What an app (not a browser) asks of a shop: the Admin API, the token endpoint, bulk files.
+APP_CALL = re.compile(r"^/(?:(?P<shop>[^/]+)/admin/(?:api/|oauth/access_token)|_devstore/bulk/(?P<bulk_shop>[^/]+)/)")
+APP_CALLS_MAX = 5000
+
+
+def install_app_call_log(app):
+    """Record every app call per shop before anything answers it (faults included)."""
+    @app.before_request
+    def _record_app_call():
+        m = APP_CALL.match(request.path)
+        if m is None:
+            return None
+        st = app.extensions["devstore"].shop(m.group("shop") or m.group("bulk_shop"))
+        if st is None:
+            return None
+        with st.lock:
+            st.app_calls.append({"at": now_iso(), "method": request.method, "path": request.path})
+            if len(st.app_calls) > APP_CALLS_MAX:
+                del st.app_calls[: len(st.app_calls) - APP_CALLS_MAX]
+        return None
+
+
 # --- faults ------------------------------------------------------------------------------------
 
 def install_fault_hooks(app):
@@ -432,6 +456,11 @@ def shop_graphql_log(shop):
     return jsonify(_since(list(st.graphql_log)))
 
 
+@bp.get("/<shop>/_devstore/app-calls")
+def shop_app_calls(shop):
+    return jsonify(_since(list(_shop(shop).app_calls)))
+
+
 @bp.get("/<shop>/_devstore/inventory-sets")
 def shop_inventory_sets(shop):
     return jsonify(_since(list(_shop(shop).inventory_sets)))
@@ -463,7 +492,8 @@ def shop_bulk_ops(shop):
 def shop_clear_logs(shop):
     st = _shop(shop)
     with st.lock:
-        for lst in (st.graphql_log, st.inventory_sets, st.fulfillment_log, st.refund_log, st.token_requests):
+        for lst in (st.graphql_log, st.inventory_sets, st.fulfillment_log, st.refund_log, st.token_requests,
+                    st.app_calls):
             lst.clear()
     return jsonify({"cleared": True})
 

@@ -225,6 +225,7 @@ def create_devstore(config: Config | None = None, **overrides) -> Flask:
     app.register_blueprint(graphql_api.bp)
     app.register_blueprint(bulk.bp)
     app.register_blueprint(control.bp)
+    control.install_app_call_log(app)  # first: a call a fault then refuses is still a call
     control.install_fault_hooks(app)
     try:
         from devstore import admin

@@ -115,6 +115,9 @@ class ShopState:
         self.webhook_subscriptions: dict[str, dict] = {}
         self.idempotency: dict[str, dict] = {}
         self.graphql_log: list[dict] = []
+        # Every call the app made for this shop (GraphQL, token requests, bulk files),
+        # answered or refused: what "no call at all" is checked against.
+        self.app_calls: list[dict] = []
         self.inventory_sets: list[dict] = []
         self.fulfillment_log: list[dict] = []
         self.refund_log: list[dict] = []

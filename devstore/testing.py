@@ -141,6 +141,10 @@ class DevstoreClient:
     def graphql_log(self, shop, since=None):
         return self._call("GET", "/graphql-log", self.domain(shop), params={"since": since} if since else None)
 
+    def app_calls(self, shop, since=None):
+        """Every call the app made for the shop (GraphQL, token requests, bulk files)."""
+        return self._call("GET", "/app-calls", self.domain(shop), params={"since": since} if since else None)
+
     def inventory_sets(self, shop, since=None):
         return self._call("GET", "/inventory-sets", self.domain(shop), params={"since": since} if since else None)
 

@@ -4,18 +4,20 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from . import api_keys
+from . import api_keys, audit
 from . import metrics
 from .extensions import db
 from .models import PERMISSIONS
 from .product_stores import ProductStoreError, store_by_id
 from .store_commands import register_store_commands
 from .operator_commands import register_user_commands
+from .sync.activation import ActivationError, activate_shop, catch_up_summary, deactivate_shop
 from .sync.orders.reconcile import latest_report, summary
 from .sync.orders.run import OrderNotFound, refetch_by_reference
 from .sync.runner import run_flow
 from .sync.scheduler import Scheduler
 from .sync.shop import find_shop
+from .sync.shop_gate import ShopInactive
 from .token_rotation import rotate_stored_tokens
 
 
@@ -94,7 +96,7 @@ def register_commands(app: Flask) -> None:
         shop = shop_named(shop_domain)
         try:
             outcome, order_gid, name = refetch_by_reference(shop, order_ref)
-        except OrderNotFound as exc:
+        except (OrderNotFound, ShopInactive) as exc:
             raise click.ClickException(str(exc))
         db.session.commit()
         click.echo(f"{outcome} {order_gid} ({name})")
@@ -128,3 +130,38 @@ def register_commands(app: Flask) -> None:
         metrics.serve_work_metrics(app.config["METRICS_PORT"], app.config["METRICS_TOKEN"],
                                    app.config["APP_ENV"] == "production")  # METRICS_PORT
         Scheduler(app, threads=threads, tick_seconds=tick_seconds).run_forever()
+
+    @app.cli.group("shop")
+    def shop_group():
+        """A connection's state: deactivate and activate, as the operator console's buttons."""
+
+    def switch(domain: str, action: str, change) -> tuple:
+        shop = shop_named(domain)
+        before = shop.status
+        try:
+            changed = change(shop)
+        except ActivationError as exc:
+            raise click.ClickException(str(exc))
+        if changed:
+            audit.record(action, actor_kind="cli", actor="cli", shop=shop,
+                         before={"status": before}, after={"status": shop.status})
+        db.session.commit()
+        if not changed:
+            click.echo(f"{shop.domain} was already {shop.status}: nothing changed")
+        return shop, changed
+
+    @shop_group.command("deactivate")
+    @click.argument("domain")
+    def deactivate(domain: str):
+        """Switch a shop off: no call to Shopify, no job; its webhooks are kept. Last line: its state."""
+        shop, _changed = switch(domain, "shop.deactivate", deactivate_shop)
+        click.echo(f"{shop.domain}: inactive")
+
+    @shop_group.command("activate")
+    @click.argument("domain")
+    def activate(domain: str):
+        """Switch a shop on again; every flow catches up (the scheduler runs it). Last line: its state."""
+        shop, changed = switch(domain, "shop.activate", activate_shop)
+        kept, flows = catch_up_summary(shop)
+        click.echo(f"{kept} kept webhook(s) to apply; runs queued: {', '.join(flows) or 'none'}")
+        click.echo(f"{shop.domain}: active, catching up" if changed or kept else f"{shop.domain}: active")

@@ -33,7 +33,7 @@ def rotate_stored_tokens() -> RotationResult:
     for shop_id in shop_ids:
         # Locked while rotating, so that a token refresh in another process cannot
         # be overwritten with the ciphertext of the token it replaced.
-        shop = db.session.execute(select(Shop).where(Shop.id == shop_id).with_for_update()).scalar_one_or_none()
+        shop = db.session.execute(select(Shop).where(Shop.id == shop_id).with_for_update(of=Shop)).scalar_one_or_none()
         if shop is None:
             db.session.rollback()
             continue

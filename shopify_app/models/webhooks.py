@@ -26,7 +26,8 @@ class WebhookDelivery(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     # received -> processed | failed | ignored | rejected (recorded, never applied: a body
     # that does not fit its topic or shop, a stale delivery, a destructive topic Shopify's
-    # state contradicts) | redacted (a customer's redaction erased its payload)
+    # state contradicts) | redacted (a customer's redaction erased its payload) | held (the
+    # shop was inactive: kept with its payload, applied in order when it is activated)
     status: Mapped[str] = mapped_column(String(16), default="received", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)

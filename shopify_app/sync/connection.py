@@ -20,6 +20,7 @@ from ..models import Shop
 from ..shopify.access import AccessDenied, AccessLevel
 from ..shopify.graphql_client import GraphQLClient
 from ..shopify.oauth import OAuthClient, OAuthFailure, TokenSet
+from .shop_gate import ShopInactive, refuse_inactive
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,8 @@ def access_token(shop_id: int, rejected: str | None = None) -> str:
         shop = session.get(Shop, shop_id)
         if shop is None:
             raise NeedsReauthentication("shop not found")
+        # Asked before every request a client sends: a shop switched off mid-run stops here.
+        refuse_inactive(shop)
         try:
             current = decrypt_token(shop.access_token_encrypted)
         except TokenDecryptionError:
@@ -95,10 +98,16 @@ def access_token(shop_id: int, rejected: str | None = None) -> str:
             return current
 
     with _thread_lock(shop_id), Session(db.engine) as session:
-        # Take the row lock: FOR UPDATE on PostgreSQL; on SQLite the UPDATE takes
+        # Take the row lock: FOR UPDATE OF shops on PostgreSQL (not the product store the
+        # shop joins, which PostgreSQL refuses to lock on an outer join); on SQLite the UPDATE takes
         # the database write lock, which serialises refreshers in every process.
         session.execute(update(Shop).where(Shop.id == shop_id).values(needs_reauth=Shop.needs_reauth))
-        shop = session.execute(select(Shop).where(Shop.id == shop_id).with_for_update()).scalar_one()
+        shop = session.execute(select(Shop).where(Shop.id == shop_id).with_for_update(of=Shop)).scalar_one()
+        try:
+            refuse_inactive(shop)  # no token refresh for an inactive shop either
+        except ShopInactive:
+            session.rollback()
+            raise
         try:
             current = decrypt_token(shop.access_token_encrypted)
             refresh_token = decrypt_token(shop.refresh_token_encrypted)
@@ -139,6 +148,7 @@ def access_token(shop_id: int, rejected: str | None = None) -> str:
 
 def client_for(shop: Shop, *, min_level: AccessLevel | None = None) -> GraphQLClient:
     """A GraphQL client for this shop, bound to its access level."""
+    refuse_inactive(shop)
     if not shop.is_active:
         raise AccessDenied(f"shop {shop.domain} is {shop.status}")
     if shop.needs_reauth:
@@ -152,7 +162,9 @@ def client_for(shop: Shop, *, min_level: AccessLevel | None = None) -> GraphQLCl
 def probe_client(shop: Shop, *, timeout: float, max_attempts: int) -> GraphQLClient:
     """A client for asking Shopify whether the stored token still works, whatever the
     shop's status or access level (an uninstall must be checked even at access none).
-    It may read only what AccessLevel.READ allows; the caller reads no merchant data."""
+    It may read only what AccessLevel.READ allows; the caller reads no merchant data.
+    Not for an inactive shop: it is not asked anything (ShopInactive)."""
+    refuse_inactive(shop)
     timeout = min(timeout, app_settings.current.http_timeout)
     return _client(shop, AccessLevel.READ, timeout=timeout, max_attempts=max_attempts)
 

@@ -17,7 +17,8 @@ from ..extensions import app_settings, db
 from ..models import OAuthState, Shop
 from ..shopify.oauth import OAuthFailure
 from .connection import oauth_client
-from .shop import install_shop
+from .shop import find_shop, install_shop
+from .shop_gate import refuse_inactive
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,9 @@ def consume_state(nonce: str | None, shop: str) -> bool:
 
 
 def install_from_authorization_code(shop: str, code: str) -> Shop:
-    """The OAuth callback's code exchanged for an offline token; the shop installed with it."""
+    """The OAuth callback's code exchanged for an offline token; the shop installed with it.
+    Raises ShopInactive, before any call, for a shop the operator switched off."""
+    refuse_inactive(find_shop(shop))
     try:
         tokens = oauth_client().exchange_code(shop, code)
     except OAuthFailure as exc:
@@ -82,7 +85,9 @@ def install_from_authorization_code(shop: str, code: str) -> Shop:
 
 
 def connect_by_token_exchange(shop: str, id_token: str) -> Shop:
-    """Managed installation: the session's ID token exchanged for an offline token."""
+    """Managed installation: the session's ID token exchanged for an offline token.
+    Raises ShopInactive, before any call, for a shop the operator switched off."""
+    refuse_inactive(find_shop(shop))
     try:
         tokens = oauth_client().exchange_session_token(shop, id_token)
     except OAuthFailure as exc:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import SyncRun
+from ..models import Shop, SyncRun
+from .shop_gate import refuse_inactive
 
 
 def requeue_claimed(run: SyncRun) -> None:
@@ -43,7 +44,9 @@ def queue_run(shop_id: int, flow_name: str, trigger: str) -> tuple[SyncRun, bool
     Atomic, whatever the number of threads and processes calling it at once: the
     insert runs in a savepoint, and the unique partial index on the queued runs turns
     a concurrent twin into an IntegrityError, answered with the run that won. The
-    caller's pending changes are kept (and committed with a new run)."""
+    caller's pending changes are kept (and committed with a new run).
+    Raises ShopInactive for an inactive shop: it gets no job (sync/shop_gate.py)."""
+    refuse_inactive(db.session.get(Shop, shop_id))
     existing = queued_run(shop_id, flow_name)
     if existing is not None:
         return existing, False

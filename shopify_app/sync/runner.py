@@ -38,6 +38,7 @@ from .flows import RunContext, RunInterrupted, shutdown_event
 from .instrumentation import observed_run
 from .registry import FLOWS
 from .run_queue import queue_run, requeue_claimed
+from .shop_gate import ShopInactive
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +305,7 @@ def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun
         FLOWS[flow_name].run(ctx)
         if keeper.lost:
             raise RunInterrupted("the lease on this shop and flow was lost")
-    except RunInterrupted as exc:
+    except (RunInterrupted, ShopInactive) as exc:  # ShopInactive: deactivated mid-run, at its next call
         db.session.rollback()
         log.warning("%s run %s for %s interrupted: %s", flow_name, run.id, shop.domain, exc)
         run = db.session.merge(run)
@@ -332,6 +333,10 @@ def run_flow(shop_id: int, flow_name: str, trigger: str = "manual", run: SyncRun
             ctx.stop_writing_counts()
             release_lease(state.id, owner)
     if requeue:
-        # Stopped by a shutdown: the work resumes from its committed cursor soon after.
-        queue_run(shop_id, flow_name, trigger)
+        # Stopped by a shutdown: the work resumes from its committed cursor soon after
+        # (for a shop switched off meanwhile, from the run its activation queues).
+        try:
+            queue_run(shop_id, flow_name, trigger)
+        except ShopInactive:
+            pass
     return run

@@ -9,7 +9,8 @@ How it fits together
      and their settings ("sweep"), recovers runs whose worker died (killed outright:
      their 30 s lease expired; recorded interrupted and queued again at once, so the
      work resumes from its checkpoint within a minute), and retries failed webhook
-     deliveries with back-off;
+     deliveries with back-off, and applies the deliveries kept for shops activated again
+     (shopify_app.sync.activation; shops inactive get no job at all);
   3. on every process: claims queued runs (a conditional UPDATE, so one process gets
      each) as far as its pool has room, and runs them.
 - The interval jobs live in APScheduler's SQLAlchemyJobStore in the app database
@@ -53,6 +54,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..extensions import db
 from ..models import FlowState, Shop, SyncRun, WebhookDelivery
 from ..models.sync import SchedulerLock
+from .activation import apply_kept_webhooks
 from .flows import shutdown_event
 from .registry import FLOWS, interval_for
 from .retention import DEFAULT_RETENTION_DAYS, purge_expired
@@ -543,6 +545,8 @@ class Scheduler:
             log.warning("scheduler %s lost the leadership", self.worker_id)
             self._drop_shared_store()
         if self.is_leader:
+            # An activated shop's kept webhooks, applied before its catch-up runs start.
+            apply_kept_webhooks()
             now = time.monotonic()
             if now - self._last_sweep >= SWEEP_EVERY.total_seconds():
                 self._last_sweep = now

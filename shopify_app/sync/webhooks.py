@@ -7,6 +7,9 @@ Shopify for more (a refetch) is listed as `deferred`: the delivery is
 acknowledged at once and applied by a worker thread right after; if the process
 dies first, the scheduler finds it in the ledger and applies it.
 
+A delivery for an inactive shop is kept (`held`), not applied, except the few topics
+sync/shop_gate.py lists; activating the shop applies the kept ones in order.
+
 A handler raises Rejected when the delivery must never be applied (Shopify's own
 state contradicts it): it is recorded as rejected, without its payload, and not retried.
 """
@@ -24,6 +27,7 @@ from . import privacy
 from .instrumentation import observed_delivery
 from .registry import TOPICS
 from .shop import find_shop
+from .shop_gate import HELD, held_while_inactive
 from .webhook_checks import Rejected, delivery_problem
 
 log = logging.getLogger(__name__)
@@ -75,6 +79,12 @@ def _process_claimed(app, delivery_id: int) -> None:
 @observed_delivery
 def process(delivery: WebhookDelivery) -> None:
     """Apply a recorded delivery; its status says how it went. Never raises."""
+    if held_while_inactive(delivery.topic, find_shop(delivery.shop_domain)):
+        # Kept, payload and all, until the shop is activated (sync/activation.py applies it).
+        delivery.status = HELD
+        delivery.error = None
+        db.session.commit()
+        return
     entry = TOPICS.get(delivery.topic)
     handler = entry.handler if entry else None
     # The attempt is counted with the outcome, not before the handler: a pending

@@ -21,6 +21,7 @@ from ..shopify.hmac_checks import verify_query_hmac, verify_query_timestamp
 from ..shopify.shop_domain import InvalidShopDomain, embedded_app_url, validate_shop_domain
 from ..sync.install import (STATE_LIFETIME, InstallFailed, begin_authorization, consume_state,
                             install_from_authorization_code)
+from ..sync.shop_gate import ShopInactive
 
 bp = Blueprint("oauth", __name__)
 
@@ -108,6 +109,8 @@ def callback():
         install_from_authorization_code(shop, args["code"])
     except InstallFailed as exc:
         abort(400 if exc.refused else 502, "Shopify did not grant access; start the installation again.")
+    except ShopInactive:  # no code exchanged: an inactive connection makes no call to Shopify
+        abort(403, "This connection is switched off by the OMS operator: it is not connected until activated again.")
     return redirect(
         embedded_app_url(current_app.config["SHOPIFY_SHOP_ORIGIN"], shop, current_app.config["SHOPIFY_API_KEY"])
     )

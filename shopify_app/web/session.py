@@ -8,9 +8,12 @@ from flask import current_app, g, request
 from ..models import Shop
 from ..shopify.session_token import InvalidSessionToken, bearer_token, decode_session_token
 from ..sync.shop import find_shop
+from ..sync.shop_gate import is_inactive
 from .errors import json_error
 
 RETRY_HEADER = {"X-Shopify-Retry-Invalid-Session-Request": "1"}
+INACTIVE_ERROR = ("this connection is inactive: the OMS operator switched it off; nothing syncs "
+                  "and nothing can be run or changed until it is activated again")
 
 
 def verify_session_token(token: str):
@@ -19,7 +22,8 @@ def verify_session_token(token: str):
 
 
 def session_token_required(view):
-    """For JSON calls: `Authorization: Bearer <session token>` of an installed, active shop.
+    """For JSON calls: `Authorization: Bearer <session token>` of an installed, active shop
+    (an inactive one: 403, with words for the merchant).
 
     Sets g.shop and g.session_token. Any failure is 401 with the header that
     tells App Bridge to fetch a new token and retry.
@@ -35,6 +39,8 @@ def session_token_required(view):
         except InvalidSessionToken as exc:
             return json_error(401, f"invalid session token: {exc}", RETRY_HEADER)
         shop: Shop | None = find_shop(session_token.shop)
+        if is_inactive(shop):  # a clear refusal, not a 401: a new session token would not help
+            return json_error(403, INACTIVE_ERROR)
         if shop is None or not shop.is_active:
             return json_error(401, "the app is not installed on this shop", RETRY_HEADER)
         g.shop = shop

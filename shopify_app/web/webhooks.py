@@ -85,4 +85,5 @@ def receive():
         topics.process_soon(current_app._get_current_object(), delivery.id)
         return {"status": "accepted"}, 200
     topics.process(delivery)
-    return {"status": "ok"}, 200
+    # "held": the shop is inactive; the delivery is kept and applied when it is activated.
+    return {"status": "held" if delivery.status == "held" else "ok"}, 200

@@ -252,3 +252,15 @@ def test_a_field_selected_twice_through_a_fragment_is_costed_once(devstore_shop)
     assert twice["extensions"]["cost"]["requestedQueryCost"] == once["extensions"]["cost"]["requestedQueryCost"] \
         == 2 + 4 * (1 + 2 + 2 * 1)
     assert twice["extensions"]["cost"]["actualQueryCost"] == once["extensions"]["cost"]["actualQueryCost"]
+
+
+def test_every_app_call_is_recorded_per_shop_refused_ones_too(devstore, devstore_shop):
+    domain = devstore_shop.domain
+    before = len(devstore.client.app_calls(domain))
+    devstore_shop.graphql("{ shop { name } }")
+    assert devstore.client.graphql(domain, "{ shop { name } }", token="shpat_nope", raw=True).status_code == 401
+    requests.post(f"{devstore.shop_url(domain)}/admin/oauth/access_token", data={"client_id": "x"}, timeout=10)
+    devstore.client.products(domain)  # the control API is not the app's
+    calls = devstore.client.app_calls(domain, since=before) if before else devstore.client.app_calls(domain)
+    assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in calls] == [
+        ("POST", "graphql.json"), ("POST", "graphql.json"), ("POST", "access_token")]

@@ -143,9 +143,13 @@ def test_run_now_refused_for_a_flow_not_available(client, shop, auth_headers, mo
     assert resp.status_code == 409
 
 
-def test_inactive_or_uninstalled_shop_gets_401(client, app, auth_headers):
-    create_shop(status="inactive")
+def test_uninstalled_shop_gets_401_and_inactive_shop_403(client, app, auth_headers):
+    shop = create_shop(status="uninstalled")
     assert client.post("/api/sync/products/run", headers=auth_headers()).status_code == 401
+    shop.status = "inactive"
+    db.session.commit()
+    resp = client.post("/api/sync/products/run", headers=auth_headers())
+    assert resp.status_code == 403 and "inactive" in resp.json["error"]
     assert runs() == []
 
 

@@ -14,6 +14,7 @@ from ..flows import RunContext
 from ..run_queue import queue_run
 from ..shop import find_shop
 from ..tenancy import ALL_STORES, Tenancy
+from ..shop_gate import is_inactive
 from .checks import RequestInvalid, body_hash
 
 MAX_ATTEMPTS = 8  # pushes of one request before it is given up as failed
@@ -59,7 +60,8 @@ def store_once(model: type[Request], clean: dict, build: Callable[[Shop, str], t
     req, push = build(shop, digest)
     db.session.add(req)
     try:
-        if push:
+        # An inactive shop's request is kept, pending, and pushed by the run its activation queues.
+        if push and not is_inactive(shop):
             queue_run(shop.id, PUSH_FLOW, trigger="manual")
         db.session.commit()
     except Exception:

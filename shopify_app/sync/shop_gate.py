@@ -1,0 +1,44 @@
+"""Does this shop take work? The one answer for an inactive connection (switched off by the
+OMS operator): no call to Shopify at all (no GraphQL, no token refresh, no OAuth, no
+uninstall probe) and no job queued. Every place that could reach Shopify for a shop asks
+here: `client_for`, `probe_client` and `access_token` (sync/connection.py), the OAuth
+installs (sync/install.py), `queue_run` (sync/run_queue.py).
+
+Webhooks of an inactive shop are acknowledged and kept in the ledger (status `held`),
+applied on activation (sync/activation.py). A few topics are applied at once even so,
+since they need no call to Shopify and cannot wait: the compliance topics (the law gives
+the merchant 30 days, whatever our operator switched off) and the app's own lifecycle
+(`app/uninstalled`: the shop is gone; `app/scopes_update`: what it granted changed).
+"""
+from __future__ import annotations
+
+from ..models import Shop, ShopStatus
+from ..shopify.access import AccessDenied
+
+# The ledger status of a delivery kept for an inactive shop, applied when it is activated.
+HELD = "held"
+
+APPLIED_WHILE_INACTIVE = frozenset({
+    "customers/data_request", "customers/redact", "shop/redact",
+    "app/uninstalled", "app/scopes_update",
+})
+
+
+class ShopInactive(AccessDenied):
+    """The shop is inactive: nothing may be sent to Shopify for it, and no job queued.
+    An AccessDenied, so that a caller that already skips a shop it may not call skips this."""
+
+
+def is_inactive(shop: Shop | None) -> bool:
+    return shop is not None and shop.status == ShopStatus.INACTIVE.value
+
+
+def refuse_inactive(shop: Shop | None) -> None:
+    """Raise ShopInactive for an inactive shop; anything else passes (other checks follow)."""
+    if is_inactive(shop):
+        raise ShopInactive(f"shop {shop.domain} is inactive: the OMS operator switched it off")
+
+
+def held_while_inactive(topic: str, shop: Shop | None) -> bool:
+    """Whether a delivery of `topic` for `shop` is kept, not applied, now. A pure decision."""
+    return is_inactive(shop) and topic not in APPLIED_WHILE_INACTIVE
