@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from .extensions import db
-from .models import ApiKey
+from .models import PERMISSIONS, ApiKey, ProductStore
 
 KEY_PREFIX = "oms_"
 
@@ -17,9 +17,16 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_key(name: str) -> tuple[ApiKey, str]:
+def create_api_key(name: str, product_store: ProductStore | None = None,
+                   permissions=PERMISSIONS) -> tuple[ApiKey, str]:
+    """A new key for one product store (None: all stores, as keys made before stores)."""
+    unknown = sorted(set(permissions) - set(PERMISSIONS))
+    if unknown or not permissions:
+        raise ValueError(f"permissions must be some of {', '.join(PERMISSIONS)}")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    record = ApiKey(name=name.strip()[:255] or "unnamed", prefix=key[:12], key_hash=_hash(key))
+    record = ApiKey(name=name.strip()[:255] or "unnamed", prefix=key[:12], key_hash=_hash(key),
+                    product_store_id=product_store.id if product_store is not None else None,
+                    permissions=" ".join(p for p in PERMISSIONS if p in set(permissions)))
     db.session.add(record)
     db.session.commit()
     return record, key
