@@ -126,7 +126,7 @@ def retry_one_order(domain: str):
     record("order.retry", shop=shop, after={"order": order_gid, "name": name, "outcome": outcome})
     db.session.commit()
     flash(f"Order {name or order_gid} was fetched again from Shopify: {outcome}.", "success")
-    return back_to(shop, "runs-orders" if back else "retry-order")
+    return back_to(shop, "flow-orders" if back else "retry-order")
 
 
 @requires("staff")
