@@ -18,6 +18,7 @@ from ..shopify.oauth import OAuthFailure
 from .connection import NeedsReauthentication, access_token, probe_client
 from .orders.run import OrderNotFound, refetch_by_reference
 from .run_queue import queue_run
+from .runner import flow_state, skip_reason
 from .shop import update_scopes
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,9 @@ def queue_reconciliation(shop: Shop) -> tuple[SyncRun, bool]:
     runs, here carried out by the scheduler within a tick): (run, created). A queued
     plain run of the orders flow becomes the reconciliation."""
     ensure_reachable(shop)
+    reason = skip_reason(shop, flow_state(shop.id, "orders"), "orders")
+    if reason is not None:
+        raise ConnectionActionError(f"the orders flow cannot run: {reason}")
     run, created = queue_run(shop.id, "orders", "reconcile")
     if not created and run.trigger != "reconcile":
         run.trigger = "reconcile"

@@ -216,6 +216,18 @@ def test_an_inactive_shop_gets_no_call_from_retry_reconcile_or_scopes(app, conso
         assert db.session.execute(select(func.count()).select_from(SyncRun).where(SyncRun.status == "queued")).scalar_one() == 0
 
 
+def test_reconcile_now_at_access_none_is_refused_with_the_reason(app, console):
+    with app.app_context():
+        shop = db.session.execute(select(Shop).where(Shop.domain == SHOP)).scalar_one()
+        shop.access_level = "none"
+        db.session.commit()
+    client, token = signed_in(app, STAFF)
+    answer = client.post(f"/console/shops/{SHOP}/reconcile", data={"csrf_token": token}, follow_redirects=True)
+    assert "The reconciliation was not queued: the orders flow cannot run" in answer.text
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(SyncRun).where(SyncRun.status == "queued")).scalar_one() == 0
+
+
 def test_sync_now_and_reconcile_now_queue_runs_for_staff(app, console):
     client, token = signed_in(app, STAFF)
     answer = client.post(f"/console/shops/{SHOP}/sync/products", data={"csrf_token": token}, follow_redirects=True)
@@ -354,6 +366,10 @@ def test_the_audit_log_filters_pages_and_never_shows_a_secret(app, console):
     assert OTHER not in page.split('data-testid="audit"')[1]
     for secret in ("shpat_test", "shprt_test", app.config["SHOPIFY_API_SECRET"]):
         assert secret not in client.get("/console/audit").text
+    with app.app_context():
+        entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "credentials.reveal")).scalar_one()
+        assert entry.after == {"revealed": ["access_token", "client_id", "client_secret"]}
+        assert "shpat_test" not in str(entry.before) + str(entry.after)
     only = client.get(f"/console/audit?action=credentials.reveal&actor={SUPER.upper()}").text
     assert only.count('data-testid="audit-entry"') == 1
     assert client.get("/console/audit?from=2999-01-01").text.count('data-testid="audit-entry"') == 0
