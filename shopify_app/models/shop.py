@@ -54,7 +54,10 @@ class Shop(Base):
     # The product store (an OMS brand) the operator put this shop under; at most one.
     product_store_id: Mapped[int | None] = mapped_column(
         ForeignKey("product_stores.id", ondelete="SET NULL"), index=True)
-    product_store: Mapped[ProductStore | None] = relationship(lazy="joined")
+    # Loaded by a second SELECT, never joined: a joined load would put the store on the
+    # nullable side of an outer join, which PostgreSQL refuses to lock (the token
+    # refresh and rotation read the shop FOR UPDATE).
+    product_store: Mapped[ProductStore | None] = relationship(lazy="selectin")
     # The merchant's settings for this connection (and the operator's: upload_refunds).
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
 
