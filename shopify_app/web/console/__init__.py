@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..csp import CSP
 from . import auth, connections, credentials, throttle, views
+from . import audit_log, clone, keys, shop_detail, shop_mappings, shop_settings, stores
 
 # (rule, methods, view); endpoints are `console.<view name>`.
 PAGES: tuple[tuple[str, tuple[str, ...], Callable], ...] = (
@@ -31,6 +32,30 @@ PAGES: tuple[tuple[str, tuple[str, ...], Callable], ...] = (
     ("/shops/<domain>/deactivate", ("POST",), connections.deactivate),
     ("/shops/<domain>/activate", ("POST",), connections.activate),
     ("/shops/<domain>/credentials", ("GET", "POST"), credentials.credentials),
+    # A connection's page and its actions (engineer H).
+    ("/shops/<domain>", ("GET",), shop_detail.shop_detail),
+    ("/shops/<domain>/runs/<flow>", ("GET",), shop_detail.shop_runs),
+    ("/shops/<domain>/sync/<flow>", ("POST",), shop_detail.sync_now),
+    ("/shops/<domain>/orders/retry", ("POST",), shop_detail.retry_one_order),
+    ("/shops/<domain>/reconcile", ("POST",), shop_detail.reconcile_now),
+    ("/shops/<domain>/settings/upload-refunds", ("POST",), shop_settings.set_upload_refunds),
+    ("/shops/<domain>/settings/access", ("POST",), shop_settings.set_access),
+    ("/shops/<domain>/settings/product-store", ("POST",), shop_settings.set_product_store),
+    ("/shops/<domain>/scopes/refresh", ("POST",), shop_settings.scopes_refresh),
+    ("/shops/<domain>/token/refresh", ("POST",), shop_settings.token_refresh),
+    ("/shops/<domain>/locations/<int:location_id>", ("POST",), shop_mappings.location_update),
+    ("/shops/<domain>/locations/<int:location_id>/facility", ("POST",), shop_mappings.location_facility),
+    ("/shops/<domain>/mappings/<kind>", ("POST",), shop_mappings.mapping_update),
+    ("/shops/<domain>/clone", ("GET", "POST"), clone.clone_settings),
+    ("/shops/<domain>/clone/confirm", ("POST",), clone.clone_confirm),
+    ("/stores", ("GET",), stores.stores),
+    ("/stores/new", ("POST",), stores.store_create),
+    ("/stores/<int:store_id>/link", ("POST",), stores.store_link),
+    ("/stores/<int:store_id>/unlink", ("POST",), stores.store_unlink),
+    ("/keys", ("GET",), keys.keys),
+    ("/keys/new", ("POST",), keys.key_create),
+    ("/keys/<int:key_id>/revoke", ("POST",), keys.key_revoke),
+    ("/audit", ("GET",), audit_log.audit),
 )
 
 csrf = CSRFProtect()
