@@ -35,7 +35,7 @@ def console(app):
         loc = Location(shop_id=shop.id, shopify_id="gid://shopify/Location/1", legacy_id="1", name="Warehouse",
                        active=True, is_default=True)
         loc2 = Location(shop_id=shop.id, shopify_id="gid://shopify/Location/2", legacy_id="2", name="Shop floor",
-                        active=True)
+                        active=True, fulfills_online_orders=True)  # only such a location can be the default
         db.session.add_all([loc, loc2])
         db.session.flush()
         db.session.add(Facility(shop_id=shop.id, external_id="WH1", name="Warehouse one"))

@@ -87,9 +87,13 @@ def mapping_update(domain: str, kind: str):
                              ).scalar_one_or_none()
     before = {"oms_value": row.oms_value, "carrier": row.oms_carrier} if row else {"oms_value": None, "carrier": None}
     try:
-        apply_changes(shop.id, kind, {"mappings": [item]})  # commits, as the merchant's PUT does
+        saved = apply_changes(shop.id, kind, {"mappings": [item]})  # commits, as the merchant's PUT does
+        refused = saved.errors[0].error if saved.errors else None  # rows are saved one by one
     except MappingError as exc:
-        flash(f"The mapping of {shopify_value[:80]!r} was not changed: {exc}.", "critical")
+        refused = str(exc)
+    if refused:
+        db.session.rollback()
+        flash(f"The mapping of {shopify_value[:80]!r} was not changed: {refused}.", "critical")
         return back_to(shop, f"mappings-{kind}")
     after = {"oms_value": item["oms_value"], "carrier": item.get("carrier")}
     if after != before:
