@@ -1,7 +1,7 @@
 """Blueprints: one per surface."""
 from flask import Flask
 
-from . import api, body_limits, csp, embedded, errors, locations_api, mappings_api, oauth, oms, sync_api, webhooks
+from . import api, body_limits, csp, embedded, errors, locations_api, mappings_api, oauth, oms, pages_api, sync_api, webhooks
 
 
 def register_blueprints(app: Flask) -> None:
@@ -16,3 +16,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sync_api.bp)
     app.register_blueprint(mappings_api.bp)
     app.register_blueprint(locations_api.bp)
+    app.register_blueprint(pages_api.bp)
