@@ -7,6 +7,7 @@ POST /api/orders/refetch         {"order": "#1001" | GID | number}: fetch it aga
 GET  /api/products/recent        the products imported last
 GET  /api/facilities             the shop's OMS facilities, for the locations page's picker
 GET  /api/runs?flow=&limit=      recent runs of a flow, newest first
+POST /api/sync/<products|orders>/download   queue a download of everything again: 202
 """
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from ..sync.connection import NeedsReauthentication
 from ..sync.orders.reconcile import latest_report
 from ..sync.orders.run import OrderNotFound, refetch_by_reference
 from ..sync.registry import FLOWS
+from ..sync.run_queue import queue_run
+from ..sync.runner import flow_state, skip_reason
 from .errors import json_error
 from .page_figures import MAX_DAYS, daily_counts, window_start
 from .session import session_token_required
@@ -168,3 +171,16 @@ def runs():
     rows = db.session.execute(select(SyncRun).where(SyncRun.shop_id == g.shop.id, SyncRun.flow == flow)
                               .order_by(SyncRun.id.desc()).limit(limit)).scalars()
     return jsonify({"runs": [run_json(r) for r in rows]})
+
+
+@bp.post("/sync/<flow>/download")
+@session_token_required
+def download_again(flow: str):
+    """A full download (bulk operation) instead of the changes since the last run."""
+    if flow not in ("products", "orders"):
+        return json_error(404, "only products and orders download everything again")
+    reason = skip_reason(g.shop, flow_state(g.shop.id, flow), flow)
+    if reason is not None:
+        return json_error(409, f"{flow} cannot run: {reason}")
+    run, created = queue_run(g.shop.id, flow, "full")
+    return jsonify({**run_json(run), "created": created}), 202

@@ -110,3 +110,10 @@ def test_the_pages_api_needs_a_session_token(client, shop):
     for path in ("/api/orders/recent", "/api/orders/daily", "/api/products/recent", "/api/facilities",
                  "/api/orders/reconciliation", "/api/runs?flow=orders"):
         assert client.get(path).status_code == 401
+
+
+def test_download_everything_again_queues_a_full_run(client, shop, auth_headers):
+    resp = client.post("/api/sync/products/download", headers=auth_headers())
+    assert resp.status_code == 202, resp.json
+    assert resp.json["trigger"] == "full" and resp.json["status"] == "queued"
+    assert client.post("/api/sync/inventory/download", headers=auth_headers()).status_code == 404
