@@ -86,7 +86,7 @@
   // The status part of a flow's card (re-rendered on every refresh).
   function status(name, flow, extra) {
     const syncNow = el("button", { type: "button", class: "secondary", "data-testid": "sync-now",
-      "aria-label": `Sync ${TITLES[name].toLowerCase()} now`, text: "Sync now",
+      "aria-label": `Sync now: ${TITLES[name].toLowerCase()}`, text: "Sync now",
       disabled: flow.enabled === false || flow.state !== "idle" || !!flow.blocked });
     syncNow.addEventListener("click", () => runNow(name).catch(() => {}));
     return [
@@ -155,7 +155,7 @@
     listeners.push((b, error) => {
       if (error) { statusBox.replaceChildren(ui.errorState(`Could not load the syncs: ${error.message}`, refresh)); return; }
       const flow = view(name);
-      statusBox.replaceChildren(...status(name, flow, extra ? extra(flow) : null));
+      statusBox.replaceChildren(...status(name, flow, extra ? extra(flow) : null).filter(Boolean));
       update(flow);
       card.setAttribute("aria-busy", "false");
     });

@@ -19,12 +19,12 @@ class Page:
 
 
 PAGES: tuple[Page, ...] = (
-    Page("overview", "/", "Overview", ("Sync now", "Sync products and orders now")),
-    Page("products", "/products", "Products", ("Sync now", "Sync products now")),
-    Page("orders", "/orders", "Orders", ("Sync now", "Sync orders now")),
-    Page("inventory", "/inventory", "Inventory", ("Push now", "Push inventory to Shopify now")),
+    Page("overview", "/", "Overview", ("Sync now", "Sync now: products and orders")),
+    Page("products", "/products", "Products", ("Sync now", "Sync now: products")),
+    Page("orders", "/orders", "Orders", ("Sync now", "Sync now: orders")),
+    Page("inventory", "/inventory", "Inventory", ("Push now", "Push now: inventory to Shopify")),
     Page("locations", "/locations", "Locations", ("Import locations", "Import locations from Shopify")),
-    Page("mappings", "/mappings", "Mappings", ("Find values in Shopify", "Find values to map in Shopify")),
+    Page("mappings", "/mappings", "Mappings", ("Find values in Shopify", "Find values in Shopify to map")),
     Page("shipping", "/shipping", "Shipping methods", ("Find shipping methods", "Find shipping methods in Shopify")),
     Page("privacy", "/privacy", "Privacy"),
 )

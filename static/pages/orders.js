@@ -38,7 +38,7 @@
 
   function retry(order) {
     return el("button", { type: "button", class: "secondary", "data-testid": "retry-order", text: "Retry this order",
-      "aria-label": `Retry order ${order.name || order.id}`,
+      "aria-label": `Retry this order: ${order.name || order.id}`,
       onclick: async (e) => {
         e.target.disabled = true;
         try {
@@ -78,7 +78,7 @@
 
   ready(function () {
     flows.mountCard("orders", document.getElementById("flow-orders"), (flow) => [el("button", { type: "button", class: "secondary",
-      "data-testid": "download-again", text: "Download everything again", "aria-label": "Download the orders again from Shopify",
+      "data-testid": "download-again", text: "Download everything again", "aria-label": "Download everything again: orders",
       disabled: flow.enabled === false || flow.state !== "idle",
       onclick: async () => {
         if (await ui.confirmDialog("Download the orders again?", "The app downloads the orders it imports from Shopify again. Nothing is lost meanwhile.", "Download again")) {

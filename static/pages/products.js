@@ -8,7 +8,7 @@
 
   function downloadAgain(flow) {
     return el("button", { type: "button", class: "secondary", "data-testid": "download-again", text: "Download everything again",
-      "aria-label": "Download every product again from Shopify", disabled: flow.enabled === false || flow.state !== "idle",
+      "aria-label": "Download everything again: products", disabled: flow.enabled === false || flow.state !== "idle",
       onclick: async () => {
         const ok = await ui.confirmDialog("Download every product again?",
           "The app downloads every product and variant from Shopify again. Nothing is lost meanwhile.", "Download again");

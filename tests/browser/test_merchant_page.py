@@ -52,7 +52,7 @@ def test_sync_switch_saved_with_the_save_bar_and_sync_now_queues_a_run(connected
         save_bar(page).wait_for(state="hidden", timeout=5000)
 
         go_to(page, app, "Products")
-        button = app.get_by_role("button", name="Sync products now")
+        button = app.get_by_role("button", name="Sync now: products")
         button.click(timeout=20000)
         app.locator("[data-testid=sync-products] [data-testid=state]", has_text="Queued").wait_for(timeout=10000)
         queued = c.wait_for(lambda: db.session.execute(
