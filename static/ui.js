@@ -55,8 +55,19 @@
     return text.charAt(0).toUpperCase() + text.slice(1) + (/[.!?]$/.test(text) ? "" : ".");
   }
   function statusWord(status) { return STATUS_WORDS[status] || (status ? status.charAt(0).toUpperCase() + status.slice(1) : ""); }
-  // A Shopify value as the merchant knows it: its label when the API sends one.
-  function valueLabel(row) { return (row && (row.label || row.shopify_value)) || ""; }
+  // A code as words ("shopify_payments" -> "Shopify payments"), for a value with no label.
+  function humanize(code) {
+    const text = String(code || "").replace(/[_-]+/g, " ").trim();
+    return text ? text.charAt(0).toUpperCase() + text.slice(1) : "";
+  }
+  // A Shopify value as the merchant knows it: its label when the API sends one; a code
+  // (lower case with underscores, like a payment gateway's) in words otherwise.
+  function valueLabel(row) {
+    if (!row) return "";
+    if (row.label) return row.label;
+    const value = String(row.shopify_value || "");
+    return /^[a-z0-9]+(_[a-z0-9]+)+$/.test(value) ? humanize(value) : value;
+  }
 
   // --- actions: loading while working, a toast for the result ---
   function loading(on) { if (window.shopify && typeof window.shopify.loading === "function") window.shopify.loading(on); }
@@ -271,7 +282,7 @@
     button.disabled = false;
   }
 
-  window.omsUi = { when, number, countWords, errorWords, statusWord, valueLabel, act, loading, saveBar, menu, tabs,
+  window.omsUi = { when, number, countWords, errorWords, statusWord, valueLabel, humanize, act, loading, saveBar, menu, tabs,
     confirmDialog, icon, chart, emptyState, errorState, mainAction, zone };
 
   window.omsDom.ready(function () {

@@ -62,8 +62,7 @@
     document.getElementById("mappings-head").replaceChildren(el("tr", {}, [
       el("th", { scope: "col", class: "select-cell" }, [all]),
       el("th", { scope: "col", text: `Shopify ${NOUN[kind]}` }), el("th", { scope: "col", class: "hide-narrow", text: "Found in" }),
-      el("th", { scope: "col", text: shipping ? "OMS shipment method" : "OMS value" }),
-      shipping ? el("th", { scope: "col", text: "Carrier" }) : null,
+      el("th", { scope: "col", text: shipping ? "OMS shipment method and carrier" : "OMS value" }),
       el("th", { scope: "col" }, [el("span", { class: "visually-hidden", text: "Actions" })]),
     ]));
     const bulk = document.getElementById("bulk-value");
@@ -91,14 +90,14 @@
           onchange: (e) => { (e.target.checked ? k().selected.add(row.shopify_value) : k().selected.delete(row.shopify_value)); renderBulk(); } })]),
         el("td", {}, [
           el("span", { class: "value-name", text: name }),
-          row.label && row.label !== row.shopify_value ? el("span", { class: "subdued value-code", text: ` ${row.shopify_value}` }) : null,
+          name !== row.shopify_value ? el("span", { class: "subdued value-code", text: ` ${row.shopify_value}` }) : null,
           shown(row, "oms_value") ? null : el("span", { class: "badge badge-warning", text: "Not mapped" }),
           error ? el("p", { class: "field-error", role: "alert", "data-testid": "row-error", text: error }) : null,
         ]),
         el("td", { class: "subdued hide-narrow", text: row.source || "" }),
-        el("td", {}, [select]),
-        shipping ? el("td", {}, [el("select", { "data-testid": "carrier", "aria-label": `Carrier for ${name}`,
-          onchange: (e) => { edit(row, "carrier", e.target.value); render(); } }, options(data.carriers || [], shown(row, "carrier"), "No carrier"))]) : null,
+        el("td", {}, [shipping ? el("div", { class: "select-pair" }, [select, el("select", { "data-testid": "carrier",
+          "aria-label": `Carrier for ${name}`, onchange: (e) => { edit(row, "carrier", e.target.value); render(); } },
+          options(data.carriers || [], shown(row, "carrier"), "No carrier"))]) : select]),
         el("td", { class: "menu-cell" }, [rowMenu(row)]),
       ]);
     }));

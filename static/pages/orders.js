@@ -5,13 +5,25 @@
   const { el, ready } = window.omsDom;
   const ui = window.omsUi;
   const flows = window.omsFlows;
-  const UNMAPPED = { sales_channel: "channel", payment_method: "payment", shipping_method: "shipping" };
+  // Shopify's values as the merchant knows them (the mappings' labels), never raw codes.
+  const labels = { sales_channel: {}, payment_method: {}, shipping_method: {} };
+  async function loadLabels() {
+    await Promise.all(Object.keys(labels).map(async (kind) => {
+      try {
+        const body = await window.omsApi.call(`/api/mappings/${kind}`);
+        (body.values || []).forEach((row) => { labels[kind][row.shopify_value] = ui.valueLabel(row); });
+      } catch (error) { /* codes in words then */ }
+    }));
+  }
+  function shopifyWords(kind, values) {
+    return values.filter(Boolean).map((v) => labels[kind][v] || ui.valueLabel({ shopify_value: v })).join(", ");
+  }
 
   function mapped(value, shopifyValue, key, order) {
     const missing = (order.unmapped || []).includes(key);
     return el("td", {}, [
       el("span", { text: value || shopifyValue || "—" }),
-      missing ? el("span", { class: "badge badge-warning", "data-testid": "unmapped", text: `${shopifyValue ? shopifyValue + ": " : ""}not mapped` }) : null,
+      missing ? el("span", { class: "badge badge-warning", "data-testid": "unmapped", text: "Not mapped" }) : null,
     ]);
   }
 
@@ -26,10 +38,10 @@
       body.replaceChildren(...(orders.length ? orders.map((o) => el("tr", { "data-order": o.id }, [
         el("td", { text: o.name || o.id }),
         el("td", { text: ui.when(o.created_at) }),
-        mapped(o.sales_channel, o.channel, "sales_channel", o),
-        mapped(o.payment_method, (o.payment_gateways || []).join(", "), "payment_method", o),
+        mapped(o.sales_channel, shopifyWords("sales_channel", [o.channel]), "sales_channel", o),
+        mapped(o.payment_method, shopifyWords("payment_method", o.payment_gateways || []), "payment_method", o),
         mapped(o.shipping_method && o.shipping_carrier ? `${o.shipping_method} (${o.shipping_carrier})` : o.shipping_method,
-          o.shipping_title, "shipping_method", o),
+          shopifyWords("shipping_method", [o.shipping_title]), "shipping_method", o),
       ])) : [el("tr", {}, [el("td", { colspan: "5" }, [ui.emptyState("No orders yet", "They appear here as the first download brings them in.")])])]));
     } catch (error) {
       body.replaceChildren(el("tr", {}, [el("td", { colspan: "5" }, [ui.errorState(`Could not load orders: ${error.message}`, loadRecent)])]));
@@ -87,7 +99,7 @@
       } })]);
     flows.mountCard("fulfillments", document.getElementById("flow-fulfillments"));
     flows.mountRuns("orders", document.getElementById("runs-body"), retry);
-    flows.subscribe(loadRecent);
+    loadLabels().then(() => flows.subscribe(loadRecent)).then(loadRecent);
     ui.mainAction(() => flows.runNow("orders").catch(() => {}));
     flows.refresh();
     loadChart();

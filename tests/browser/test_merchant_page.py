@@ -171,3 +171,23 @@ def test_leaving_with_unsaved_edits_asks_first(connected_app, browser):
             assert db.session.execute(select(Shop.access_level).where(Shop.domain == domain)).scalar_one() == "read_write"
     finally:
         page.close()
+
+
+def test_a_shipping_mapping_refused_marks_its_row(connected_app, browser):
+    """A carrier without a shipment method is refused: the row says why, the edit stays."""
+    c = connected_app
+    domain, page, app = open_installed_app(c, browser)
+    try:
+        go_to(page, app, "Shipping methods")
+        with page.expect_response(lambda r: r.url.endswith("/api/mappings/import"), timeout=20000):
+            page.locator("[data-testid=title-bar-action]").click(timeout=10000)
+        rows = app.locator("#mappings-body tr[data-value]")
+        rows.first.wait_for(timeout=10000)
+        carrier = rows.first.locator("[data-testid=carrier]")
+        carrier.select_option(index=1)
+        page.locator("[data-testid=save-bar-save]").click(timeout=5000)
+        app.locator("#mappings-body tr[data-value] [data-testid=row-error]").first.wait_for(timeout=10000)
+        assert save_bar(page).is_visible()  # nothing lost: still to save
+        assert app.locator("#mappings-body tr[data-value]").first.locator("[data-testid=carrier]").input_value() != ""
+    finally:
+        page.close()
