@@ -63,7 +63,7 @@
       el("th", { scope: "col", class: "select-cell" }, [all]),
       el("th", { scope: "col", text: `Shopify ${NOUN[kind]}` }), el("th", { scope: "col", class: "hide-narrow", text: "Found in" }),
       el("th", { scope: "col", text: shipping ? "OMS shipment method and carrier" : "OMS value" }),
-      el("th", { scope: "col" }, [el("span", { class: "visually-hidden", text: "Actions" })]),
+      el("th", { scope: "col", class: "menu-cell" }, [el("span", { class: "visually-hidden", text: "Actions" })]),
     ]));
     const bulk = document.getElementById("bulk-value");
     const keep = bulk.value;

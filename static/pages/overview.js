@@ -2,10 +2,9 @@
 // checklist, the health of every flow and the orders imported per day.
 (function () {
   "use strict";
-  const { el, ready } = window.omsDom;
+  const { ready } = window.omsDom;
   const ui = window.omsUi;
   const flows = window.omsFlows;
-  const PAGE_OF = { products: "/products", orders: "/orders", inventory: "/inventory", locations: "/locations", fulfillments: "/orders" };
   const facts = { shop: null, sync: null, locations: null, types: null, channels: null };
 
   function accessLevel() {
@@ -38,64 +37,60 @@
 
   function allMapped(body) { return body && (body.values || []).length > 0 && (body.unmapped ?? 1) === 0; }
 
-  function steps() {
+  function done() {
     const shop = facts.shop || {};
     const sync = facts.sync || {};
     const locations = facts.locations || [];
     const products = sync.products || {};
     const orders = sync.orders || {};
-    return [
-      { id: "access", title: "Choose what the app may do in Shopify", done: shop.access && shop.access !== "none",
-        text: "Read to download products and orders; read and write to also push stock and fulfillments.", href: null },
-      { id: "types", title: "Map product types", done: allMapped(facts.types),
-        text: "Each Shopify product type to an OMS product type. You can do this before the first download.", href: "/mappings#product_type" },
-      { id: "channels", title: "Map sales channels", done: allMapped(facts.channels),
-        text: "Where orders come from (online store, point of sale…) to OMS sales channels.", href: "/mappings#sales_channel" },
-      { id: "locations", title: "Map your locations to OMS facilities", done: locations.some((l) => l.default && l.facility_id),
-        text: "Create a facility for each location, and choose the default location for online orders.", href: "/locations" },
-      { id: "download", title: "Download products and orders", done: (products.total || 0) > 0 && (orders.last_run || {}).status === "succeeded",
-        text: "Products, then open unfulfilled orders and every change after.", href: "/products" },
-      { id: "push", title: "Push stock to Shopify for the first time", done: !!(sync.inventory || {}).last_pushed_at,
-        text: "The OMS sends stock per facility; the app pushes it to the mapped locations.", href: "/inventory" },
-    ];
+    return {
+      access: !!shop.access && shop.access !== "none",
+      types: allMapped(facts.types),
+      channels: allMapped(facts.channels),
+      locations: locations.some((l) => l.default && l.facility_id),
+      download: (products.total || 0) > 0 && (orders.last_run || {}).status === "succeeded",
+      push: !!(sync.inventory || {}).last_pushed_at,
+    };
   }
 
   function renderChecklist() {
-    const list = document.getElementById("checklist");
     if (!facts.shop || !facts.sync) return;
-    const all = steps();
-    const done = all.filter((s) => s.done).length;
-    document.getElementById("checklist-progress").textContent = `${done} of ${all.length} done`;
-    list.replaceChildren(...all.map((s) => el("li", { class: s.done ? "step done" : "step", "data-step": s.id,
-      "data-done": s.done ? "true" : "false" }, [
-      ui.icon(s.done ? "CheckCircleIcon" : "AlertCircleIcon"),
-      el("div", {}, [
-        el("p", { class: "step-title", text: s.title }, [el("span", { class: "visually-hidden", text: s.done ? " (done)" : " (to do)" })]),
-        el("p", { class: "subdued", text: s.text }),
-      ]),
-      s.href && !s.done ? el("a", { href: s.href, class: "button-link", "data-testid": `checklist-${s.id}`, text: "Start" }) : null,
-    ])));
+    const state = done();
+    const steps = Array.from(document.querySelectorAll("#checklist [data-step]"));
+    steps.forEach((li) => {
+      const ok = !!state[li.dataset.step];
+      li.dataset.done = ok ? "true" : "false";
+      li.classList.toggle("done", ok);
+      const icon = li.querySelector(".step-icon");
+      icon.src = icon.src.replace(/(CheckCircle|AlertCircle)Icon\.svg$/, ok ? "CheckCircleIcon.svg" : "AlertCircleIcon.svg");
+      li.querySelector(".step-state").textContent = ok ? " (done)" : " (to do)";
+      const link = li.querySelector(".step-link");
+      if (link) link.classList.toggle("invisible", ok);
+    });
+    document.getElementById("checklist-progress").textContent =
+      `${steps.filter((li) => li.dataset.done === "true").length} of ${steps.length} done`;
   }
 
   function renderHealth(body, error) {
     const list = document.getElementById("health-list");
-    if (error) { list.replaceChildren(ui.errorState(`Could not load the syncs: ${error.message}`, flows.refresh)); return; }
+    const updated = document.getElementById("sync-updated");
+    if (error) { updated.textContent = `Could not load the syncs: ${error.message}`; updated.className = "field-error"; return; }
+    updated.className = "subdued";
     facts.sync = body;
-    document.getElementById("sync-updated").textContent = `Updated ${ui.when(new Date().toISOString())}`;
-    list.replaceChildren(...Object.keys(flows.TITLES).map((name) => {
-      const flow = flows.view(name);
+    updated.textContent = `Updated ${ui.when(new Date().toISOString())}`;
+    list.querySelectorAll("[data-flow]").forEach((row) => {
+      const flow = flows.view(row.dataset.flow);
       const run = flow.last_run;
       const state = flow.state === "running" ? "Running" : flow.state === "queued" ? "Queued"
         : flow.enabled === false ? "Off" : run && run.status === "failed" ? "Needs attention" : run ? "Healthy" : "Not run yet";
       const tone = state === "Needs attention" ? "badge-run-failed" : state === "Healthy" ? "badge-active"
         : state === "Running" || state === "Queued" ? "badge-run-running" : "";
-      return el("li", { class: "health-row", "data-flow": name, "data-testid": `health-${name}` }, [
-        el("a", { href: PAGE_OF[name], text: flows.TITLES[name] }),
-        el("span", { class: `badge ${tone}`, "data-testid": "state", text: state }),
-        el("span", { class: "subdued health-detail", text: run && run.status === "failed" ? ui.errorWords(run)
-          : run ? `Last sync ${ui.when(run.finished_at || run.started_at)}` : "" }),
-      ]);
-    }));
+      const badge = row.querySelector("[data-testid=state]");
+      badge.className = `badge ${tone}`;
+      badge.textContent = state;
+      row.querySelector(".health-detail").textContent = run && run.status === "failed" ? ui.errorWords(run)
+        : run ? `Last sync ${ui.when(run.finished_at || run.started_at)}` : "";
+    });
     renderChecklist();
   }
 

@@ -109,7 +109,7 @@ def test_mappings_find_values_in_shopify_and_map_one_with_the_save_bar(connected
     domain, page, app = open_installed_app(c, browser)
     try:
         go_to(page, app, "Mappings")
-        with page.expect_response(lambda r: r.url.endswith("/api/mappings/import"), timeout=20000):
+        with page.expect_response(lambda r: r.url.endswith("/api/mappings/import"), timeout=45000):
             page.locator("[data-testid=title-bar-action]").click(timeout=10000)
         app.get_by_role("tab", name="Product types").click()
         rows = app.locator("#mappings-body tr[data-value]")
@@ -134,13 +134,13 @@ def test_an_edit_not_yet_saved_survives_a_reload_and_a_tab_switch(connected_app,
     domain, page, app = open_installed_app(c, browser)
     try:
         go_to(page, app, "Mappings")
-        with page.expect_response(lambda r: r.url.endswith("/api/mappings/import"), timeout=20000):
+        with page.expect_response(lambda r: r.url.endswith("/api/mappings/import"), timeout=45000):
             page.locator("[data-testid=title-bar-action]").click(timeout=10000)
         app.get_by_role("tab", name="Product types").click()
         rows = app.locator("#mappings-body tr[data-value]")
         rows.first.wait_for(timeout=10000)
         rows.first.locator("[data-testid=oms-value]").select_option("FINISHED_GOOD")
-        with page.expect_response(lambda r: r.url.endswith("/api/mappings/product_type"), timeout=20000):
+        with page.expect_response(lambda r: r.url.endswith("/api/mappings/product_type"), timeout=45000):
             page.locator("[data-testid=title-bar-action]").click()  # the lists reload when it is done
         assert rows.first.locator("[data-testid=oms-value]").input_value() == "FINISHED_GOOD"
         app.get_by_role("tab", name="Sales channels").click()
@@ -179,7 +179,7 @@ def test_a_shipping_mapping_refused_marks_its_row(connected_app, browser):
     domain, page, app = open_installed_app(c, browser)
     try:
         go_to(page, app, "Shipping methods")
-        with page.expect_response(lambda r: r.url.endswith("/api/mappings/import"), timeout=20000):
+        with page.expect_response(lambda r: r.url.endswith("/api/mappings/import"), timeout=45000):
             page.locator("[data-testid=title-bar-action]").click(timeout=10000)
         rows = app.locator("#mappings-body tr[data-value]")
         rows.first.wait_for(timeout=10000)
