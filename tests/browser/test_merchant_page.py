@@ -191,3 +191,86 @@ def test_a_shipping_mapping_refused_marks_its_row(connected_app, browser):
         assert app.locator("#mappings-body tr[data-value]").first.locator("[data-testid=carrier]").input_value() != ""
     finally:
         page.close()
+
+
+def test_privacy_shows_no_email_of_a_customer_whose_redaction_was_applied(connected_app, browser):
+    from datetime import datetime, timezone
+
+    from shopify_app.models import ComplianceRequest
+
+    c = connected_app
+    domain, page, app = open_installed_app(c, browser)
+    try:
+        now = datetime.now(timezone.utc)
+        with c.app.app_context():
+            db.session.add_all([
+                ComplianceRequest(shop_domain=domain, topic="customers/data_request", customer_id="7",
+                                  customer_email="gone@example.com", orders_requested=[1], completed_at=now),
+                ComplianceRequest(shop_domain=domain, topic="customers/redact", customer_id="7",
+                                  customer_email="gone@example.com", orders_requested=[1], completed_at=now),
+                ComplianceRequest(shop_domain=domain, topic="customers/data_request", customer_id="8",
+                                  customer_email="kept@example.com", orders_requested=[], completed_at=now),
+            ])
+            db.session.commit()
+        go_to(page, app, "Privacy")
+        rows = app.locator("#privacy-body tr[data-request]")
+        expect(rows).to_have_count(3, timeout=10000)
+        text = app.locator("#privacy-body").inner_text()
+        assert "gone@example.com" not in text and "Redacted customer" in text
+        assert "kept@example.com" in text
+    finally:
+        page.close()
+
+
+def test_a_facility_mapped_elsewhere_is_taken_only_after_confirming(connected_app, browser):
+    c = connected_app
+    domain, page, app = open_installed_app(c, browser)
+    try:
+        go_to(page, app, "Locations")
+        page.locator("[data-testid=title-bar-action]").click(timeout=10000)
+        rows = app.locator("#locations-body tr[data-location]")
+        rows.first.wait_for(timeout=15000)
+        first, second = rows.nth(0), rows.nth(1)
+        first.get_by_role("button", name="More actions").click()
+        first.get_by_role("menuitem", name="Create a facility from this location").click()
+        expect(first.locator("[data-testid=facility]")).not_to_have_value("", timeout=10000)
+        taken = first.locator("[data-testid=facility]").input_value()
+        second.locator("[data-testid=facility]").select_option(taken)
+        page.locator("[data-testid=save-bar-save]").click(timeout=5000)
+        dialog = app.locator("[data-testid=dialog]")
+        expect(dialog).to_contain_text(f"Take {taken} from", timeout=5000)
+        dialog.locator("[data-testid=cancel]").click()
+        assert save_bar(page).is_visible()  # not saved: still to save or discard
+        headers = {"Authorization": f"Bearer {c.ds.session_token(domain)}"}
+        body = c.http.get(c.url + "/api/locations", headers=headers).json()
+        listed = body if isinstance(body, list) else body["locations"]
+        assert [l["facility_id"] for l in listed].count(taken) == 1
+        page.locator("[data-testid=save-bar-discard]").click()
+        save_bar(page).wait_for(state="hidden", timeout=5000)
+        # A location that takes no online orders cannot be the default.
+        offline = rows.filter(has_text="point of sale")
+        if offline.count():
+            offline.first.get_by_role("button", name="More actions").click()
+            item = offline.first.get_by_role("menuitem", name="Make the default location (it must fulfil online orders)")
+            assert item.get_attribute("aria-disabled") == "true"
+    finally:
+        page.close()
+
+
+def test_an_interval_must_be_whole_minutes(connected_app, browser):
+    c = connected_app
+    domain, page, app = open_installed_app(c, browser)
+    try:
+        go_to(page, app, "Products")
+        interval = app.locator("[data-testid=sync-products] [data-testid=interval]")
+        interval.wait_for(timeout=10000)
+        interval.fill("1.5")
+        page.locator("[data-testid=save-bar-save]").click(timeout=5000)
+        expect(app.locator("#interval-products-help")).to_have_text("Enter whole minutes from 1 to 1440.", timeout=5000)
+        assert save_bar(page).is_visible()
+        with c.app.app_context():
+            state = db.session.execute(select(FlowState.interval_minutes).where(
+                FlowState.shop_id == shop_id(c, domain), FlowState.flow == "products")).scalar_one_or_none()
+            assert state in (None, 15)  # nothing saved
+    finally:
+        page.close()
