@@ -41,17 +41,23 @@
     [/failed after \d+ attempts|unavailable|timed? ?out|connection|5\d\d/i,
       "Shopify did not answer in time. The app tries again at the next sync; nothing was lost."],
     [/throttl|rate limit|429/i, "Shopify asked the app to slow down. The sync continues at the next run."],
-    [/access (level )?is none|access denied|not allowed|scope/i,
+    [/access (level )?is none|access denied|not allowed|does not allow|scope/i,
       "The app's access level does not allow this. Change it on the Overview page."],
     [/interrupted|lease|worker/i, "The sync was interrupted. It resumes from where it stopped within a minute."],
   ];
+  // Field names of the JSON API, as words.
+  const FIELD_WORDS = { oms_value: "OMS value", shopify_value: "Shopify value", facility_id: "facility",
+    interval_minutes: "interval", oms_carrier: "carrier" };
   function errorWords(run) {
     if (!run) return "";
     if (run.error_message) return run.error_message;
     const raw = String(run.error || "");
     if (!raw) return "";
     for (const [pattern, words] of ERROR_WORDS) if (pattern.test(raw)) return words;
-    const text = raw.replace(/^[A-Z][A-Za-z]+(Error|Exception|Unavailable|Failed|Denied)?:\s*/, "").split("\n")[0];
+    const text = raw.replace(/^[A-Z][A-Za-z]+(Error|Exception|Unavailable|Failed|Denied)?:\s*/, "").split("\n")[0]
+      .replace(/^\w+\[\d+\][.:]?\s*/, "")
+      .replace(/\b(oms_value|shopify_value|facility_id|interval_minutes|oms_carrier)\b/g, (w) => FIELD_WORDS[w])
+      .replace(/\s*\(null for the default\)/g, "");
     return text.charAt(0).toUpperCase() + text.slice(1) + (/[.!?]$/.test(text) ? "" : ".");
   }
   function statusWord(status) { return STATUS_WORDS[status] || (status ? status.charAt(0).toUpperCase() + status.slice(1) : ""); }
@@ -78,7 +84,7 @@
       if (okMessage) window.omsApi.toast(typeof okMessage === "function" ? okMessage(result) : okMessage);
       return result;
     } catch (error) {
-      window.omsApi.toast(error.message, true);
+      window.omsApi.toast(errorWords({ error: error.message }), true);
       throw error;
     } finally {
       loading(false);
@@ -110,7 +116,7 @@
         try { await section.save(); } catch (error) { failed = failed || error; }
       }
       loading(false);
-      if (failed) window.omsApi.toast(failed.message, true);
+      if (failed) window.omsApi.toast(errorWords({ error: failed.message }), true);
       else window.omsApi.toast("Saved");
       await saveBar.changed();
     },

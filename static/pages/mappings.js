@@ -124,7 +124,7 @@
   function markErrors(which, sent, errors) {
     (errors || []).forEach((e) => {
       const value = e.shopify_value ?? (sent[e.index] && sent[e.index].shopify_value);
-      if (value !== undefined) state[which].errors[value] = e.error || "This value could not be saved.";
+      if (value !== undefined) state[which].errors[value] = e.error ? ui.errorWords({ error: e.error }) : "This value could not be saved.";
     });
   }
 
@@ -151,6 +151,9 @@
       if (!rowErrors.length && match) rowErrors.push({ index: Number(match[1]), error: match[2] || error.message });
       markErrors(which, sent, rowErrors);
       if (which === kind) render();
+      if (rowErrors.length) {
+        throw new Error(`${rowErrors.length} ${NOUN[which]}${rowErrors.length > 1 ? "s" : ""} could not be saved: see the marked rows`);
+      }
       throw error;
     }
   }

@@ -242,3 +242,23 @@ def test_the_merchants_journey_from_install_to_a_first_push(connected_app, brows
         assert page.script_errors == []
     finally:
         page.close()
+
+
+def test_runs_and_errors_are_told_in_merchant_words(connected_app, browser):
+    c = connected_app
+    domain, page, app = open_installed_app(c, browser)
+    try:
+        frame = app_frame(page)
+        words = lambda expr: frame.evaluate(expr)  # noqa: E731
+        assert words("omsUi.errorWords({error: 'ShopifyUnavailable: GraphQL call orders failed after 6 attempts'})") == \
+            "Shopify did not answer in time. The app tries again at the next sync; nothing was lost."
+        assert words("omsUi.errorWords({error: 'mappings[1]: a carrier needs an oms_value'})") == "A carrier needs an OMS value."
+        assert "null for the default" not in words(
+            "omsUi.errorWords({error: 'interval_minutes must be a whole number from 1 to 1440 (null for the default)'})")
+        assert words("omsUi.errorWords({error: 'x', error_message: 'Shopify refused the token.'})") == "Shopify refused the token."
+        assert words("omsUi.countWords({placeholder_lines: 369, bulk_objects: 3160, orders: 3})") == "3 orders"
+        assert words("omsUi.valueLabel({shopify_value: 'shopify_payments'})") == "Shopify payments"
+        assert words("omsUi.valueLabel({shopify_value: 'web', label: 'Online Store'})") == "Online Store"
+        assert words("omsUi.statusWord('succeeded')") == "Finished"
+    finally:
+        page.close()
