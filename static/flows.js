@@ -104,10 +104,11 @@
   // The flow's settings, saved with the save bar: "Sync … automatically" and the interval.
   function settings(name, container) {
     const label = TITLES[name].toLowerCase();
-    const toggle = el("input", { type: "checkbox", role: "switch", id: `auto-${name}`, "data-testid": "enabled" });
+    // Off limits until the flow's state is known: a switch shown "off" before it would say something false.
+    const toggle = el("input", { type: "checkbox", role: "switch", id: `auto-${name}`, "data-testid": "enabled", disabled: true });
     const stateText = el("span", { class: "switch-state", "aria-hidden": "true", "data-testid": "switch-state" });
     const interval = el("input", { type: "number", min: "1", max: "1440", step: "1", id: `interval-${name}`,
-      class: "interval", "data-testid": "interval", inputmode: "numeric", "aria-describedby": `interval-${name}-help` });
+      class: "interval", "data-testid": "interval", inputmode: "numeric", "aria-describedby": `interval-${name}-help`, disabled: true });
     const help = el("p", { class: "field-help", id: `interval-${name}-help`, text: "Whole minutes, 1 to 1440." });
     let saved = null;
     const paint = () => { stateText.textContent = toggle.checked ? "On" : "Off"; };
@@ -142,6 +143,7 @@
       saved = { enabled: flow.enabled !== false, interval: flow.interval_minutes ?? null };
       toggle.checked = saved.enabled;
       interval.value = saved.interval ?? "";
+      toggle.disabled = interval.disabled = false;
       paint();
     };
   }

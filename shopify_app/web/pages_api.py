@@ -7,6 +7,7 @@ POST /api/orders/refetch         {"order": "#1001" | GID | number}: fetch it aga
 GET  /api/products/recent        the products imported last
 GET  /api/facilities             the shop's OMS facilities, for the locations page's picker
 GET  /api/runs?flow=&limit=      recent runs of a flow, newest first
+GET  /api/inventory/locations    per Shopify location: stock levels pushed there, their units, the last push
 POST /api/sync/<products|orders>/download   queue a download of everything again: 202
 """
 from __future__ import annotations
@@ -14,10 +15,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Blueprint, g, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Facility, Location, Order, Product, SyncRun, Variant
+from ..models import Facility, Location, Order, Product, PushedLevel, SyncRun, Variant
 from ..shopify.access import AccessDenied
 from ..shopify.times import json_time
 from ..sync.connection import NeedsReauthentication
@@ -184,3 +185,14 @@ def download_again(flow: str):
         return json_error(409, f"{flow} cannot run: {reason}")
     run, created = queue_run(g.shop.id, flow, "full")
     return jsonify({**run_json(run), "created": created}), 202
+
+
+@bp.get("/inventory/locations")
+@session_token_required
+def inventory_by_location():
+    rows = db.session.execute(
+        select(PushedLevel.location_id, func.count(), func.coalesce(func.sum(PushedLevel.quantity), 0),
+               func.max(PushedLevel.pushed_at))
+        .where(PushedLevel.shop_id == g.shop.id).group_by(PushedLevel.location_id)).all()
+    return jsonify({"locations": [{"id": location_id, "levels": levels, "units": int(units),
+                                   "last_pushed_at": json_time(last)} for location_id, levels, units, last in rows]})

@@ -11,7 +11,9 @@
   async function loadLocations() {
     const body = document.getElementById("inventory-locations");
     try {
-      const answer = await window.omsApi.call("/api/locations");
+      const [answer, pushed] = await Promise.all([window.omsApi.call("/api/locations"),
+        window.omsApi.call("/api/inventory/locations").catch(() => ({ locations: [] }))]);
+      const byLocation = Object.fromEntries((pushed.locations || []).map((p) => [p.id, p]));
       const locations = Array.isArray(answer) ? answer : (answer && answer.locations) || [];
       const warnings = ((answer && !Array.isArray(answer) && answer.warnings) || [])
         .concat(...locations.map((l) => (l.warnings || []).map((w) => `${l.name}: ${warningText(w)}`)));
@@ -23,10 +25,13 @@
         el("td", {}, [el("span", { text: l.name }), l.default ? el("span", { class: "badge badge-active", text: "Default" }) : null]),
         el("td", { text: l.facility_id || "No facility" }),
         el("td", { text: l.default ? "The sum over the facilities that sell online" : l.facility_id ? `The stock of ${l.facility_id}` : "Nothing" }),
-      ])) : [el("tr", {}, [el("td", { colspan: "3" }, [ui.emptyState("No location is mapped yet",
+        el("td", { "data-testid": "last-push", text: byLocation[l.id]
+          ? `${ui.number(byLocation[l.id].levels)} stock levels, ${ui.number(byLocation[l.id].units)} units · ${ui.when(byLocation[l.id].last_pushed_at)}`
+          : "Not pushed yet" }),
+      ])) : [el("tr", {}, [el("td", { colspan: "4" }, [ui.emptyState("No location is mapped yet",
         "Map your Shopify locations to OMS facilities before the first push.", el("a", { href: "/locations", class: "button-link", text: "Map locations" }))])])]));
     } catch (error) {
-      body.replaceChildren(el("tr", {}, [el("td", { colspan: "3" }, [ui.errorState(`Could not load locations: ${error.message}`, loadLocations)])]));
+      body.replaceChildren(el("tr", {}, [el("td", { colspan: "4" }, [ui.errorState(`Could not load locations: ${error.message}`, loadLocations)])]));
     }
   }
 
@@ -34,7 +39,12 @@
     flows.mountCard("inventory", document.getElementById("flow-inventory"));
     flows.mountRuns("inventory", document.getElementById("runs-body"));
     ui.mainAction(() => flows.runNow("inventory", null, "Inventory push queued: it starts within seconds").catch(() => {}));
+    let lastPush = null;
+    flows.subscribe(() => { // a push finished: what each location holds changed
+      const run = flows.view("inventory").last_run;
+      const id = run ? run.id : 0;
+      if (id !== lastPush) { lastPush = id; loadLocations(); }
+    });
     flows.refresh();
-    loadLocations();
   });
 })();

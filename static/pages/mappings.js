@@ -5,7 +5,10 @@
   "use strict";
   const { el, ready, latestOnly } = window.omsDom;
   const ui = window.omsUi;
-  const fetchKind = latestOnly((kind) => window.omsApi.call(`/api/mappings/${kind}`));
+  // One "latest answer wins" per kind: reloading every kind at once supersedes nothing.
+  const fetchers = {};
+  const fetchKind = (which) => (fetchers[which] = fetchers[which] ||
+    latestOnly(() => window.omsApi.call(`/api/mappings/${which}`)))();
   const NOUN = { sales_channel: "sales channel", product_type: "product type", payment_method: "payment method",
     shipping_method: "shipping method" };
   const state = {}; // kind -> {data, edits: {value: {oms_value, carrier}}, errors: {value: message}, selected: Set}

@@ -41,9 +41,9 @@ def test_sync_switch_saved_with_the_save_bar_and_sync_now_queues_a_run(connected
         switch = app.locator("[data-testid=sync-orders] [data-testid=enabled]")
         switch.wait_for(timeout=10000)
         assert app.locator("[data-testid=sync-orders] label", has_text="Sync orders automatically").count() == 1
-        assert app.locator("[data-testid=sync-orders] [data-testid=switch-state]").inner_text() == "On"
+        expect(app.locator("[data-testid=sync-orders] [data-testid=switch-state]")).to_have_text("On")
         switch.uncheck()
-        assert app.locator("[data-testid=sync-orders] [data-testid=switch-state]").inner_text() == "Off"
+        expect(app.locator("[data-testid=sync-orders] [data-testid=switch-state]")).to_have_text("Off")
         save_bar(page).wait_for(state="visible", timeout=5000)
         page.locator("[data-testid=save-bar-save]").click()
         c.wait_for(lambda: db.session.execute(

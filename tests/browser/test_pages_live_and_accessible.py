@@ -235,6 +235,7 @@ def test_the_merchants_journey_from_install_to_a_first_push(connected_app, brows
             run = run_flow(sid, "inventory", "manual", run=queued)
             assert run.status == "succeeded", run.error
         expect(card.locator("[data-testid=last-run-status]")).to_have_text("Finished", timeout=6000)
+        expect(app.locator("[data-testid=last-push]").first).to_contain_text("stock levels", timeout=10000)
         go_to(page, app, "Overview")
         expect(checklist.locator("[data-step=push]")).to_have_attribute("data-done", "true", timeout=10000)
         for step in ("access", "types", "channels", "locations"):

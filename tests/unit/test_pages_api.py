@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from shopify_app.extensions import db
-from shopify_app.models import Facility, Location, Order, Product, SyncRun
+from shopify_app.models import Facility, Location, Order, Product, PushedLevel, SyncRun
 from shopify_app.web.page_figures import daily_counts, done_of_total, window_start
 from tests.conftest import create_shop
 
@@ -117,3 +117,14 @@ def test_download_everything_again_queues_a_full_run(client, shop, auth_headers)
     assert resp.status_code == 202, resp.json
     assert resp.json["trigger"] == "full" and resp.json["status"] == "queued"
     assert client.post("/api/sync/inventory/download", headers=auth_headers()).status_code == 404
+
+
+def test_inventory_per_location_counts_levels_units_and_the_last_push(client, shop, auth_headers):
+    when = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    for item, qty in (("1", 5), ("2", 7)):
+        db.session.add(PushedLevel(shop_id=shop.id, inventory_item_id=item, location_id="gid://shopify/Location/1",
+                                   quantity=qty, pushed_quantity=qty, pushed_at=when))
+    db.session.commit()
+    body = client.get("/api/inventory/locations", headers=auth_headers()).json
+    assert body["locations"] == [{"id": "gid://shopify/Location/1", "levels": 2, "units": 12,
+                                  "last_pushed_at": "2026-03-01T12:00:00Z"}]

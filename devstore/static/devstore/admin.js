@@ -147,7 +147,7 @@
     confirmLeave().then(function (ok) { if (ok) send("navigate.app", {href: href}); });
   }
   // The app's page opens in the iframe with a fresh launch URL; the admin page stays.
-  function openInFrame(href) {
+  function openInFrame(href, fromHistory) {
     var path = appPath(href);
     var hashAt = path.indexOf("#");
     var hash = hashAt >= 0 ? path.slice(hashAt) : "";
@@ -160,7 +160,9 @@
         var query = bare.indexOf("?") >= 0 ? "&" + bare.split("?")[1] : "";
         admin.frameLoads += 1;
         el("app-iframe").src = body.url + query + hash;
-        try { history.pushState(null, "", cfg.appPagePath + (bare === "/" ? "" : bare)); } catch (e) { /* */ }
+        if (!fromHistory) {
+          try { history.pushState({appPath: bare}, "", cfg.appPagePath + (bare === "/" ? "" : bare)); } catch (e) { /* */ }
+        }
         markActive(bare);
       });
   }
@@ -223,6 +225,12 @@
       box.appendChild(button);
     });
   }
+
+  // Back and forward move the app between the pages it was shown, as Shopify admin does.
+  window.addEventListener("popstate", function () {
+    var rest = window.location.pathname.slice(cfg.appPagePath.length) || "/";
+    confirmLeave().then(function (ok) { if (ok) openInFrame(rest + window.location.search, true); });
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     el("ds-save-bar-save").addEventListener("click", function () { saveBarClick("save"); });
