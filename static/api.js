@@ -31,6 +31,7 @@
     if (!response.ok) {
       const error = new Error((body && body.error) || ("Request failed: " + response.status));
       error.status = response.status;
+      error.body = body; // per-row `errors` of a mapping save, say
       throw error;
     }
     return body;

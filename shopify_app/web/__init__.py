@@ -1,8 +1,8 @@
 """Blueprints: one per surface."""
 from flask import Flask
 
-from . import api, body_limits, console, csp, embedded, errors, locations_api, mappings_api, oauth, oms, sync_api, webhooks
-from . import observability
+from . import api, body_limits, console, csp, embedded, errors, locations_api, mappings_api, oauth, oms, pages_api
+from . import observability, sync_api, webhooks
 
 
 def register_blueprints(app: Flask) -> None:
@@ -19,3 +19,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(locations_api.bp)
     observability.register(app)  # log context, metrics, health
     app.register_blueprint(console.blueprint())
+    app.register_blueprint(pages_api.bp)

@@ -18,6 +18,7 @@ from ..sync.install import InstallFailed, StaleIdToken, connect_by_token_exchang
 from ..sync.shop import find_shop
 from .oauth import auth_start_limit, authorization_redirect, limiter
 from .csp import frame_ancestors
+from .pages import BY_SLUG, PAGES
 from .session import verify_session_token
 
 bp = Blueprint("embedded", __name__)
@@ -40,10 +41,13 @@ def embedded_page(template: str, domain: str | None, status: int = 200, **contex
     return response
 
 
-@bp.get("/")
-def entry():
+@bp.get("/", defaults={"slug": "overview"})
+def entry(slug: str = "overview"):
+    """Every page of the app opens as Shopify opens application_url, its path added."""
     args = request.args.to_dict()
     if not args.get("shop") and not args.get("id_token"):
+        if slug != "overview":
+            return redirect(url_for("embedded.entry"))
         return embedded_page("landing.html", None)
 
     id_token = args.get("id_token")
@@ -71,7 +75,7 @@ def entry():
             return bounce(shop_param)
         if shop_param and session_token.shop != shop_param:
             abort(400, "The ID token is for another shop.")
-        return open_embedded(session_token.shop, id_token, args.get("host"))
+        return open_embedded(session_token.shop, id_token, args.get("host"), slug)
 
     shop = find_shop(shop_param)
     if args.get("embedded") == "1":
@@ -84,7 +88,7 @@ def entry():
     return authorization_redirect(shop_param)
 
 
-def open_embedded(shop_domain: str, id_token: str, host: str | None):
+def open_embedded(shop_domain: str, id_token: str, host: str | None, slug: str = "overview"):
     shop = find_shop(shop_domain)
     if shop is not None and shop.status == "inactive":
         return embedded_page("inactive.html", shop_domain, status=403, shop=shop)
@@ -98,14 +102,19 @@ def open_embedded(shop_domain: str, id_token: str, host: str | None):
                 "error.html", shop_domain, status=502,
                 message="Shopify did not grant access to this store. Reload the page to try again.",
             )
-    return embedded_page("app.html", shop_domain, shop=shop, host=host)
+    page = BY_SLUG[slug]
+    return embedded_page(f"pages/{slug}.html", shop_domain, shop=shop, host=host, page=page, pages=PAGES)
+
+
+for _page in PAGES[1:]:
+    bp.add_url_rule(_page.path, "entry", entry, defaults={"slug": _page.slug})
 
 
 def bounce(shop: str):
     """The session-token refresh page: App Bridge fetches an ID token and reloads with it."""
     params = {k: v for k, v in request.args.items() if k not in ("id_token", "hmac", "timestamp")}
     params["shop"] = shop
-    reload_url = url_for("embedded.entry") + "?" + urlencode(params)
+    reload_url = request.path + "?" + urlencode(params)
     return embedded_page("session_token_bounce.html", shop, reload_url=reload_url)
 
 

@@ -23,6 +23,7 @@ from ..sync.run_queue import queue_run
 from ..sync.run_words import counts_summary, error_in_words, progress_summary
 from ..sync.runner import ABANDONED_ERROR, flow_state, run_is_alive, skip_reason
 from .errors import json_error
+from .page_figures import done_of_total
 from .session import session_token_required
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def flow_json(name: str, shop: Shop, state: FlowState | None, finished, running,
         "interval_minutes": interval_for(name, state),
         "default_interval_minutes": default_interval(name),
         # A run in progress is truthy even before it reports progress (an empty {} is not).
-        "running": (current.progress or True) if current is not None else False,
+        "running": {**(current.progress or {}), **done_of_total(current.progress)} if current is not None else False,
         "last_run": last_run,
         "current_run": {"id": current.id, "trigger": current.trigger, "started_at": json_time(current.started_at),
                         "summary": progress_summary(current.progress)}

@@ -26,6 +26,7 @@ def test_install_and_change_the_access_level_inside_admin(connected_app, browser
         assert app.locator("[data-testid=currency]").inner_text() not in ("", "—")
 
         app.locator("[data-testid=access-level]").select_option("read")
+        page.locator("[data-testid=save-bar-save]").click(timeout=5000)  # saved with the admin's save bar
         app.locator("[data-testid=access-message]").filter(has_text="Access level saved").wait_for(timeout=10000)
         with c.app.app_context():
             shop = db.session.execute(select(Shop).where(Shop.domain == domain)).scalar_one()

@@ -53,6 +53,20 @@ def decode_session_token(token: str) -> dict:
     return jwt.decode(token, API_SECRET, algorithms=["HS256"], audience=API_KEY, leeway=10)
 
 
+# A page with the App Bridge elements an app saves and navigates with.
+FORM_PAGE = """<!doctype html>
+<html><head><script src="%(ds)s/cdn/shopifycloud/app-bridge.js" data-api-key="%(key)s"></script></head>
+<body data-path="%(path)s">
+<ui-nav-menu><a href="/" rel="home">Home</a><a href="/form">Form</a><a href="/second">Second</a></ui-nav-menu>
+<ui-title-bar title="Form page"><button variant="primary" id="tb" onclick="this.dataset.clicked='yes'">Do it</button></ui-title-bar>
+<ui-save-bar id="bar"><button variant="primary" id="save" onclick="document.body.dataset.saved='yes'">Save it</button>
+  <button id="discard" onclick="document.body.dataset.discarded='yes'">Throw away</button></ui-save-bar>
+<form data-save-bar id="f" onsubmit="event.preventDefault(); document.body.dataset.submitted='yes'"><input name="x" id="x"></form>
+<a id="inlink" href="/second">Second, by a link</a>
+<pre id="left"></pre>
+</body></html>"""
+
+
 def make_tiny_app(ds_url: str) -> Flask:
     """A tiny embedded app: loads the App Bridge stand-in and exercises it."""
     app = Flask("tiny-embedded-app")
@@ -120,6 +134,12 @@ def make_tiny_app(ds_url: str) -> Flask:
         # the escape older Shopify libraries use: a remoteRedirect message to the parent frame
         return ("<script>window.parent.postMessage(JSON.stringify({message: 'Shopify.API.remoteRedirect', "
                 "data: {location: location.origin + '/auth/start?shop=legacy'}}), '*');</script>")
+
+    @app.get("/form")
+    @app.get("/second")
+    def form_page():
+        app.config["launches"].append(request.args.to_dict())
+        return FORM_PAGE % {"ds": ds_url, "key": API_KEY, "path": request.path}
 
     @app.get("/auth/start")
     def auth_start():
@@ -303,5 +323,79 @@ def test_legacy_remote_redirect_message(servers, browser):
     try:
         page.goto(app_page(servers) + "/legacy")
         page.wait_for_url(f"{servers['app']}/auth/start?shop=legacy", timeout=20000)
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_save_bar_title_bar_and_nav_menu_through_the_admin(servers, browser):
+    """As @shopify/app-bridge-types declares them: the save bar shows in the admin's top bar and
+    its buttons click the app's; leaving asks first; nav menu items open the app's pages in the
+    iframe, the admin page staying; title bar buttons click the app's."""
+    state = servers["ds_app"].extensions["devstore"]
+    state.install(SHOP, state.config.scopes)
+    page = browser.new_page()
+    try:
+        page.goto(app_page(servers) + "/form")
+        frame = page.frame_locator("#app-iframe")
+        frame.locator("body[data-path='/form']").wait_for(timeout=20000)
+        app = page.frame(name="app-iframe")
+        # the title bar and its button
+        button = page.get_by_test_id("title-bar-action")
+        button.wait_for()
+        assert button.inner_text() == "Do it" and "ds-btn--primary" in button.get_attribute("class")
+        button.click()
+        frame.locator("#tb[data-clicked=yes]").wait_for(state="attached")
+        # the nav menu: every item but the home one
+        assert page.locator("#ds-app-nav a").all_inner_texts() == ["Form", "Second"]
+        # shopify.saveBar.show / hide, its buttons in the admin's top bar
+        bar = page.get_by_test_id("save-bar")
+        assert not bar.is_visible()
+        app.evaluate("() => { shopify.saveBar.show('bar'); }")
+        bar.wait_for(state="visible")
+        assert page.get_by_test_id("save-bar-save").inner_text() == "Save it"
+        assert page.get_by_test_id("save-bar-discard").inner_text() == "Throw away"
+        assert app.evaluate("document.getElementById('bar').showing") is True
+        page.get_by_test_id("save-bar-save").click()
+        frame.locator("body[data-saved=yes]").wait_for(state="attached")
+        page.get_by_test_id("save-bar-discard").click()
+        frame.locator("body[data-discarded=yes]").wait_for(state="attached")
+        # leaveConfirmation: asks while the bar shows, resolves when the merchant leaves
+        app.evaluate("() => { shopify.saveBar.leaveConfirmation().then(() => { document.getElementById('left').textContent = 'left'; }); }")
+        page.get_by_test_id("leave-dialog").wait_for(state="visible")
+        page.get_by_test_id("leave-confirm").click()
+        frame.locator("#left", has_text="left").wait_for()
+        assert not bar.is_visible()
+        app.evaluate("() => { shopify.saveBar.hide('bar'); }")
+        assert app.evaluate("shopify.saveBar.leaveConfirmation().then(() => 'at once')") == "at once"
+        # a <form data-save-bar>: shown on an edit, Discard resets it
+        frame.locator("#x").fill("typed")
+        bar.wait_for(state="visible")
+        page.get_by_test_id("save-bar-discard").click()
+        bar.wait_for(state="hidden")
+        assert frame.locator("#x").input_value() == ""
+        # a nav menu item with unsaved edits: asks; Stay keeps the page, Leave opens the other one
+        page.evaluate("window.__adminStayed = true")
+        loads = len(servers["tiny"].config["launches"])
+        app.evaluate("() => { shopify.saveBar.show('bar'); }")
+        bar.wait_for(state="visible")
+        page.locator("#ds-app-nav a", has_text="Second").click()
+        page.get_by_test_id("leave-stay").click()
+        assert frame.locator("body").get_attribute("data-path") == "/form"
+        page.locator("#ds-app-nav a", has_text="Second").click()
+        page.get_by_test_id("leave-confirm").click()
+        frame.locator("body[data-path='/second']").wait_for(timeout=20000)
+        launch = servers["tiny"].config["launches"][-1]
+        assert len(servers["tiny"].config["launches"]) == loads + 1
+        assert verify_query_hmac(launch) and launch["id_token"]  # a fresh launch, as Shopify opens it
+        assert page.url.endswith(f"/apps/{API_KEY}/second")
+        assert page.evaluate("window.__adminStayed") is True
+        assert page.locator("#ds-app-nav a.active").inner_text() == "Second"
+        # a link of the app's own origin navigates the same way
+        page.locator("#ds-app-nav a", has_text="Form").click()
+        frame.locator("body[data-path='/form']").wait_for(timeout=20000)
+        frame.locator("#inlink").click()
+        frame.locator("body[data-path='/second']").wait_for(timeout=20000)
+        assert page.evaluate("window.__adminStayed") is True
     finally:
         page.close()

@@ -91,7 +91,7 @@ def test_no_token_code_hmac_or_state_reaches_any_log_after_a_real_install(gunico
     api_token = ds.client.session_token(domain)
     secrets.add(api_token)
     assert http.get(url + "/api/shop", headers={"Authorization": f"Bearer {api_token}"}).status_code == 200
-    http.get(url + "/static/app.js", headers={"Referer": page.url})
+    http.get(url + "/static/ui.js", headers={"Referer": page.url})
     # A refused one too: the error paths log as well.
     assert http.get(url + "/", params={**opened, "hmac": "0" * 64}).status_code == 400
 
@@ -100,7 +100,7 @@ def test_no_token_code_hmac_or_state_reaches_any_log_after_a_real_install(gunico
     assert tokens["access_tokens"], "the install issued no token"
 
     text = logs()
-    assert "GET /auth/callback?" in text and "/static/app.js" in text, text  # the access log is there
+    assert "GET /auth/callback?" in text and "/static/ui.js" in text, text  # the access log is there
     assert "id_token=[redacted]" in text and "code=[redacted]" in text
     leaked = sorted(s for s in secrets if s and s in text)
     assert not leaked, f"{len(leaked)} secret(s) in the logs, e.g. {leaked[0][:12]}...:\n{text[-3000:]}"

@@ -138,7 +138,7 @@ def products_card(client, auth_headers) -> dict:
 def test_get_sync_shows_a_run_with_a_live_lease_as_running(client, shop, auth_headers):
     run = dead_run(shop.id, flow="products", age=timedelta(minutes=5), lease_left=timedelta(seconds=20))
     card = products_card(client, auth_headers)
-    assert card["running"] == {"objects": 500}
+    assert card["running"] == {"objects": 500, "done": 500, "total": None}
     assert card["current_run"]["id"] == run.id
 
 

@@ -81,7 +81,7 @@ def test_get_sync_merges_the_flows_stats_and_shows_runs(client, shop, auth_heade
     body = client.get("/api/sync", headers=auth_headers()).json
     products = body["products"]
     assert products["imported_24h"] == 7 and products["total"] == 42
-    assert products["running"] == {"objects": 1200, "bulk_status": "running"}
+    assert products["running"] == {"objects": 1200, "bulk_status": "running", "done": 1200, "total": None}
     assert products["last_run"]["status"] == "failed"
     assert products["last_run"]["error"] == "ShopifyUnavailable: 503"
     assert set(products["last_run"]) >= {"started_at", "finished_at", "status", "counts", "error"}

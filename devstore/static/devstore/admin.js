@@ -2,7 +2,10 @@
  *
  * The app (in #app-iframe, another origin) talks to this page by postMessage:
  *   {__devstore: "app-bridge", type, id, ...}  ->  {__devstore: "admin", type: "response", id, ok, result | error}
- * Types: idToken, toast.show, toast.hide, loading, navigate, history, navMenu, titleBar, scopes.query, ready.
+ * Types: idToken, toast.show, toast.hide, loading, navigate, navigate.frame, history, navMenu, titleBar,
+ * saveBar.show, saveBar.hide, saveBar.leaveConfirmation, scopes.query, ready.
+ * To the app: navigate.app (a nav menu click), saveBar.action (Save/Discard clicked in the top bar),
+ * titleBar.action (a title bar button clicked), toast.action, toast.dismiss.
  * Also understood: the legacy `{message: "Shopify.API.remoteRedirect", data: {location}}` (object or JSON string).
  */
 (function () {
@@ -18,6 +21,8 @@
     navigations: [],     // every navigation the app asked for
     tokensIssued: 0,
     loading: false,
+    saveBar: null,       // the save bar showing: {saveBarId, saveLabel, discardLabel, ...} or null
+    frameLoads: 0,       // app pages the iframe opened by navigation (the admin page itself stays)
     messages: []         // the last messages received (for debugging)
   };
 
@@ -107,20 +112,142 @@
     window.location.assign(resolved);
   }
 
+  // --- leaving with unsaved changes: the save bar asks first, as Shopify admin does ---
+  function confirmLeave() {
+    if (!admin.saveBar) return Promise.resolve(true);
+    var dialog = el("ds-leave-dialog");
+    return new Promise(function (resolve) {
+      function done(ok) {
+        el("ds-leave-confirm").removeEventListener("click", yes);
+        el("ds-leave-cancel").removeEventListener("click", no);
+        dialog.removeEventListener("cancel", no);
+        dialog.close();
+        if (ok) hideSaveBar();
+        resolve(ok);
+      }
+      function yes() { done(true); }
+      function no(e) { if (e && e.preventDefault) e.preventDefault(); done(false); }
+      el("ds-leave-confirm").addEventListener("click", yes);
+      el("ds-leave-cancel").addEventListener("click", no);
+      dialog.addEventListener("cancel", no);
+      dialog.showModal();
+    });
+  }
+
+  function appPath(href) { return href && href.charAt(0) === "/" ? href : "/" + (href || ""); }
+  function markActive(path) {
+    var bare = (path || "/").split(/[?#]/)[0];
+    Array.prototype.forEach.call(el("ds-app-nav").querySelectorAll("a"), function (a) {
+      var on = a.getAttribute("data-app-href") === bare;
+      a.classList.toggle("active", on);
+      if (on) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    });
+  }
+  function goToAppPage(href) {
+    confirmLeave().then(function (ok) { if (ok) send("navigate.app", {href: href}); });
+  }
+  // The app's page opens in the iframe with a fresh launch URL; the admin page stays.
+  function openInFrame(href, fromHistory) {
+    var path = appPath(href);
+    var hashAt = path.indexOf("#");
+    var hash = hashAt >= 0 ? path.slice(hashAt) : "";
+    var bare = hashAt >= 0 ? path.slice(0, hashAt) : path;
+    return fetch(cfg.launchUrl + "?path=" + encodeURIComponent(bare.split("?")[0].replace(/^\//, "")),
+                 {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (!body.url) throw new Error(body.error || "no launch URL");
+        var query = bare.indexOf("?") >= 0 ? "&" + bare.split("?")[1] : "";
+        admin.frameLoads += 1;
+        el("app-iframe").src = body.url + query + hash;
+        if (!fromHistory) {
+          try { history.pushState({appPath: bare}, "", cfg.appPagePath + (bare === "/" ? "" : bare)); } catch (e) { /* */ }
+        }
+        markActive(bare);
+      });
+  }
+
   function renderNav(items) {
     var navEl = el("ds-app-nav");
     navEl.innerHTML = "";
     (items || []).forEach(function (it) {
-      if (it.rel === "home") return;
+      if (it.rel === "home") { admin.homeHref = it.href; return; }
       var li = document.createElement("li");
       var a = document.createElement("a");
       a.textContent = it.label || it.href;
-      a.href = cfg.appPagePath + (it.href && it.href.charAt(0) === "/" ? it.href : "/" + (it.href || ""));
-      a.addEventListener("click", function (e) { e.preventDefault(); send("navigate.app", {href: it.href}); });
+      a.href = cfg.appPagePath + appPath(it.href);
+      a.setAttribute("data-app-href", appPath(it.href).split(/[?#]/)[0]);
+      a.addEventListener("click", function (e) { e.preventDefault(); goToAppPage(it.href); });
       li.appendChild(a);
       navEl.appendChild(li);
     });
+    markActive(admin.path || "/");
   }
+
+  // --- the save bar, in the top bar ---
+  function showSaveBar(msg) {
+    admin.saveBar = {saveBarId: msg.saveBarId, saveLabel: msg.saveLabel, discardLabel: msg.discardLabel,
+                     discardConfirmation: !!msg.discardConfirmation};
+    el("ds-save-bar-save").textContent = msg.saveLabel || "Save";
+    el("ds-save-bar-discard").textContent = msg.discardLabel || "Discard";
+    el("ds-save-bar-save").disabled = !!msg.saveDisabled;
+    el("ds-save-bar-discard").disabled = !!msg.discardDisabled;
+    el("ds-save-bar").hidden = false;
+    document.body.classList.add("ds-unsaved");
+  }
+  function hideSaveBar() {
+    admin.saveBar = null;
+    el("ds-save-bar").hidden = true;
+    document.body.classList.remove("ds-unsaved");
+  }
+  function saveBarClick(action) {
+    if (!admin.saveBar) return;
+    var id = admin.saveBar.saveBarId;
+    if (action === "discard" && admin.saveBar.discardConfirmation &&
+        !window.confirm("Discard all unsaved changes?")) return;
+    send("saveBar.action", {saveBarId: id, action: action});
+  }
+
+  // --- the title bar's buttons ---
+  function renderTitleButtons(buttons) {
+    var box = el("ds-title-actions");
+    if (!box) return;
+    box.innerHTML = "";
+    (buttons || []).forEach(function (b, i) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "ds-btn" + (b.primary ? " ds-btn--primary" : "") + (b.critical ? " ds-btn--critical" : "");
+      button.textContent = b.label;
+      if (b.ariaLabel) button.setAttribute("aria-label", b.ariaLabel);
+      button.disabled = !!b.disabled;
+      button.setAttribute("data-testid", "title-bar-action");
+      button.addEventListener("click", function () { send("titleBar.action", {index: i}); });
+      box.appendChild(button);
+    });
+  }
+
+  // Back and forward move the app between the pages it was shown, as Shopify admin does.
+  window.addEventListener("popstate", function () {
+    var rest = window.location.pathname.slice(cfg.appPagePath.length) || "/";
+    confirmLeave().then(function (ok) { if (ok) openInFrame(rest + window.location.search, true); });
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    el("ds-save-bar-save").addEventListener("click", function () { saveBarClick("save"); });
+    el("ds-save-bar-discard").addEventListener("click", function () { saveBarClick("discard"); });
+    // The app's name opens its home page; the admin's own links ask first too.
+    var home = el("ds-app-link");
+    if (home) home.addEventListener("click", function (e) { e.preventDefault(); goToAppPage(admin.homeHref || "/"); });
+    document.querySelectorAll(".ds-nav a:not([data-app-href]), .ds-logo").forEach(function (a) {
+      if (a.id === "ds-app-link") return;
+      a.addEventListener("click", function (e) {
+        if (!admin.saveBar) return;
+        e.preventDefault();
+        var target = a.href;
+        confirmLeave().then(function (ok) { if (ok) window.location.assign(target); });
+      });
+    });
+  });
 
   function handle(msg) {
     switch (msg.type) {
@@ -147,15 +274,26 @@
         // keep the admin URL in step with the app's path, as Shopify admin does
         try {
           var path = msg.path && msg.path !== "/" ? msg.path : "";
+          admin.path = msg.path || "/";
           history.replaceState(null, "", cfg.appPagePath + path);
+          markActive(admin.path);
         } catch (e) { /* ignore */ }
         return;
+      case "navigate.frame":
+        return openInFrame(msg.href).catch(function (e) { showToast({message: "Could not open the page: " + e.message, isError: true}); });
       case "navMenu":
         return renderNav(msg.items);
       case "titleBar":
         el("ds-title-bar").textContent = msg.title || "";
         if (msg.title) document.title = msg.title + " · devstore admin";
+        renderTitleButtons(msg.buttons);
         return;
+      case "saveBar.show":
+        return showSaveBar(msg);
+      case "saveBar.hide":
+        return hideSaveBar();
+      case "saveBar.leaveConfirmation":
+        return confirmLeave().then(function (ok) { if (ok) reply(msg, true, null); });
       default:
         if (msg.id) reply(msg, false, "devstore does not implement " + msg.type);
     }

@@ -8,7 +8,12 @@
  *   shopify.toast.show(message, {duration, isError, action, onAction, onDismiss}) -> id;  shopify.toast.hide(id)
  *   shopify.loading(true|false)
  *   shopify.environment   {embedded, mobile, pos};  shopify.origin;  shopify.ready (Promise)
- *   shopify.scopes.query(), shopify.user(), shopify.saveBar / shopify.modal (no-op stubs)
+ *   shopify.scopes.query(), shopify.user(), shopify.modal (no-op stub)
+ *   shopify.saveBar.show(id) / hide(id) / toggle(id) / leaveConfirmation(): the <ui-save-bar id> shows in the
+ *     admin's top bar with its Save (variant="primary") and Discard buttons; clicking them there clicks the
+ *     element's buttons here. A <form data-save-bar> shows it by itself on its first edit (Save submits the
+ *     form, Discard resets it). leaveConfirmation() resolves at once when no save bar shows, else when the
+ *     merchant confirms leaving in the admin. <ui-save-bar> elements have show()/hide()/toggle()/showing.
  * and, like App Bridge v4:
  *   - fetch() to the app's own origin (relative or same-origin URLs, plus config.appOrigins) gets
  *     `Authorization: Bearer <fresh session token>`; a 401 carrying
@@ -16,7 +21,13 @@
  *     (`<meta name="shopify-disabled-features" content="fetch">` turns this off);
  *   - window.open(url, "_top"), <a target="_top"> and `shopify://admin/...` URLs navigate the admin frame
  *     (the way an embedded app leaves the iframe, e.g. for OAuth);
- *   - <ui-nav-menu>/<s-app-nav> links show in the admin's left menu, <ui-title-bar title> in its header;
+ *   - <ui-nav-menu>/<s-app-nav> links show in the admin's left menu (the first, rel="home", is the app's
+ *     name); clicking one (after the leave confirmation, when a save bar shows) fires `shopify:navigate`
+ *     here and, unless cancelled, the admin opens that path in the iframe as Shopify does (a fresh launch
+ *     URL: id_token, hmac...), the admin page around it staying; a click on a link of the app's own origin
+ *     (no target) navigates the same way;
+ *   - <ui-title-bar title> in its header, with its <button>s (variant="primary" first), which click the
+ *     app's buttons;
  *   - the admin URL follows the app's path (history.pushState/replaceState);
  *   - loaded outside the admin with ?shop&host, it redirects into the admin, as App Bridge does
  *     (data-force-redirect="false" on the script tag turns this off).
@@ -134,7 +145,12 @@
       if (typeof fn === "function") { try { fn(); } catch (err) { console.error(err); } }
     } else if (d.type === "navigate.app") {
       var ev = new CustomEvent("shopify:navigate", {detail: {href: d.href}, cancelable: true});
-      if (document.dispatchEvent(ev)) window.location.assign(new URL(d.href, window.location.href).href);
+      if (document.dispatchEvent(ev)) { leaving = true; post("navigate.frame", {href: d.href}); }
+    } else if (d.type === "saveBar.action") {
+      saveBarAction(d.saveBarId, d.action);
+    } else if (d.type === "titleBar.action") {
+      var buttons = titleBarButtons();
+      if (buttons[d.index] && !buttons[d.index].disabled) buttons[d.index].click();
     }
   });
 
@@ -162,6 +178,85 @@
   }
 
   var resolved = Promise.resolve();
+
+  // --- the save bar ---
+  var visibleBars = {};   // id -> true while shown in the admin
+  var leaving = false;    // set once the merchant agreed to leave: no beforeunload prompt then
+  function barElement(id) {
+    var node = id ? document.getElementById(id) : null;
+    return node && node.tagName && node.tagName.toLowerCase() === "ui-save-bar" ? node : null;
+  }
+  function barButtons(id) {
+    var node = barElement(id);
+    var found = {save: null, discard: null};
+    if (!node) return found;
+    Array.prototype.forEach.call(node.querySelectorAll("button"), function (b) {
+      if (b.getAttribute("variant") === "primary") found.save = found.save || b;
+      else found.discard = found.discard || b;
+    });
+    return found;
+  }
+  function showSaveBar(id) {
+    var b = barButtons(id);
+    var node = barElement(id);
+    visibleBars[id] = true;
+    post("saveBar.show", {saveBarId: id,
+      saveLabel: b.save ? (b.save.textContent || "").trim() || "Save" : "Save",
+      discardLabel: b.discard ? (b.discard.textContent || "").trim() || "Discard" : "Discard",
+      saveDisabled: !!(b.save && b.save.disabled), discardDisabled: !!(b.discard && b.discard.disabled),
+      discardConfirmation: !!(node && node.hasAttribute("discardConfirmation"))});
+    if (node) node.dispatchEvent(new Event("show"));
+    return resolved;
+  }
+  function hideSaveBar(id) {
+    if (!visibleBars[id]) return resolved;
+    delete visibleBars[id];
+    post("saveBar.hide", {saveBarId: id});
+    var node = barElement(id);
+    if (node) node.dispatchEvent(new Event("hide"));
+    return resolved;
+  }
+  function anyBar() { for (var k in visibleBars) if (visibleBars[k]) return true; return false; }
+  function saveBarAction(id, action) {
+    if (formBars[id]) {
+      var form = formBars[id];
+      if (action === "save") { if (form.requestSubmit) form.requestSubmit(); else form.submit(); }
+      else { form.reset(); hideSaveBar(id); }
+      return;
+    }
+    var b = barButtons(id);
+    var button = action === "save" ? b.save : b.discard;
+    if (button && !button.disabled) button.click();
+  }
+  function leaveConfirmation() {
+    if (!anyBar()) return resolved;
+    return call("saveBar.leaveConfirmation", {}, 24 * 3600 * 1000).then(function () {
+      leaving = true;
+      Object.keys(visibleBars).forEach(function (id) { delete visibleBars[id]; });
+    });
+  }
+  // <form data-save-bar>: shown on the first edit; submit hides it (the app saves), reset too.
+  var formBars = {};
+  var formSeq = 0;
+  function formId(form) {
+    if (!form.__dsSaveBarId) { form.__dsSaveBarId = "ds-form-save-bar-" + (++formSeq); formBars[form.__dsSaveBarId] = form; }
+    return form.__dsSaveBarId;
+  }
+  ["input", "change"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      var form = e.target && e.target.closest ? e.target.closest("form[data-save-bar]") : null;
+      if (form) showSaveBar(formId(form));
+    }, true);
+  });
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (form && form.hasAttribute && form.hasAttribute("data-save-bar")) hideSaveBar(formId(form));
+  }, true);
+  document.addEventListener("reset", function (e) {
+    var form = e.target;
+    if (form && form.hasAttribute && form.hasAttribute("data-save-bar")) hideSaveBar(formId(form));
+  }, true);
+
   var shopify = {
     __devstore: true,
     version: "devstore",
@@ -179,8 +274,9 @@
       revoke: function () { return Promise.reject(new Error("App Bridge (devstore): scopes.revoke is not supported")); }
     },
     user: function () { return Promise.resolve({accountAccess: "Account owner"}); },
-    saveBar: {show: function () { return resolved; }, hide: function () { return resolved; },
-              toggle: function () { return resolved; }, leaveConfirmation: function () { return resolved; }},
+    saveBar: {show: function (id) { return showSaveBar(id); }, hide: function (id) { return hideSaveBar(id); },
+              toggle: function (id) { return visibleBars[id] ? hideSaveBar(id) : showSaveBar(id); },
+              leaveConfirmation: function () { return leaveConfirmation(); }},
     modal: {show: function () { return resolved; }, hide: function () { return resolved; },
             toggle: function () { return resolved; }},
     resourcePicker: function () { return Promise.reject(new Error("App Bridge (devstore): resourcePicker is not available")); }
@@ -244,8 +340,20 @@
     if (t === "_top" || t === "_parent" || /^shopify:/i.test(href)) {
       e.preventDefault();
       post("navigate", {url: absolute(href), target: "_top"});
+      return;
     }
-  }, true);
+    // A page of the app: opened by the admin (a fresh launch URL), after the leave confirmation.
+    if (!t && !a.hasAttribute("download") && href && href.charAt(0) !== "#") {
+      var url;
+      try { url = new URL(href, window.location.href); } catch (err) { return; }
+      if (url.origin !== window.location.origin || !/^https?:$/.test(url.protocol)) return;
+      e.preventDefault();
+      leaveConfirmation().then(function () {
+        leaving = true;
+        post("navigate.frame", {href: url.pathname + url.search + url.hash});
+      });
+    }
+  }, false);
 
   // --- admin URL follows the app's path ---
   function appPath() {
@@ -268,13 +376,31 @@
   var style = document.createElement("style");
   style.textContent = "ui-nav-menu,s-app-nav,ui-title-bar,ui-save-bar{display:none!important}";
   (document.head || document.documentElement).appendChild(style);
-  ["ui-nav-menu", "s-app-nav", "ui-title-bar", "ui-save-bar"].forEach(function (name) {
+  ["ui-nav-menu", "s-app-nav", "ui-title-bar"].forEach(function (name) {
     if (window.customElements && !customElements.get(name)) {
       customElements.define(name, class extends HTMLElement {});
     }
   });
+  if (window.customElements && !customElements.get("ui-save-bar")) {
+    customElements.define("ui-save-bar", class extends HTMLElement {
+      show() { return showSaveBar(this.id); }
+      hide() { return hideSaveBar(this.id); }
+      toggle() { return visibleBars[this.id] ? hideSaveBar(this.id) : showSaveBar(this.id); }
+      get showing() { return !!visibleBars[this.id]; }
+      get discardConfirmation() { return this.hasAttribute("discardConfirmation"); }
+      set discardConfirmation(v) { if (v) this.setAttribute("discardConfirmation", ""); else this.removeAttribute("discardConfirmation"); }
+    });
+  }
+  // Closing the tab or reloading with a save bar showing asks first (the browser's own prompt).
+  window.addEventListener("beforeunload", function (e) {
+    if (anyBar() && !leaving) { e.preventDefault(); e.returnValue = ""; }
+  });
   var lastNav = null;
   var lastTitle = null;
+  function titleBarButtons() {
+    var tb = document.querySelector("ui-title-bar");
+    return tb ? Array.prototype.slice.call(tb.querySelectorAll("button")) : [];
+  }
   function scan() {
     var items = [];
     document.querySelectorAll("ui-nav-menu a, s-app-nav a, s-app-nav s-link").forEach(function (a) {
@@ -283,8 +409,13 @@
     var navJson = JSON.stringify(items);
     if (navJson !== lastNav) { lastNav = navJson; post("navMenu", {items: items}); }
     var tb = document.querySelector("ui-title-bar");
-    var title = tb ? (tb.getAttribute("title") || "") : "";
-    if (title !== lastTitle) { lastTitle = title; post("titleBar", {title: title}); }
+    var buttons = titleBarButtons().map(function (b) {
+      return {label: (b.textContent || "").trim(), ariaLabel: b.getAttribute("aria-label"),
+              primary: b.getAttribute("variant") === "primary", critical: b.getAttribute("tone") === "critical",
+              disabled: !!b.disabled};
+    });
+    var title = JSON.stringify({title: tb ? (tb.getAttribute("title") || "") : "", buttons: buttons});
+    if (title !== lastTitle) { lastTitle = title; post("titleBar", JSON.parse(title)); }
   }
   function start() {
     scan();
@@ -296,7 +427,8 @@
         scheduled = true;
         setTimeout(function () { scheduled = false; scan(); }, 30);
       }).observe(document.documentElement,
-                                         {subtree: true, childList: true, attributes: true, attributeFilter: ["title", "href"]});
+                                         {subtree: true, childList: true, characterData: true, attributes: true,
+                                          attributeFilter: ["title", "href", "disabled", "variant", "aria-label"]});
     }
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

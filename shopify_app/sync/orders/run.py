@@ -172,7 +172,7 @@ def download_orders(ctx: RunContext) -> None:
     pending = (ctx.state.state or {}).get("bulk")
     if pending and pending.get("kind") == "orders":
         return run_bulk(ctx, pending.get("search") or "", first=bool(pending.get("first")))
-    if ctx.cursor is None:
+    if ctx.cursor is None or ctx.trigger == "full":  # "full": the merchant asked for everything again
         return run_bulk(ctx, import_query(ctx.shop.settings), first=True)
     started = datetime.now(timezone.utc)
     since = bulk.window_start(ctx.cursor, OVERLAP)

@@ -74,7 +74,7 @@ def download_products(ctx: RunContext) -> None:
     if pending and pending.get("kind", "").startswith("products"):
         since = parse_time(pending.get("since"))
         return run_bulk(ctx, since)  # resume the interrupted download
-    if ctx.cursor is None:
+    if ctx.cursor is None or ctx.trigger == "full":  # "full": the merchant asked for everything again
         return run_bulk(ctx, None)
     if ctx.trigger == "reconcile":
         theirs = shopify_count(ctx.client, None)
