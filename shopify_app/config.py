@@ -64,6 +64,8 @@ class Settings:
     # Where the sign-in throttle counts (Flask-Limiter): per process by default, shared with redis://...
     ratelimit_storage_uri: str = "memory://"
     app_env: str = "development"
+    # The task queue's broker (amqp://... or redis://...); empty: the work runs in-process.
+    celery_broker_url: str = ""
     extra: dict = field(default_factory=dict)
 
     def as_flask_config(self) -> dict:
@@ -83,6 +85,7 @@ class Settings:
             "RECONCILE_DAYS": self.reconcile_days,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "APP_ENV": self.app_env,
+            "CELERY_BROKER_URL": self.celery_broker_url,
             **self.extra,
         }
 
@@ -225,4 +228,5 @@ def load_settings(env: dict | None = None) -> Settings:
         reconcile_days=int(reconcile_raw),
         ratelimit_storage_uri=(env.get("RATELIMIT_STORAGE_URI") or "memory://").strip(),
         app_env=app_env,
+        celery_broker_url=(env.get("CELERY_BROKER_URL") or "").strip(),
     )
