@@ -47,6 +47,7 @@ class Dispatcher:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._timers: set[threading.Timer] = set()
+        self._closed = False
 
     def enqueue(self, name: str, *args, countdown: float = 0.0) -> None:
         if name not in self.tasks:
@@ -67,6 +68,9 @@ class Dispatcher:
     def _submit(self, name: str, args: tuple) -> None:
         self._timers = {t for t in self._timers if t.is_alive()}
         with self._pool_lock:
+            if self._closed:  # stopping: the clock's sweep sends it again after a restart
+                log.info("task %s%s not run: this process is stopping", name, args)
+                return
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=LOCAL_THREADS, thread_name_prefix="task")
             pool = self._pool
@@ -95,6 +99,7 @@ class Dispatcher:
         for timer in list(self._timers):
             timer.cancel()
         with self._pool_lock:
+            self._closed = True
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=wait, cancel_futures=True)

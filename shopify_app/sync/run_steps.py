@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -31,7 +32,7 @@ from .flows import RunContext, RunInterrupted, StepLater, shutdown_event
 from .registry import FLOWS
 from .run_queue import queue_run
 from .runner import (ABANDONED_ERROR, LEASE_DURATION, WORKER_ID, LeaseKeeper, acquire_lease, flow_state,
-                     lease_owner_for, lease_update, release_lease, run_id_of_owner, skip_reason)
+                     lease_update, release_lease, run_id_of_owner, skip_reason)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,13 @@ FINAL = frozenset({"succeeded", "failed", "skipped"})
 class Step:
     """What a step's task does next: nothing (`delay` None), or come back in `delay` seconds."""
     delay: float | None = None
+
+
+def step_owner(run_id: int) -> str:
+    """The lease owner of one task carrying a step out: unique, so that two tasks of the
+    same run in one worker (a duplicate delivery) never mistake each other's lease for
+    their own."""
+    return f"{WORKER_ID}:{uuid.uuid4().hex[:12]}:run-{run_id}"
 
 
 def waiting_owner(run_id: int) -> str:
@@ -75,7 +83,7 @@ def start_queued(run: SyncRun) -> Step:
         return Step()
     if shutdown_event.is_set():
         return Step(BUSY_RETRY_MIN)
-    owner = lease_owner_for(run.id)
+    owner = step_owner(run.id)
     if not acquire_lease(state.id, owner):
         # The flow is busy: this run stays queued, and its task comes back. The clock
         # sends a queued run again only when its task went quiet (dispatched_at).
@@ -106,7 +114,7 @@ def continue_running(run: SyncRun, redelivered: bool) -> Step:
     state = flow_state(run.shop_id, run.flow)
     db.session.refresh(state)
     now = datetime.now(timezone.utc)
-    owner = lease_owner_for(run.id)
+    owner = step_owner(run.id)
     if state.lease_owner == waiting_owner(run.id):
         if shutdown_event.is_set():
             return Step(BUSY_RETRY_MIN)
@@ -125,14 +133,17 @@ def continue_running(run: SyncRun, redelivered: bool) -> Step:
         if redelivered:  # its worker died (or lost the broker): take over once the lease expires
             return Step(max(BUSY_RETRY_MIN, (expires - now).total_seconds() + 0.5))
         return Step()  # a duplicate of a step that is running
-    abandon(run.id, now)
+    resumed = abandon(run.id, now)
+    if resumed is not None:  # carried on here and now (its flow's lease is free)
+        send(resumed, start_queued(resumed).delay)
     return Step()
 
 
 def abandon(run_id: int, now: datetime | None = None) -> SyncRun | None:
-    """A run left `running` with no live lease: record it interrupted and queue (and send)
-    the run that resumes it from the flow's checkpoint. Safe to call from several
-    processes at once: one of them records it. Returns the resuming run, if any."""
+    """A run left `running` with no live lease: record it interrupted and queue the run
+    that resumes it from the flow's checkpoint (the clock sends its task, unless the
+    caller carries it on). Safe to call from several processes at once: one of them
+    records it. Returns the resuming run, if any."""
     now = now or datetime.now(timezone.utc)
     run = db.session.get(SyncRun, run_id)
     recorded = db.session.execute(
@@ -149,17 +160,18 @@ def abandon(run_id: int, now: datetime | None = None) -> SyncRun | None:
     if skip_reason(shop, state, run.flow) is not None:
         return None
     resumed, _ = queue_run(run.shop_id, run.flow, run.trigger)
-    send(resumed)
     return resumed
 
 
-def send(run: SyncRun) -> None:
-    """Send a queued run's task now (the clock does it for runs queued elsewhere)."""
+def send(run: SyncRun, countdown: float | None = 0.0) -> None:
+    """Send a queued run's task (in `countdown` seconds; None: no need, it is done)."""
+    if countdown is None:
+        return
     db.session.execute(update(SyncRun).where(SyncRun.id == run.id, SyncRun.status == "queued")
                        .values(dispatched_at=datetime.now(timezone.utc))
                        .execution_options(synchronize_session=False))
     db.session.commit()
-    task_queue.enqueue("sync_run", run.id)
+    task_queue.enqueue("sync_run", run.id, countdown=countdown)
 
 
 def _busy_delay(state: FlowState) -> float:
@@ -211,7 +223,13 @@ def _step(run: SyncRun, shop: Shop, state: FlowState, owner: str) -> Step:
         run.status = "succeeded"
     finally:
         keeper.stop()
-        ctx.stop_writing_counts()
+    try:
+        return _after_step(run, state, owner, keeper, later)
+    finally:
+        ctx.stop_writing_counts()  # after the step's last commit, which writes its counts
+
+
+def _after_step(run: SyncRun, state: FlowState, owner: str, keeper: LeaseKeeper, later: float | None) -> Step:
     state = db.session.merge(state)
     if later is not None and keeper.lost:
         run.status, run.error, later = "failed", "interrupted: the lease on this shop and flow was lost", None
