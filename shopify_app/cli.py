@@ -10,6 +10,7 @@ from .sync.orders.reconcile import latest_report, summary
 from .sync.orders.run import OrderNotFound, refetch_by_reference
 from .sync.runner import run_flow
 from .extensions import task_queue
+from .task_queue import worker_name
 from .sync.scheduler import Clock
 from .sync.shop import find_shop
 from .token_rotation import rotate_stored_tokens
@@ -119,4 +120,5 @@ def register_commands(app: Flask) -> None:
         # Threads: the work waits on Shopify and the database, and a worker killed outright
         # takes all its tasks with it (none left running in an orphaned child process).
         dispatcher.celery.worker_main(["worker", f"--concurrency={concurrency}", "--pool=threads",
-                                       f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"])
+                                       f"--loglevel={loglevel}", f"--hostname={worker_name()}",
+                                       "--without-gossip", "--without-mingle"])

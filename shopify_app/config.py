@@ -66,6 +66,8 @@ class Settings:
     app_env: str = "development"
     # The task queue's broker (amqp://... or redis://...); empty: the work runs in-process.
     celery_broker_url: str = ""
+    # The broker queue the tasks go through (several deployments may share one broker).
+    celery_queue: str = "shopify_app"
     extra: dict = field(default_factory=dict)
 
     def as_flask_config(self) -> dict:
@@ -86,6 +88,7 @@ class Settings:
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "APP_ENV": self.app_env,
             "CELERY_BROKER_URL": self.celery_broker_url,
+            "CELERY_QUEUE": self.celery_queue,
             **self.extra,
         }
 
@@ -229,4 +232,5 @@ def load_settings(env: dict | None = None) -> Settings:
         ratelimit_storage_uri=(env.get("RATELIMIT_STORAGE_URI") or "memory://").strip(),
         app_env=app_env,
         celery_broker_url=(env.get("CELERY_BROKER_URL") or "").strip(),
+        celery_queue=(env.get("CELERY_QUEUE") or "shopify_app").strip(),
     )

@@ -113,7 +113,7 @@ def make_celery(dispatcher: Dispatcher, broker: str, on_worker_stop):
     app, later_type = dispatcher.app, dispatcher.later_type
     celery = Celery(app.import_name, broker=broker, set_as_current=False)
     celery.conf.update(
-        task_default_queue=QUEUE_NAME,
+        task_default_queue=app.config.get("CELERY_QUEUE") or QUEUE_NAME,
         # A task is acknowledged once done, and given back if its worker dies: the work is
         # redelivered, never lost (the tasks are idempotent: sync/run_steps.py, sync/webhooks.py).
         task_acks_late=True,

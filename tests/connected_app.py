@@ -40,7 +40,13 @@ class ConnectedApp:
 
 
 @pytest.fixture
-def connected_app(devstore, database_url, live_server_factory):
+def connected_app_env() -> dict:
+    """Extra settings for the connected app (a module overrides it: a broker, say)."""
+    return {}
+
+
+@pytest.fixture
+def connected_app(devstore, database_url, live_server_factory, connected_app_env):
     ds = devstore
     port = free_port()
     env = base_env(
@@ -51,6 +57,7 @@ def connected_app(devstore, database_url, live_server_factory):
         SHOPIFY_SHOP_ORIGIN=ds.shop_origin,
         APP_BRIDGE_URL=f"{ds.url}/cdn/shopifycloud/app-bridge.js",
         SCOPES="",  # the toml's scopes, as Shopify CLI would set them
+        **connected_app_env,
     )
     app = create_app(env)
     server = live_server_factory(app, port)
