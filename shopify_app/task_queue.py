@@ -139,10 +139,12 @@ def make_celery(dispatcher: Dispatcher, broker: str, on_worker_stop):
                 finally:
                     dispatcher.cleanup()
             if isinstance(outcome, later_type):
-                raise self.retry(countdown=outcome.countdown, max_retries=None)
+                raise self.retry(countdown=outcome.countdown)
 
         run.__name__ = run.__qualname__ = name
-        return celery.task(name=name, bind=True)(run)
+        # No retry limit here: each task bounds its own (webhook attempts; a run's steps end
+        # when the run does).
+        return celery.task(name=name, bind=True, max_retries=None)(run)
 
     for task_name, fn in dispatcher.tasks.items():
         bind(task_name, fn)
