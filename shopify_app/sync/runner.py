@@ -36,7 +36,7 @@ from ..models import FlowState, Shop, SyncRun
 from ..shopify.access import AccessLevel
 from .connection import client_for
 from .flows import RunContext, RunInterrupted, shutdown_event
-from .registry import FLOWS
+from .registry import FLOWS, interval_for
 from .run_queue import queue_run, requeue_claimed
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,12 @@ def flow_state(shop_id: int, flow: str) -> FlowState:
                 select(FlowState).where(FlowState.shop_id == shop_id, FlowState.flow == flow)
             ).scalar_one()
     return state
+
+
+def reschedule(state: FlowState) -> None:
+    """A new interval counts from the flow's last start (the clock reads `next_due_at`)."""
+    if state.last_started_at is not None:
+        state.next_due_at = state.last_started_at + timedelta(minutes=interval_for(state.flow, state))
 
 
 def skip_reason(shop: Shop | None, state: FlowState | None, flow_name: str) -> str | None:

@@ -18,7 +18,7 @@ from ..shopify.times import json_time
 from ..sync.flows import MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES
 from ..sync.registry import FLOWS, default_interval, interval_for
 from ..sync.run_queue import queue_run
-from ..sync.runner import ABANDONED_ERROR, flow_state, run_is_alive, skip_reason
+from ..sync.runner import ABANDONED_ERROR, flow_state, reschedule, run_is_alive, skip_reason
 from .errors import json_error
 from .session import session_token_required
 
@@ -210,6 +210,8 @@ def patch_flow(flow: str):
     state = flow_state(shop.id, flow)
     for key, value in changes.items():
         setattr(state, key, value)
+    if "interval_minutes" in changes:
+        reschedule(state)
     db.session.commit()
     finished, running, queued = _latest_runs(shop.id)
     return jsonify(flow_json(flow, shop, state, finished, running, queued))
