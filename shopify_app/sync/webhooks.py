@@ -60,27 +60,27 @@ def apply_delivery(delivery_id: int, redelivered: bool = False) -> float | None:
     db.session.commit()
     if attempts is None:  # applied already, being applied, or out of attempts
         return None
-    delivery = db.session.get(WebhookDelivery, delivery_id)
-    db.session.refresh(delivery)
-    process(delivery)
-    # A failed handler's rollback may take the attempt count with it: count it here
-    # (once) so that the retries stay bounded.
-    db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.attempts == attempts)
-        .values(attempts=attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
     delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
+    # The headers are claims the signature does not cover: judged here, off the request,
+    # as of the delivery's arrival (a retry hours later is not stale for being late).
+    problem = refusal(delivery.topic, delivery.payload or {}, delivery.shop_domain, delivery.triggered_at,
+                      now=delivery.received_at)
+    if problem:
+        log.warning("webhook %s (%s) for %s rejected: %s", delivery.webhook_id, delivery.topic,
+                    delivery.shop_domain, problem)
+        delivery.status, delivery.error, delivery.payload = "rejected", problem[:2000], None
+        db.session.commit()
+        return None
+    delivery = process(delivery)  # counts the attempt with its outcome
     log.info("webhook %s (%s) applied: %s", delivery.webhook_id, delivery.topic, delivery.status)
     if delivery.status == "failed" and (delivery.attempts or 0) < WEBHOOK_MAX_ATTEMPTS:
         return webhook_backoff(delivery.attempts or 1).total_seconds()
     return None
 
 
-def process(delivery: WebhookDelivery) -> None:
-    """Apply a recorded delivery; its status says how it went. Never raises."""
+def process(delivery: WebhookDelivery) -> WebhookDelivery:
+    """Apply a recorded delivery; its status says how it went (the record is returned:
+    after a failure it is another instance). Never raises."""
     entry = TOPICS.get(delivery.topic)
     handler = entry.handler if entry else None
     # The attempt is counted with the outcome, not before the handler: a pending
@@ -90,7 +90,7 @@ def process(delivery: WebhookDelivery) -> None:
         delivery.status = "ignored"
         delivery.payload = None
         db.session.commit()
-        return
+        return delivery
     payload = delivery.payload or {}
     try:
         handler(delivery.shop_domain, payload)
@@ -109,7 +109,7 @@ def process(delivery: WebhookDelivery) -> None:
         delivery.error = str(exc)[:2000]
         delivery.payload = None
         db.session.commit()
-        return
+        return delivery
     except Exception as exc:  # recorded, and retried later from the ledger
         db.session.rollback()
         log.exception("webhook %s (%s) for %s failed", delivery.webhook_id, delivery.topic, delivery.shop_domain)
@@ -118,10 +118,11 @@ def process(delivery: WebhookDelivery) -> None:
         delivery.status = "failed"
         delivery.error = f"{exc.__class__.__name__}: {exc}"[:2000]
         db.session.commit()
-        return
+        return delivery
     delivery.attempts = (delivery.attempts or 0) + 1
     delivery.status = "processed"
     delivery.error = None
     delivery.processed_at = datetime.now(timezone.utc)
     delivery.payload = None
     db.session.commit()
+    return delivery

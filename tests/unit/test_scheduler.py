@@ -535,7 +535,7 @@ def test_two_clock_processes_queue_each_due_run_once(app, database_url):
     assert all(p.returncode == 0 for p in procs), outputs
 
 
-def test_flask_scheduler_command(database_url):
+def test_flask_scheduler_command(database_url, tmp_path):
     env = {**os.environ, **base_env(DATABASE_URL=database_url)}
     help_out = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "--help"],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
@@ -543,13 +543,19 @@ def test_flask_scheduler_command(database_url):
     worker = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert worker.returncode != 0 and "CELERY_BROKER_URL is not set" in worker.stderr
-    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "--tick", "0.3"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path / "clock.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "--tick", "0.3"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
     try:
-        time.sleep(3)
-        output = stop_process(proc)
-        assert proc.returncode == 0, output[-3000:]
-        assert "in this process" in output
+        deadline = time.monotonic() + 60
+        while "starting" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "starting" in log.read_text(), log.read_text()[-3000:]
+        time.sleep(1)
+        stop_process(proc)
+        assert proc.returncode == 0, log.read_text()[-3000:]
+        assert "in this process" in log.read_text()
     finally:
         if proc.poll() is None:
             proc.kill()
