@@ -19,6 +19,8 @@ def upgrade():
     with op.batch_alter_table("flow_states", schema=None) as batch_op:
         batch_op.add_column(sa.Column("next_due_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_flow_states_next_due_at", ["next_due_at"], unique=False)
+    # Every existing flow is due at the clock's first tick (which then spaces it by its interval).
+    op.execute("UPDATE flow_states SET next_due_at = CURRENT_TIMESTAMP")
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("dispatched_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("apscheduler_jobs", schema=None) as batch_op:

@@ -29,9 +29,9 @@ class FlowState(Base):
     lease_expires_at: Mapped[datetime | None]
     last_started_at: Mapped[datetime | None]
     last_finished_at: Mapped[datetime | None]
-    # When the clock next queues a scheduled run (None: at its next tick). Indexed: a tick
-    # reads only the flows that are due, whatever the number of shops.
-    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # When the clock next queues a scheduled run (a new flow state: now). Indexed: a tick
+    # reads only the flows that are due (an index range), whatever the number of shops.
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -107,9 +107,8 @@ def due_flows(now: datetime, limit: int = DUE_BATCH):
     return db.session.execute(
         select(FlowState.id, FlowState.shop_id, FlowState.flow, FlowState.next_due_at, FlowState.interval_minutes)
         .join(Shop, Shop.id == FlowState.shop_id)
-        .where(or_(FlowState.next_due_at.is_(None), FlowState.next_due_at <= now),
-               FlowState.enabled.is_(True), Shop.status == "active")
-        .order_by(FlowState.next_due_at.is_not(None), FlowState.next_due_at)
+        .where(FlowState.next_due_at <= now, FlowState.enabled.is_(True), Shop.status == "active")
+        .order_by(FlowState.next_due_at)
         .limit(limit)
     ).all()
 
