@@ -158,7 +158,11 @@ def dispatch_queued(now: datetime | None = None) -> int:
 
 
 def plant_flow_states() -> int:
-    """Create the missing flow states of active shops (a new shop is due at once)."""
+    """Create the missing flow states of active shops (a new shop is due at once); a flow
+    state written without a due time (outside the ORM) is due now."""
+    db.session.execute(update(FlowState).where(FlowState.next_due_at.is_(None))
+                       .values(next_due_at=datetime.now(UTC)).execution_options(synchronize_session=False))
+    db.session.commit()
     shops = db.session.execute(
         select(Shop.id).where(Shop.status == "active").where(
             select(func.count(FlowState.id)).where(FlowState.shop_id == Shop.id).scalar_subquery() < len(FLOWS))
