@@ -38,6 +38,18 @@ class ConnectedApp:
             time.sleep(interval)
         raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
 
+    def wait_webhooks_applied(self, timeout: float = 15.0):
+        """Wait until every delivery in the ledger has been through its task (the receiver
+        acknowledges at the door; a worker thread applies it a moment later)."""
+        from sqlalchemy import func, select
+
+        from shopify_app.models import WebhookDelivery
+
+        self.wait_for(lambda: db.session.execute(
+            select(func.count()).select_from(WebhookDelivery)
+            .where(WebhookDelivery.status.in_(("received", "retrying")))).scalar_one() == 0 or None,
+            timeout=timeout)
+
 
 @pytest.fixture
 def connected_app_env() -> dict:
