@@ -215,6 +215,9 @@ def main() -> int:
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--celery-workers", type=int, default=2)
+    parser.add_argument("--apply-after", action="store_true",
+                        help="start the workers after the burst: the receiver's own cost, without the "
+                             "workers on the same cores (the OMS lag then measures the backlog)")
     args = parser.parse_args()
 
     server = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -228,10 +231,14 @@ def main() -> int:
     try:
         procs.append(gunicorn("bench.bare_flask_app:app", bare_port, env, args.gunicorn_workers, args.threads))
         procs.append(gunicorn("wsgi:app", app_port, env, args.gunicorn_workers, args.threads))
-        for _ in range(args.celery_workers):
-            procs.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker",
-                                           "--concurrency", "8", "--loglevel", "WARNING"],
-                                          cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        def start_workers():
+            for _ in range(args.celery_workers):
+                procs.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker",
+                                               "--concurrency", "8", "--loglevel", "WARNING"],
+                                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+        if not args.apply_after:
+            start_workers()
         wait_port(bare_port)
         wait_port(app_port)
         time.sleep(3)  # the workers connect to the broker
@@ -243,6 +250,8 @@ def main() -> int:
         resend = 20
         app_s, app_lat, app_status, sent_at = burst(f"http://127.0.0.1:{app_port}/webhooks", args.deliveries,
                                                     args.concurrency, resend_every=resend)
+        if args.apply_after:
+            start_workers()
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and len(poller.seen) < args.deliveries:
             time.sleep(0.5)
@@ -272,7 +281,7 @@ def main() -> int:
     twice = attempts_over_one + (products[0] - products[1]) + max(0, sum(ledger.values()) - args.deliveries)
     print(f"deliveries {args.deliveries:,} (app: +{sent - args.deliveries} resent duplicates), concurrency "
           f"{args.concurrency}, gunicorn --workers {args.gunicorn_workers} --threads {args.threads}, "
-          f"{args.celery_workers} Celery workers")
+          f"{args.celery_workers} Celery workers" + (" started after the burst" if args.apply_after else ""))
     print(f"{'':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  statuses")
     print(f"{'bare':10} {bare_rate:9.0f} {statistics.median(bare_lat) * 1000:8.1f} {p99(bare_lat) * 1000:8.1f}  {bare_status}")
     print(f"{'app':10} {app_rate:9.0f} {statistics.median(app_lat) * 1000:8.1f} {p99(app_lat) * 1000:8.1f}  {app_status}")
