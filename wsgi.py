@@ -1,4 +1,5 @@
-"""The WSGI entry point: `gunicorn wsgi:app`, and `flask --app wsgi <command>`.
+"""The WSGI entry point: `gunicorn wsgi:app`, and `flask --app wsgi <command>`; `celery`
+is the Celery app when CELERY_BROKER_URL is set (`celery -A wsgi:celery worker --pool threads`).
 
 The database is brought to the migrations' head at start-up unless AUTO_MIGRATE=0
 (then run `flask --app wsgi db upgrade` yourself). `flask db ...` commands manage
@@ -9,6 +10,7 @@ import sys
 
 from shopify_app import ConfigError, create_app
 from shopify_app.db_setup import upgrade_if_needed
+from shopify_app.extensions import task_queue
 
 FLASK_OPTIONS_WITH_VALUES = {"--app", "-A", "--env-file", "-e"}
 
@@ -33,3 +35,5 @@ except ConfigError as exc:
 
 if os.environ.get("AUTO_MIGRATE", "1") != "0" and flask_command(sys.argv) != "db":
     upgrade_if_needed(app)
+
+celery = task_queue.for_app(app).celery

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the app locally against devstore (a local Shopify):
-#   devstore on :9292 with a seeded demo shop, the app (gunicorn) on :8000, the scheduler.
+#   devstore on :9292 with a seeded demo shop, the app (gunicorn) on :8000, the scheduler
+#   (the clock; with no CELERY_BROKER_URL it runs the work in-process: no broker needed;
+#   with one, a Celery worker is started too).
 # Then open the printed admin URL: the app opens embedded in devstore's admin, as in Shopify's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +60,10 @@ trap cleanup EXIT INT TERM
 pids+=($!)
 .venv/bin/flask --app wsgi scheduler &
 pids+=($!)
+if [ -n "${CELERY_BROKER_URL:-}" ]; then
+  .venv/bin/flask --app wsgi worker &
+  pids+=($!)
+fi
 
 cat <<MSG
 

@@ -27,4 +27,14 @@ PY
   fi
 fi
 
+# The broker for the Celery worker tests (RabbitMQ; they are skipped when none answers).
+if [ -z "${TEST_CELERY_BROKER_URL:-}" ] && ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+  if command -v rabbitmq-server >/dev/null && [ "$(id -u)" = "0" ]; then
+    echo "Starting RabbitMQ for the Celery worker tests..."
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+    for _ in $(seq 60); do (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && break; sleep 1; done
+  fi
+  (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null || echo "RabbitMQ is not reachable: Celery worker tests will be skipped."
+fi
+
 exec .venv/bin/python -m pytest "$@"

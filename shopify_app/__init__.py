@@ -8,7 +8,7 @@ from flask import Flask
 from . import models  # noqa: F401  (the tables, for Alembic and db.create_all)
 from .config import PROJECT_ROOT, ConfigError, load_settings, log_format_of
 from .error_reporting import init_error_reporting
-from .extensions import app_settings, db, migrate
+from .extensions import app_settings, db, migrate, task_queue
 from .log_setup import configure_logging
 
 __all__ = ["create_app", "ConfigError"]
@@ -42,10 +42,18 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
 
     app_settings.init_app(app, settings)
     db.init_app(app)
+    _init_task_queue(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     register_blueprints(app)
     register_commands(app)
     return app
+
+
+def _init_task_queue(app: Flask) -> None:
+    from .sync.flows import shutdown_event
+    from .sync.tasks import TASKS, Later
+
+    task_queue.init_app(app, TASKS, Later, cleanup=db.session.remove, on_worker_stop=shutdown_event.set)
 
 
 def _engine_options(url: str) -> dict:

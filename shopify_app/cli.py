@@ -15,7 +15,9 @@ from .sync.activation import ActivationError, activate_shop, catch_up_summary, d
 from .sync.orders.reconcile import latest_report, summary
 from .sync.orders.run import OrderNotFound, refetch_by_reference
 from .sync.runner import run_flow
-from .sync.scheduler import Scheduler
+from .extensions import task_queue
+from .task_queue import worker_name
+from .sync.scheduler import Clock
 from .sync.shop import find_shop
 from .sync.shop_gate import ShopInactive
 from .token_rotation import rotate_stored_tokens
@@ -122,14 +124,32 @@ def register_commands(app: Flask) -> None:
     register_user_commands(app)
 
     @app.cli.command("scheduler")
-    @click.option("--threads", type=int, default=8, show_default=True, help="Runs carried out at once by this process.")
     @click.option("--tick", "tick_seconds", type=float, default=2.0, show_default=True,
-                  help="Seconds between looks at the queue (\"sync now\" starts within one tick).")
-    def scheduler(threads: int, tick_seconds: float):
-        """Run the sync scheduler (its own process; several may run, on several machines)."""
+                  help="Seconds between looks at what is due (\"sync now\" starts within one tick).")
+    def scheduler(tick_seconds: float):
+        """Run the clock: it queues the scheduled runs and sends queued work to the task
+        queue. With no CELERY_BROKER_URL it also runs the work, in this process. Several
+        may run, on several machines: each due run is queued once."""
         metrics.serve_work_metrics(app.config["METRICS_PORT"], app.config["METRICS_TOKEN"],
                                    app.config["APP_ENV"] == "production")  # METRICS_PORT
-        Scheduler(app, threads=threads, tick_seconds=tick_seconds).run_forever()
+        Clock(app, tick_seconds=tick_seconds).run_forever()
+
+    @app.cli.command("worker")
+    @click.option("--concurrency", type=int, default=8, show_default=True, help="Tasks carried out at once.")
+    @click.option("--loglevel", default="INFO", show_default=True)
+    def worker(concurrency: int, loglevel: str):
+        """Run a Celery worker (CELERY_BROKER_URL): as many as wanted, on any machines."""
+        dispatcher = task_queue.for_app(app)
+        if dispatcher.celery is None:
+            raise click.ClickException("CELERY_BROKER_URL is not set: with no broker, "
+                                       "`flask --app wsgi scheduler` runs the work in-process")
+        metrics.serve_work_metrics(app.config["METRICS_PORT"], app.config["METRICS_TOKEN"],
+                                   app.config["APP_ENV"] == "production")  # METRICS_PORT
+        # Threads: the work waits on Shopify and the database, and a worker killed outright
+        # takes all its tasks with it (none left running in an orphaned child process).
+        dispatcher.celery.worker_main(["worker", f"--concurrency={concurrency}", "--pool=threads",
+                                       f"--loglevel={loglevel}", f"--hostname={worker_name()}",
+                                       "--without-gossip", "--without-mingle"])
 
     @app.cli.group("shop")
     def shop_group():

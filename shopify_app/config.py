@@ -69,7 +69,10 @@ class Settings:
     metrics_token: str | None = None
     metrics_port: int | None = None  # a worker's (the scheduler's) own /metrics
     sentry_dsn: str | None = None
-    celery_broker_url: str | None = None
+    # The task queue's broker (amqp://... or redis://...); empty: the work runs in-process.
+    celery_broker_url: str = ""
+    # The broker queue the tasks go through (several deployments may share one broker).
+    celery_queue: str = "shopify_app"
     console_idle_minutes: int = 30  # an operator's console session ends after this long without a request
     console_require_totp_for_super_users: bool = False
     extra: dict = field(default_factory=dict)
@@ -96,6 +99,7 @@ class Settings:
             "METRICS_PORT": self.metrics_port,
             "SENTRY_DSN": self.sentry_dsn,
             "CELERY_BROKER_URL": self.celery_broker_url,
+            "CELERY_QUEUE": self.celery_queue,
             "CONSOLE_IDLE_MINUTES": self.console_idle_minutes,
             "CONSOLE_REQUIRE_TOTP_FOR_SUPER_USERS": self.console_require_totp_for_super_users,
             **self.extra,
@@ -268,7 +272,8 @@ def load_settings(env: dict | None = None) -> Settings:
         metrics_token=(env.get("METRICS_TOKEN") or "").strip() or None,
         metrics_port=int(metrics_port_raw) if metrics_port_raw else None,
         sentry_dsn=(env.get("SENTRY_DSN") or "").strip() or None,
-        celery_broker_url=(env.get("CELERY_BROKER_URL") or "").strip() or None,
+        celery_broker_url=(env.get("CELERY_BROKER_URL") or "").strip(),
+        celery_queue=(env.get("CELERY_QUEUE") or "shopify_app").strip(),
         console_idle_minutes=int(idle_raw),
         console_require_totp_for_super_users=require_totp_raw in ("true", "1", "yes"),
     )

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from .config import Settings
 from .models.base import Base
+from .task_queue import TaskQueue
 
 
 class AppSettings:
@@ -29,6 +30,7 @@ class AppSettings:
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 app_settings = AppSettings()
+task_queue = TaskQueue()
 
 
 @event.listens_for(Engine, "connect")

@@ -136,7 +136,9 @@ def app_env(database_url) -> dict:
 
 @pytest.fixture
 def app(app_env):
-    app = create_app(app_env, TESTING=True)
+    # Tasks run at once, in the caller (the in-process path, synchronous): a webhook
+    # posted through the test client is applied when the answer comes back.
+    app = create_app(app_env, TESTING=True, TASKS_EAGER=True)
     with app.app_context():
         yield app
         db.session.remove()
@@ -177,7 +179,7 @@ def truncate_all(url: str) -> None:
 @pytest.fixture
 def pg_app(pg_database_url):
     truncate_all(pg_database_url)
-    app = create_app(base_env(DATABASE_URL=pg_database_url), TESTING=True)
+    app = create_app(base_env(DATABASE_URL=pg_database_url), TESTING=True, TASKS_EAGER=True)
     with app.app_context():
         yield app
         db.session.remove()

@@ -38,9 +38,27 @@ class ConnectedApp:
             time.sleep(interval)
         raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
 
+    def wait_webhooks_applied(self, timeout: float = 15.0):
+        """Wait until every delivery in the ledger has been through its task (the receiver
+        acknowledges at the door; a worker thread applies it a moment later)."""
+        from sqlalchemy import func, select
+
+        from shopify_app.models import WebhookDelivery
+
+        self.wait_for(lambda: db.session.execute(
+            select(func.count()).select_from(WebhookDelivery)
+            .where(WebhookDelivery.status.in_(("received", "retrying")))).scalar_one() == 0 or None,
+            timeout=timeout)
+
 
 @pytest.fixture
-def connected_app(devstore, database_url, live_server_factory):
+def connected_app_env() -> dict:
+    """Extra settings for the connected app (a module overrides it: a broker, say)."""
+    return {}
+
+
+@pytest.fixture
+def connected_app(devstore, database_url, live_server_factory, connected_app_env):
     ds = devstore
     port = free_port()
     env = base_env(
@@ -51,6 +69,7 @@ def connected_app(devstore, database_url, live_server_factory):
         SHOPIFY_SHOP_ORIGIN=ds.shop_origin,
         APP_BRIDGE_URL=f"{ds.url}/cdn/shopifycloud/app-bridge.js",
         SCOPES="",  # the toml's scopes, as Shopify CLI would set them
+        **connected_app_env,
     )
     app = create_app(env)
     server = live_server_factory(app, port)

@@ -3,7 +3,7 @@ from .base import Base
 from .catalog import Product, Variant
 from .orders import Order, OrderLine
 from .shop import OAuthState, Shop, ShopStatus
-from .sync import FlowState, SchedulerLock, SyncRun
+from .sync import FlowState, SyncRun
 from .users import PERMISSIONS, ApiKey
 from .inventory import AtpLevel, Facility, Location, PushedLevel
 from .mappings import MappingValue, OmsValue

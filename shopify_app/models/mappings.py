@@ -1,10 +1,6 @@
 """Mappings: Shopify values (sales channels, product types, payment gateways, shipping
 methods) found per shop, each with the OMS value it maps to; and the OMS values a shop
-added to the catalogue beside the built-in defaults (see shopify_app.sync.mappings).
-
-Also the scheduler's bookkeeping tables (its leader lock and APScheduler's job
-store), so that their schema comes from the migrations like every other table.
-"""
+added to the catalogue beside the built-in defaults (see shopify_app.sync.mappings)."""
 from __future__ import annotations
 
 from datetime import datetime

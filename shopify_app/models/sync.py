@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, Unicode,
-                        UniqueConstraint, text)
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -12,7 +11,7 @@ from .base import Base, utcnow
 
 class FlowState(Base):
     """One row per shop and flow. The lease columns make one run at a time per shop
-    and flow across every scheduler process on every machine."""
+    and flow across every worker process on every machine."""
 
     __tablename__ = "flow_states"
     __table_args__ = (UniqueConstraint("shop_id", "flow"),)
@@ -30,6 +29,9 @@ class FlowState(Base):
     lease_expires_at: Mapped[datetime | None]
     last_started_at: Mapped[datetime | None]
     last_finished_at: Mapped[datetime | None]
+    # When the clock next queues a scheduled run (a new flow state: now). Indexed: a tick
+    # reads only the flows that are due (an index range), whatever the number of shops.
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -62,25 +64,6 @@ class SyncRun(Base):
     cursor_before: Mapped[str | None] = mapped_column(Text)
     cursor_after: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(255))
-
-
-class SchedulerLock(Base):
-    """A named lock with an expiry: the scheduler processes elect their leader with it."""
-
-    __tablename__ = "scheduler_locks"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owner: Mapped[str | None] = mapped_column(String(255))
-    acquired_at: Mapped[datetime | None]
-    expires_at: Mapped[datetime | None]
-
-
-# APScheduler 3's SQLAlchemyJobStore table, declared as the job store declares it
-# (apscheduler/jobstores/sqlalchemy.py) so that migrations create it.
-apscheduler_jobs = Table(
-    "apscheduler_jobs",
-    Base.metadata,
-    Column("id", Unicode(191), primary_key=True),
-    Column("next_run_time", Float(25), index=True),
-    Column("job_state", LargeBinary, nullable=False),
-)
+    # When the clock last sent a queued run's task (None: not yet; sent again if the
+    # task went quiet: its message was lost).
+    dispatched_at: Mapped[datetime | None]

@@ -1,5 +1,12 @@
 """A bulk download as a run: start or resume it, wait with checkpoints, ingest in batches.
 
+Carried out as tasks (a `stepped` run), it is start -> wait -> ingest in resumable steps:
+a poll that finds the operation still running ends the step (StepLater: the task comes
+back after the poll delay, or at once when the bulk_operations/finish webhook arrives),
+and ingesting ends its step after a time budget at a committed batch. No task sleeps
+or runs for hours; a task redelivered after its worker died resumes from the last
+committed batch. Called directly (run_flow), the same code waits in place.
+
 Shopify's side of it (starting an operation, its state, the JSONL file) is
 `shopify_app.shopify.bulk_operations`. Here the lines are handed to a sink in
 batches; each batch is one transaction, and the number of lines committed is saved
@@ -25,7 +32,8 @@ from ..models import FlowState
 from ..shopify import bulk_operations
 from ..shopify.bulk_operations import BulkOperationFailed
 from ..shopify.times import parse_time, search_time
-from .flows import RunContext
+from ..extensions import task_queue
+from .flows import RunContext, StepLater
 from .shop import find_shop
 
 __all__ = ["BATCH_LINES", "BulkOperationFailed", "BulkResult", "Sink", "ingest", "is_newer", "mark_finished",
@@ -104,6 +112,13 @@ def wait(ctx: RunContext, op_id: str, *, sleep: Callable[[float], None] = time.s
         ctx.report_progress(bulk_status=status.lower(), bulk_objects=bulk_operations.object_count(op))
         if bulk_operations.is_final(op):
             return op
+        if ctx.stepped:
+            polls = int((ctx.run.progress or {}).get("bulk_polls") or 0)
+            begun = parse_time((_bulk_state(ctx) or {}).get("started_at"))
+            if begun is not None and (datetime.now(timezone.utc) - begun).total_seconds() > timeout:
+                raise BulkOperationFailed(f"bulk operation {op_id} still {status} after {timeout:.0f}s")
+            ctx.report_progress(bulk_polls=polls + 1)
+            raise StepLater(poll_delay(polls), f"bulk operation {op_id} is {status.lower()}")
         if time.monotonic() - started > timeout:
             raise BulkOperationFailed(f"bulk operation {op_id} still {status} after {timeout:.0f}s")
         slept = 0.0
@@ -114,6 +129,11 @@ def wait(ctx: RunContext, op_id: str, *, sleep: Callable[[float], None] = time.s
             if _webhook_finished(ctx.state.id):
                 break
         delay = min(delay * 1.5, POLL_MAX)
+
+
+def poll_delay(polls: int) -> float:
+    """Seconds before the next look at a running operation: 1 s, then growing to 10 s."""
+    return min(POLL_MIN * (1.5 ** max(0, polls)), POLL_MAX)
 
 
 def ingest(ctx: RunContext, lines: Iterable[bytes | str], sink: Sink, *, skip: int = 0,
@@ -160,13 +180,20 @@ def run(ctx: RunContext, query: str, sink: Sink, *, kind: str, sleep: Callable[[
         state = None
     if state:
         op_id = state["id"]
-        log.info("resuming bulk operation %s for %s at line %s", op_id, ctx.shop.domain, state.get("lines_done", 0))
-        ctx.count("bulk_resumed")
+        if state.get("run_id") != ctx.run.id:
+            # Another run started it (it was interrupted): resumed, counted once per run.
+            # A stepped run coming back for its next step is not a resumption.
+            log.info("resuming bulk operation %s for %s at line %s", op_id, ctx.shop.domain,
+                     state.get("lines_done", 0))
+            ctx.count("bulk_resumed")
+            state = {**state, "run_id": ctx.run.id}
+            _set_bulk_state(ctx, state)
     else:
         now = datetime.now(timezone.utc)
         started_at = search_time(now)
         op_id = bulk_operations.start(ctx.client, query, since=now)  # adopts ours if the answer is lost
-        state = {"id": op_id, "kind": kind, "started_at": started_at, "lines_done": 0, **(extra or {})}
+        state = {"id": op_id, "kind": kind, "started_at": started_at, "lines_done": 0, "run_id": ctx.run.id,
+                 **(extra or {})}
         _set_bulk_state(ctx, state)
     ctx.run.bulk_operation_id = op_id
     db.session.commit()
@@ -181,6 +208,7 @@ def run(ctx: RunContext, query: str, sink: Sink, *, kind: str, sleep: Callable[[
         _set_bulk_state(ctx, dict(state))
         # The checkpoint after each committed batch (the resume point is saved first).
         ctx.report_progress(objects=lines_done, bulk_objects=bulk_operations.object_count(op))
+        ctx.step_point()
 
     lines = 0
     if url:
@@ -202,12 +230,16 @@ def run(ctx: RunContext, query: str, sink: Sink, *, kind: str, sleep: Callable[[
 
 
 def mark_finished(shop_id: int, op_gid: str, status: str) -> bool:
-    """bulk_operations/finish: tell the run waiting on this operation. True if one was."""
+    """bulk_operations/finish: tell the run waiting on this operation, and send its next
+    step now rather than at its next poll. True if one was waiting."""
     for fs in db.session.execute(select(FlowState).where(FlowState.shop_id == shop_id)).scalars():
         bulk = (fs.state or {}).get("bulk")
         if bulk and bulk.get("id") == op_gid:
             fs.state = {**fs.state, "bulk": {**bulk, "finished": status}}
             db.session.commit()
+            if bulk.get("run_id"):
+                # A duplicate of the step already sent is a no-op (sync/run_steps.py).
+                task_queue.enqueue("sync_run", int(bulk["run_id"]))
             return True
     return False
 

@@ -8,6 +8,7 @@ never reports success for work it did not do.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,14 +21,25 @@ from ..shopify.access import AccessLevel
 from ..shopify.graphql_client import GraphQLClient
 
 
-# Set when the scheduler process is asked to stop (SIGTERM): running flows stop at
-# their next report_progress / check_interrupt / sleep, with their committed work kept.
+# Set when the process running the work (a worker, or the clock in-process) is asked to
+# stop (SIGTERM): running flows stop at their next report_progress / check_interrupt /
+# sleep, with their committed work kept.
 shutdown_event = threading.Event()
 
 
 class RunInterrupted(Exception):
-    """The run must stop now: the scheduler is shutting down, the lease was lost, or the
+    """The run must stop now: the worker is shutting down, the lease was lost, or the
     shop or flow may no longer run (uninstalled, access lowered, switched off)."""
+
+
+class StepLater(Exception):
+    """A run carried out in steps (a task each) ends this step here, at a checkpoint, and
+    goes on in `delay` seconds: a bulk operation still running in Shopify, or a step that
+    used its time budget. Only raised when the run is `stepped`."""
+
+    def __init__(self, delay: float, why: str):
+        super().__init__(why)
+        self.delay = max(0.0, float(delay))
 
 
 @dataclass
@@ -42,6 +54,15 @@ class RunContext:
     lease: Any = field(default=None, repr=False)
     _pending_counts: dict[str, int] = field(default_factory=dict, repr=False)
     _bound_session: Any = field(default=None, repr=False)
+    # Carried out as tasks (sync/run_steps.py): waits end the step instead of sleeping, and
+    # a step ends at its first checkpoint past `step_deadline` (time.monotonic()).
+    stepped: bool = False
+    step_deadline: float | None = None
+
+    def step_point(self) -> None:
+        """A checkpoint where a stepped run may end its step (its work so far committed)."""
+        if self.stepped and self.step_deadline is not None and time.monotonic() >= self.step_deadline:
+            raise StepLater(0, "the step used its time budget")
 
     @property
     def should_stop(self) -> bool:
@@ -51,7 +72,7 @@ class RunContext:
     def check_interrupt(self) -> None:
         """Raise RunInterrupted when the run must stop (call it between batches)."""
         if shutdown_event.is_set():
-            raise RunInterrupted("the scheduler is shutting down")
+            raise RunInterrupted("the worker is shutting down")
         if self.lease is not None and self.lease.lost:
             raise RunInterrupted("the lease on this shop and flow was lost")
         if self.lease is not None and self.lease.stop_reason:
@@ -111,7 +132,7 @@ class RunContext:
     def report_progress(self, **values) -> None:
         """Live progress, committed at once so `GET /api/sync` shows it.
 
-        Also the run's checkpoint: raises RunInterrupted when the scheduler is
+        Also the run's checkpoint: raises RunInterrupted when the worker is
         stopping or the lease was lost (what was committed stays).
         """
         self.run.progress = {**(self.run.progress or {}), **values}

@@ -45,8 +45,8 @@ FLOWS: dict[str, Flow] = {flow.name: flow for flow in (
 @dataclass(frozen=True)
 class Topic:
     handler: Callable[[str, dict], None]  # (shop domain, payload)
-    # Deferred handlers ask Shopify for more (a refetch): the delivery is acknowledged
-    # first and applied right after, off the request.
+    # Deferred handlers ask Shopify for more (a refetch). Every delivery is now applied
+    # by its task, off the request (sync/webhooks.py); the mark says which ones call Shopify.
     deferred: bool = False
 
 

@@ -3,7 +3,7 @@
 A delivery that was never applied keeps its payload in the ledger so that it can be
 retried; a data request's export stays for the merchant to download. Both carry
 customers' personal data, and both are erased DATA_RETENTION_DAYS after they came
-(default 30). The scheduler's leader runs purge_expired about hourly.
+(default 30). The clock enqueues the purge about hourly.
 """
 from __future__ import annotations
 

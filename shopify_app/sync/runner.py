@@ -1,6 +1,7 @@
 """Running one flow for one shop: the lease, the run record, the outcome.
 
-`run_flow` is what the scheduler calls (and what tests call directly). It never
+`run_flow` runs a flow now, in the calling thread (commands and tests call it); the
+tasks carry runs out in steps with the same lease (shopify_app.sync.run_steps). It never
 runs a flow for a shop that is uninstalled, inactive, below the flow's access
 level, or with the flow switched off: such a run is recorded as skipped.
 
@@ -9,9 +10,10 @@ lease is a column pair on the flow's state row, taken by one conditional UPDATE
 (atomic on SQLite and PostgreSQL), owned by one run (`lease_owner_for(run_id)`),
 renewed in the background while the run lives and released when it ends. The
 lease is short and renewed often (a heartbeat): a process killed outright leaves a
-lease that expires within LEASE_DURATION, after which the scheduler's recovery
-records the run as interrupted and queues its resumption (from the flow's committed
-checkpoint), and `GET /api/sync` no longer shows it running (`run_is_alive`).
+lease that expires within LEASE_DURATION, after which its redelivered task (or the
+clock's sweep) records the run as interrupted and queues its resumption (from the
+flow's committed checkpoint), and `GET /api/sync` no longer shows it running
+(`run_is_alive`).
 
 At most one queued run per shop and flow: a unique partial index on `sync_runs`
 makes `queue_run` atomic across threads and processes.
@@ -36,7 +38,7 @@ from ..shopify.access import AccessLevel
 from .connection import client_for
 from .flows import RunContext, RunInterrupted, shutdown_event
 from .instrumentation import observed_run
-from .registry import FLOWS
+from .registry import FLOWS, interval_for
 from .run_queue import queue_run, requeue_claimed
 from .shop_gate import ShopInactive
 
@@ -90,6 +92,12 @@ def flow_state(shop_id: int, flow: str) -> FlowState:
     return state
 
 
+def reschedule(state: FlowState) -> None:
+    """A new interval counts from the flow's last start (the clock reads `next_due_at`)."""
+    if state.last_started_at is not None:
+        state.next_due_at = state.last_started_at + timedelta(minutes=interval_for(state.flow, state))
+
+
 def skip_reason(shop: Shop | None, state: FlowState | None, flow_name: str) -> str | None:
     """Why this shop must not run this flow now, or None. A pure decision."""
     flow = FLOWS.get(flow_name)
@@ -110,13 +118,15 @@ def skip_reason(shop: Shop | None, state: FlowState | None, flow_name: str) -> s
     return None
 
 
-def _lease_update(state_id: int, owner: str, duration: timedelta, now: datetime):
+def lease_update(state_id: int, owner: str, duration: timedelta, now: datetime, handoff_from: str | None = None):
+    """The conditional UPDATE that takes a lease: free, expired, already `owner`'s, or
+    (a run's next step) handed over by `handoff_from`."""
+    taken_from = [FlowState.lease_owner.is_(None), FlowState.lease_expires_at < now, FlowState.lease_owner == owner]
+    if handoff_from is not None:
+        taken_from.append(FlowState.lease_owner == handoff_from)
     return (
         update(FlowState)
-        .where(
-            FlowState.id == state_id,
-            or_(FlowState.lease_owner.is_(None), FlowState.lease_expires_at < now, FlowState.lease_owner == owner),
-        )
+        .where(FlowState.id == state_id, or_(*taken_from))
         .values(lease_owner=owner, lease_expires_at=now + duration)
         .execution_options(synchronize_session=False)
     )
@@ -128,7 +138,7 @@ def acquire_lease(state_id: int, owner: str, duration: timedelta | None = None) 
     `owner` is always a run's own (`lease_owner_for(run_id)`), never the worker's: a
     lease held by a run is extended only by that run's LeaseKeeper."""
     now = datetime.now(timezone.utc)
-    result = db.session.execute(_lease_update(state_id, owner, duration or LEASE_DURATION, now))
+    result = db.session.execute(lease_update(state_id, owner, duration or LEASE_DURATION, now))
     db.session.commit()
     return result.rowcount == 1
 
@@ -192,7 +202,7 @@ class LeaseKeeper:
         now = datetime.now(timezone.utc)
         try:
             with self.engine.begin() as conn:
-                rowcount = conn.execute(_lease_update(self.state_id, self.owner, self.duration, now)).rowcount
+                rowcount = conn.execute(lease_update(self.state_id, self.owner, self.duration, now)).rowcount
         except SQLAlchemyError as exc:
             log.warning("could not renew the lease %s (will retry): %s", self.owner, exc)
             return True

@@ -1,11 +1,12 @@
 """Processing a webhook delivery from the ledger: its topic's handler, and the outcome.
 
 A handler is `fn(shop_domain: str, payload: dict) -> None`, listed with its topic in
-`TOPICS` (shopify_app/sync/registry.py). It runs inside the request that received the delivery, so it
-must be quick: one record applied, never a download. A handler that has to ask
-Shopify for more (a refetch) is listed as `deferred`: the delivery is
-acknowledged at once and applied by a worker thread right after; if the process
-dies first, the scheduler finds it in the ledger and applies it.
+`TOPICS` (shopify_app/sync/registry.py). The receiver only records a delivery and sends
+its task (`webhook`, `apply_delivery` here): every handler runs in a worker, the ones
+that ask Shopify (a refetch, the app/uninstalled probe) included. The task claims the
+delivery with a conditional UPDATE, so that a delivery is applied once however many
+times its task is delivered; a failed one is retried by its task with back-off
+(sync/webhook_retry.py), and handlers apply the newest version of a record only.
 
 A delivery for an inactive shop is kept (`held`), not applied, except the few topics
 sync/shop_gate.py lists; activating the shop applies the kept ones in order.
@@ -16,7 +17,6 @@ state contradicts it): it is recorded as rejected, without its payload, and not 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from sqlalchemy import update
@@ -29,10 +29,9 @@ from .registry import TOPICS
 from .shop import find_shop
 from .shop_gate import HELD, held_while_inactive
 from .webhook_checks import Rejected, delivery_problem
+from .webhook_retry import WEBHOOK_MAX_ATTEMPTS, webhook_backoff
 
 log = logging.getLogger(__name__)
-
-_workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhooks")
 
 
 # Topics whose handlers deal with the customer's data themselves (no re-redaction after).
@@ -47,44 +46,52 @@ def refusal(topic: str, payload: dict, shop_domain: str, triggered_at: str | Non
                             triggered_at, now or datetime.now(timezone.utc))
 
 
-def is_deferred(topic: str) -> bool:
-    entry = TOPICS.get(topic)
-    return entry is not None and entry.deferred
+def apply_delivery(delivery_id: int, redelivered: bool = False) -> float | None:
+    """The `webhook` task: apply a recorded delivery once. Returns the seconds after
+    which to try it again (it failed, attempts remain), or None.
 
-
-def process_soon(app, delivery_id: int):
-    """Apply a recorded delivery on a worker thread, after the request has answered."""
-    return _workers.submit(_process_claimed, app, delivery_id)
-
-
-def _process_claimed(app, delivery_id: int) -> None:
-    with app.app_context():
-        try:
-            # Claim it as the scheduler does, so that only one of us applies it.
-            claimed = db.session.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "received")
-                .values(status="retrying")
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            db.session.commit()
-            if claimed == 1:
-                process(db.session.get(WebhookDelivery, delivery_id))
-        except Exception:  # left in the ledger for the scheduler
-            log.exception("deferred webhook delivery %s failed", delivery_id)
-        finally:
-            db.session.remove()
+    Claimed by a conditional UPDATE (received or failed -> retrying), so a duplicate task
+    does nothing; a redelivered one (its worker died mid-apply) may take a delivery left
+    `retrying`: that worker's transaction never committed."""
+    claimable = ("received", "failed", "retrying") if redelivered else ("received", "failed")
+    attempts = db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status.in_(claimable),
+               WebhookDelivery.attempts < WEBHOOK_MAX_ATTEMPTS, WebhookDelivery.payload.is_not(None))
+        .values(status="retrying")
+        .returning(WebhookDelivery.attempts)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    db.session.commit()
+    if attempts is None:  # applied already, being applied, or out of attempts
+        return None
+    delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
+    # The headers are claims the signature does not cover: judged here, off the request,
+    # as of the delivery's arrival (a retry hours later is not stale for being late).
+    problem = refusal(delivery.topic, delivery.payload or {}, delivery.shop_domain, delivery.triggered_at,
+                      now=delivery.received_at)
+    if problem:
+        log.warning("webhook %s (%s) for %s rejected: %s", delivery.webhook_id, delivery.topic,
+                    delivery.shop_domain, problem)
+        delivery.status, delivery.error, delivery.payload = "rejected", problem[:2000], None
+        db.session.commit()
+        return None
+    if held_while_inactive(delivery.topic, find_shop(delivery.shop_domain)):
+        # Kept, payload and all, until the shop is activated (sync/activation.py applies it).
+        delivery.status, delivery.error = HELD, None
+        db.session.commit()
+        return None
+    delivery = process(delivery)  # counts the attempt with its outcome
+    log.info("webhook %s (%s) applied: %s", delivery.webhook_id, delivery.topic, delivery.status)
+    if delivery.status == "failed" and (delivery.attempts or 0) < WEBHOOK_MAX_ATTEMPTS:
+        return webhook_backoff(delivery.attempts or 1).total_seconds()
+    return None
 
 
 @observed_delivery
-def process(delivery: WebhookDelivery) -> None:
-    """Apply a recorded delivery; its status says how it went. Never raises."""
-    if held_while_inactive(delivery.topic, find_shop(delivery.shop_domain)):
-        # Kept, payload and all, until the shop is activated (sync/activation.py applies it).
-        delivery.status = HELD
-        delivery.error = None
-        db.session.commit()
-        return
+def process(delivery: WebhookDelivery) -> WebhookDelivery:
+    """Apply a recorded delivery; its status says how it went (the record is returned:
+    after a failure it is another instance). Never raises."""
     entry = TOPICS.get(delivery.topic)
     handler = entry.handler if entry else None
     # The attempt is counted with the outcome, not before the handler: a pending
@@ -94,7 +101,7 @@ def process(delivery: WebhookDelivery) -> None:
         delivery.status = "ignored"
         delivery.payload = None
         db.session.commit()
-        return
+        return delivery
     payload = delivery.payload or {}
     try:
         handler(delivery.shop_domain, payload)
@@ -113,7 +120,7 @@ def process(delivery: WebhookDelivery) -> None:
         delivery.error = str(exc)[:2000]
         delivery.payload = None
         db.session.commit()
-        return
+        return delivery
     except Exception as exc:  # recorded, and retried later from the ledger
         db.session.rollback()
         log.exception("webhook %s (%s) for %s failed", delivery.webhook_id, delivery.topic, delivery.shop_domain)
@@ -122,10 +129,11 @@ def process(delivery: WebhookDelivery) -> None:
         delivery.status = "failed"
         delivery.error = f"{exc.__class__.__name__}: {exc}"[:2000]
         db.session.commit()
-        return
+        return delivery
     delivery.attempts = (delivery.attempts or 0) + 1
     delivery.status = "processed"
     delivery.error = None
     delivery.processed_at = datetime.now(timezone.utc)
     delivery.payload = None
     db.session.commit()
+    return delivery

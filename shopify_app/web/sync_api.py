@@ -21,7 +21,7 @@ from ..sync.flows import MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES
 from ..sync.registry import FLOWS, default_interval, interval_for
 from ..sync.run_queue import queue_run
 from ..sync.run_words import counts_summary, error_in_words, progress_summary
-from ..sync.runner import ABANDONED_ERROR, flow_state, run_is_alive, skip_reason
+from ..sync.runner import ABANDONED_ERROR, flow_state, reschedule, run_is_alive, skip_reason
 from .errors import json_error
 from .page_figures import done_of_total
 from .session import session_token_required
@@ -232,6 +232,8 @@ def patch_flow(flow: str):
     before = {"flow": flow, **{key: getattr(state, key) for key in changes}}
     for key, value in changes.items():
         setattr(state, key, value)
+    if "interval_minutes" in changes:
+        reschedule(state)
     audit.record("flow.settings", actor_kind="merchant", actor=shop.domain, shop=shop, before=before,
                  after={"flow": flow, **changes})
     db.session.commit()

@@ -1,14 +1,16 @@
 """The webhook receiver, at the uri declared in shopify.app.toml.
 
-Verified on the raw body, recorded in the ledger (de-duplicated by
-X-Shopify-Webhook-Id, and by X-Shopify-Event-Id within a shop), applied, and
-acknowledged: a failure to apply is recorded and retried from the ledger, never lost
-and never answered with a 5xx.
+Acknowledged at the door: verified on the raw body, recorded in the ledger
+(de-duplicated by X-Shopify-Webhook-Id, and by X-Shopify-Event-Id within a shop), its
+task sent, and answered 200 before any handler work. The task (sync/webhooks.py)
+applies it, once, and retries it with back-off when it fails: never lost, never
+answered with a 5xx.
 
 The headers are not signed. A delivery whose body does not fit its topic or shop, or
-that was triggered beyond Shopify's retry window, is recorded as rejected (without its
-payload) and answered 200: the signature proves Shopify once sent the body, so a 4xx
-would only have Shopify retry, for hours, a delivery that will never be applied.
+that was triggered beyond Shopify's retry window, is recorded as rejected by its task
+(its payload erased) and never applied; it is answered 200 like any signed delivery:
+the signature proves Shopify once sent the body, so a 4xx would only have Shopify
+retry, for hours, a delivery that will never be applied.
 """
 from __future__ import annotations
 
@@ -17,11 +19,10 @@ import logging
 from flask import Blueprint, current_app, request
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
+from ..extensions import db, task_queue
 from ..models import WebhookDelivery
 from ..shopify.hmac_checks import verify_webhook_hmac
 from ..shopify.shop_domain import is_valid_shop_domain
-from ..sync import webhooks as topics
 from .errors import json_error
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,6 @@ def receive():
     topic = request.headers["X-Shopify-Topic"].strip().lower()[:64]
     triggered_at = (request.headers.get("X-Shopify-Triggered-At") or "")[:64] or None
     event_id = (request.headers.get("X-Shopify-Event-Id") or "").strip()[:255] or None
-    problem = topics.refusal(topic, payload, shop_domain, triggered_at)
     delivery = WebhookDelivery(
         webhook_id=request.headers["X-Shopify-Webhook-Id"].strip()[:255],
         topic=topic,
@@ -68,22 +68,19 @@ def receive():
         # events already delivered (and recorded), so it cannot pre-empt a genuine one.
         event_id=event_id,
         triggered_at=triggered_at,
-        payload=None if problem else payload,
-        status="rejected" if problem else "received",
-        error=problem[:2000] if problem else None,
+        payload=payload,
+        status="received",
     )
     db.session.add(delivery)
     try:
+        db.session.flush()
+        delivery_id = delivery.id  # read before the commit expires it (no reload)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # a redelivery (same webhook id, or same event): acknowledge it
         return {"status": "duplicate"}, 200
-    if problem:
-        log.warning("webhook %s (%s) for %s rejected: %s", delivery.webhook_id, topic, shop_domain, problem)
-        return {"status": "rejected"}, 200
-    if topics.is_deferred(delivery.topic):
-        topics.process_soon(current_app._get_current_object(), delivery.id)
-        return {"status": "accepted"}, 200
-    topics.process(delivery)
-    # "held": the shop is inactive; the delivery is kept and applied when it is activated.
-    return {"status": "held" if delivery.status == "held" else "ok"}, 200
+    try:
+        task_queue.enqueue("webhook", delivery_id)
+    except Exception:  # the broker is unreachable: recorded, so the clock's sweep sends it later
+        log.exception("webhook delivery %s (%s): its task could not be sent", delivery_id, topic)
+    return {"status": "accepted"}, 200

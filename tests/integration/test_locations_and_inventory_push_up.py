@@ -146,6 +146,7 @@ def test_stale_level_is_reread_not_overwritten_blind(setup):
     # Someone changes Shopify behind our back (no webhook reaches the ledger in time)...
     s.ds.set_inventory(s.handle.domain, [{"sku": a, "location_id": MAIN, "available": 4}])
     s.ds.wait_webhooks(timeout=5)
+    s.c.wait_webhooks_applied()
     with s.c.app.app_context():
         from shopify_app.models import PushedLevel
         entry = db.session.execute(select(PushedLevel).where(PushedLevel.shop_id == s.shop_id,
@@ -196,6 +197,7 @@ def test_reconcile_corrects_drift(setup):
     assert s.run()[0] == "succeeded"
     s.ds.set_inventory(s.handle.domain, [{"sku": a, "location_id": MAIN, "available": 1}])
     s.ds.wait_webhooks(timeout=5)
+    s.c.wait_webhooks_applied()
     with s.c.app.app_context():
         from shopify_app.models import PushedLevel
         for entry in db.session.execute(select(PushedLevel).where(PushedLevel.shop_id == s.shop_id)).scalars():
@@ -241,6 +243,7 @@ def test_echo_webhooks_are_ignored(setup):
     s.put_atp([{"facility_id": "SHOPIFY_61000000001", "sku": a, "atp": 6}])
     assert s.run()[0] == "succeeded"
     s.ds.wait_webhooks(timeout=5)
+    s.c.wait_webhooks_applied()
     with s.c.app.app_context():
         from shopify_app.models import PushedLevel, WebhookDelivery
         deliveries = db.session.execute(select(WebhookDelivery).where(WebhookDelivery.topic == "inventory_levels/update",

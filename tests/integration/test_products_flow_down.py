@@ -103,6 +103,7 @@ def test_access_none_calls_nothing_and_read_downloads(connected_app, linked, dev
     # a webhook for a shop at access none brings nothing in either
     devstore.client.create_product(handle.domain, title="Ignored", variants=[{"sku": "IGN", "price": "1.00"}])
     devstore.client.wait_webhooks(timeout=5)
+    connected_app.wait_webhooks_applied()  # applied off the request: judged before counting
     with connected_app.app.app_context():
         assert count(Product, shop_id) == 0
         from shopify_app.models import Shop

@@ -1,7 +1,7 @@
 """A run whose worker died: not alive once its lease expired, recorded interrupted and
-resumed by the scheduler's recovery at once, and never shown running by GET /api/sync.
-(The real thing, kill -9 of a scheduler process mid-download:
-tests/integration/test_killed_scheduler_resumes_within_a_minute.py.)"""
+resumed by the clock's sweep at once (or by its redelivered task: tests/unit/test_scheduler.py),
+and never shown running by GET /api/sync. (The real thing, kill -9 of a worker process
+mid-download: tests/integration/test_killed_worker_resumes_within_a_minute.py.)"""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -12,6 +12,7 @@ from shopify_app.extensions import db
 from shopify_app.models import SyncRun
 from shopify_app.sync import runner
 from shopify_app.sync import scheduler as sched
+from shopify_app.sync import tasks
 from tests.conftest import create_shop
 
 UTC = timezone.utc
@@ -42,7 +43,7 @@ def test_a_claimed_run_not_yet_holding_its_lease_lives_for_the_grace_only():
 def test_leases_are_short_and_renewed_several_times_within_their_life():
     assert runner.LEASE_DURATION <= timedelta(seconds=30)
     assert runner.LEASE_RENEW_EVERY * 3 <= runner.LEASE_DURATION
-    assert sched.STALE_RUN_GRACE <= timedelta(seconds=30)
+    assert runner.CLAIM_GRACE <= timedelta(seconds=30)
 
 
 # --- the recovery -------------------------------------------------------------------------
@@ -120,10 +121,11 @@ def test_a_resumed_run_carries_on_from_the_committed_cursor(app, shop, only_flow
     runner.flow_state(shop.id, "probe").cursor = "half-way"
     db.session.commit()
     sched.recover_stale_runs()
-    claimed = sched.claim_queued_runs(5, "w2")
-    assert len(claimed) == 1  # the dead run's lease expired: the flow is free
-    done = sched.execute_run(claimed[0])
-    assert done.status == "succeeded" and done.cursor_before == "half-way"
+    queued = runs_of(shop.id, "queued")
+    assert len(queued) == 1
+    assert tasks.sync_run(queued[0].id) is None  # the dead run's lease expired: the flow is free
+    done = runs_of(shop.id, "succeeded")[0]
+    assert done.id == queued[0].id and done.cursor_before == "half-way"
     assert seen == ["half-way"]
 
 

@@ -18,7 +18,6 @@ from shopify_app import create_app
 from shopify_app.extensions import db
 from shopify_app.models import SyncRun
 from shopify_app.sync import runner
-from shopify_app.sync import scheduler as sched
 from tests.conftest import base_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,18 +140,6 @@ def test_queue_run_keeps_the_callers_pending_changes(app, shop):
     assert created
     db.session.expire_all()
     assert shop.name == "Renamed with the queued run"
-
-
-def test_a_claimed_run_given_back_beside_a_queued_twin_leaves_the_work_to_the_twin(app, shop):
-    first, _ = runner.queue_run(shop.id, "products", "schedule")
-    assert sched.claim_queued_runs(1, "w1") == [first.id]
-    twin, created = runner.queue_run(shop.id, "products", "manual")  # "sync now" meanwhile
-    assert created
-    sched.release_claim(first.id)  # this process will not carry it out after all
-    db.session.expire_all()
-    given_back = db.session.get(SyncRun, first.id)
-    assert given_back.status == "skipped" and f"run {twin.id}" in given_back.error
-    assert [r.id for r in queued_runs(shop.id)] == [twin.id]
 
 
 def test_a_busy_claimed_run_is_requeued_unless_a_twin_is_queued(app, shop, only_flows):

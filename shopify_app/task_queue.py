@@ -1,0 +1,180 @@
+"""Where the work runs: Celery workers when `CELERY_BROKER_URL` names a broker, else
+in-process. One code path for the work either way: the tasks are the plain functions
+of `TASKS` (shopify_app/sync/tasks.py), and only the way they are handed over differs.
+
+- `celery`: `enqueue` publishes the task; `flask --app wsgi worker` (or
+  `celery -A wsgi:celery worker`) carries it out. Tasks are acknowledged late and
+  rejected when their worker is lost, so a worker killed outright (kill -9, a lost
+  machine) has its tasks redelivered to another worker.
+- `local` (no broker, the embedded default): a small thread pool of this process runs
+  the task, after its countdown; nothing survives the process, and the clock's sweep
+  (shopify_app.sync.scheduler) sends again what a dead process left undone.
+- `eager` (the `TASKS_EAGER` setting, for tests): the task runs at once, in the caller.
+  A task asking to be retried later is left to the clock's sweep.
+
+A task returns `Later(countdown)` to be sent again (a retry with back-off, the next
+step of a run); Celery does it with `Task.retry`, the local pool with a timer.
+Nothing here registers itself by being imported: `init_app` builds the Celery app, and
+its tasks, from the table it is given.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+LOCAL_THREADS = 4
+QUEUE_NAME = "shopify_app"
+
+
+class Dispatcher:
+    """One app's way of running its tasks (see the module's docstring)."""
+
+    def __init__(self, app: Flask, tasks: dict, later_type: type, cleanup, on_worker_stop):
+        self.app = app
+        self.tasks = tasks
+        self.later_type = later_type
+        self.cleanup = cleanup  # after each task: the database session given back
+        broker = (app.config.get("CELERY_BROKER_URL") or "").strip()
+        self.mode = "celery" if broker else ("eager" if app.config.get("TASKS_EAGER") else "local")
+        self.celery = make_celery(self, broker, on_worker_stop) if broker else None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self._timers: set[threading.Timer] = set()
+        self._closed = False
+
+    def enqueue(self, name: str, *args, countdown: float = 0.0) -> None:
+        if name not in self.tasks:
+            raise KeyError(f"no task {name!r}")
+        if self.mode == "celery":
+            self.celery.tasks[name].apply_async(args=list(args), countdown=countdown or None)
+        elif self.mode == "eager":
+            self._run(name, args, in_context=False)
+        elif countdown > 0:
+            timer = threading.Timer(countdown, self._submit, args=(name, args))
+            timer.daemon = True
+            self._timers.add(timer)
+            timer.start()
+        else:
+            self._submit(name, args)
+
+    # the in-process pool
+    def _submit(self, name: str, args: tuple) -> None:
+        self._timers = {t for t in self._timers if t.is_alive()}
+        with self._pool_lock:
+            if self._closed:  # stopping: the clock's sweep sends it again after a restart
+                log.info("task %s%s not run: this process is stopping", name, args)
+                return
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=LOCAL_THREADS, thread_name_prefix="task")
+            pool = self._pool
+        try:
+            pool.submit(self._run, name, args, True)
+        except RuntimeError:  # shut down: the clock's sweep sends it again after a restart
+            log.warning("task %s%s dropped: the in-process pool is shut down", name, args)
+
+    def _run(self, name: str, args: tuple, in_context: bool = True) -> None:
+        try:
+            if in_context:
+                with self.app.app_context():
+                    try:
+                        outcome = self.tasks[name](*args)
+                    finally:
+                        self.cleanup()
+            else:
+                outcome = self.tasks[name](*args)
+        except Exception:
+            log.exception("task %s%s failed", name, args)
+            return
+        if isinstance(outcome, self.later_type) and self.mode == "local":
+            self.enqueue(name, *args, countdown=outcome.countdown)
+
+    def shutdown(self, wait: bool = True) -> None:
+        for timer in list(self._timers):
+            timer.cancel()
+        with self._pool_lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def make_celery(dispatcher: Dispatcher, broker: str, on_worker_stop):
+    """A Celery app for the dispatcher's Flask app: its broker, and a task per entry of its table."""
+    from celery import Celery
+    from celery.signals import worker_shutting_down
+
+    app, later_type = dispatcher.app, dispatcher.later_type
+    celery = Celery(app.import_name, broker=broker, set_as_current=False)
+    celery.conf.update(
+        task_default_queue=app.config.get("CELERY_QUEUE") or QUEUE_NAME,
+        # A task is acknowledged once done, and given back if its worker dies: the work is
+        # redelivered, never lost (the tasks are idempotent: sync/run_steps.py, sync/webhooks.py).
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        # Redis only: an unacknowledged task is redelivered after this long (no step runs
+        # nearly as long; RabbitMQ redelivers as soon as the worker's connection drops).
+        broker_transport_options={"visibility_timeout": 600},
+        worker_hijack_root_logger=False,
+        task_serializer="json",
+        accept_content=["json"],
+    )
+
+    def bind(name, fn):
+        def run(self, *args):
+            redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+            with app.app_context():
+                try:
+                    outcome = fn(*args, redelivered=redelivered)
+                finally:
+                    dispatcher.cleanup()
+            if isinstance(outcome, later_type):
+                raise self.retry(countdown=outcome.countdown)
+
+        run.__name__ = run.__qualname__ = name
+        # No retry limit here: each task bounds its own (webhook attempts; a run's steps end
+        # when the run does).
+        return celery.task(name=name, bind=True, max_retries=None)(run)
+
+    for task_name, fn in dispatcher.tasks.items():
+        bind(task_name, fn)
+
+    def stopping(**_):
+        on_worker_stop()  # running steps end at their next checkpoint and hand over
+
+    worker_shutting_down.connect(stopping, weak=False)
+    return celery
+
+
+def worker_name() -> str:
+    return f"shopify_app-{os.getpid()}@{socket.gethostname()}"
+
+
+class TaskQueue:
+    """The app's Dispatcher, for code that must not import Flask (sync/ calls
+    `task_queue.enqueue(...)` inside the app's context, as it uses `db`)."""
+
+    KEY = "shopify_app.task_queue"
+
+    def init_app(self, app: Flask, tasks: dict, later_type: type, *, cleanup, on_worker_stop) -> None:
+        app.extensions[self.KEY] = Dispatcher(app, tasks, later_type, cleanup, on_worker_stop)
+
+    def for_app(self, app: Flask) -> Dispatcher:
+        return app.extensions[self.KEY]
+
+    @property
+    def current(self) -> Dispatcher:
+        return current_app.extensions[self.KEY]
+
+    def enqueue(self, name: str, *args, countdown: float = 0.0) -> None:
+        self.current.enqueue(name, *args, countdown=countdown)

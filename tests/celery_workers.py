@@ -1,0 +1,79 @@
+"""Celery workers for the tests, against the real broker (RabbitMQ on this machine:
+`.ci/run` starts it when it is not up). Each test gets a queue of its own, so that
+tests (and other checkouts) sharing the broker never take each other's tasks.
+A test that asks for `celery_env` is skipped when no broker answers."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+def broker_url() -> str:
+    return os.environ.get("TEST_CELERY_BROKER_URL") or DEFAULT_BROKER
+
+
+def broker_answers(url: str) -> bool:
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=3) as conn:
+            conn.ensure_connection(max_retries=1)
+        return True
+    except Exception:  # noqa: BLE001 - unreachable, refused, bad credentials: no broker here
+        return False
+
+
+@pytest.fixture
+def celery_env() -> dict:
+    url = broker_url()
+    if not broker_answers(url):
+        pytest.skip(f"no broker answers at {url}")
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    yield {"CELERY_BROKER_URL": url, "CELERY_QUEUE": queue}
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=3) as conn:
+            conn.default_channel.queue_delete(queue)
+    except Exception:  # noqa: BLE001 - best effort: an unused queue costs nothing
+        pass
+
+
+def start_worker(env: dict, concurrency: int = 4, log_path: Path | None = None) -> subprocess.Popen:
+    out = open(log_path, "w") if log_path else subprocess.DEVNULL
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker",
+                             f"--concurrency={concurrency}"],
+                            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+
+
+def start_clock(env: dict, log_path: Path | None = None, tick: float = 0.5) -> subprocess.Popen:
+    out = open(log_path, "w") if log_path else subprocess.DEVNULL
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "--tick", str(tick)],
+                            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 60) -> int:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return -9
+
+
+def tail(path: Path, n: int = 4000) -> str:
+    try:
+        return path.read_text()[-n:]
+    except OSError:
+        return ""

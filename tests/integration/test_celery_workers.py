@@ -1,0 +1,103 @@
+"""Celery workers on the real broker and PostgreSQL, against devstore over real HTTP: the
+clock (`flask --app wsgi scheduler`) only enqueues, two workers (`flask --app wsgi worker`)
+download a new shop without ever running the same shop and flow at once, and a webhook
+acknowledged by the receiver is applied by a worker. Skipped when no broker answers.
+(The same task code in-process, on SQLite: tests/unit/test_scheduler.py.)"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from devstore.testing import new_shop
+from shopify_app.extensions import db
+from shopify_app.models import Order, Product, SyncRun, WebhookDelivery
+
+from ..celery_workers import celery_env, start_clock, start_worker, stop, tail  # noqa: F401  (the fixture)
+from ..conftest import create_shop
+from .test_scheduler_downloads_a_new_shop import scheduler_env
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+
+@pytest.fixture
+def database_url(pg_database_url):
+    from ..conftest import truncate_all
+
+    truncate_all(pg_database_url)
+    return pg_database_url
+
+
+@pytest.fixture
+def connected_app_env(celery_env):
+    return celery_env  # the receiver sends webhook tasks to the broker
+
+
+def count(model, shop_id):
+    return db.session.execute(select(func.count()).select_from(model).where(model.shop_id == shop_id)).scalar_one()
+
+
+def test_two_celery_workers_download_new_shops_one_run_at_a_time_per_shop_and_flow(connected_app, database_url,
+                                                                                   celery_env, tmp_path):
+    c = connected_app
+    shops = []
+    for _ in range(2):
+        handle = new_shop(c.devstore, products=30, orders=20)
+        with c.app.app_context():
+            shops.append(create_shop(handle.domain, access="read", token=handle.token, expires_in=None).id)
+    env = {**scheduler_env(c, database_url), **celery_env}
+    logs = [tmp_path / "clock.log", tmp_path / "w1.log", tmp_path / "w2.log"]
+    procs = [start_clock(env, logs[0]), start_worker(env, log_path=logs[1]), start_worker(env, log_path=logs[2])]
+    try:
+        def done():
+            with c.app.app_context():
+                runs = db.session.execute(select(SyncRun).where(SyncRun.shop_id.in_(shops))).scalars().all()
+                finished = {(r.shop_id, r.flow) for r in runs if r.status == "succeeded"}
+                return all((s, f) in finished for s in shops for f in ("products", "orders")) and \
+                    all(count(Product, s) == 30 and count(Order, s) > 0 for s in shops)
+
+        c.wait_for(done, timeout=120, interval=0.5)
+    finally:
+        codes = [stop(p) for p in procs]
+    assert codes == [0, 0, 0], [tail(p) for p in logs]
+    with c.app.app_context():
+        runs = db.session.execute(select(SyncRun).where(SyncRun.shop_id.in_(shops))).scalars().all()
+        assert not [r for r in runs if r.status == "failed"], [(r.flow, r.error) for r in runs]
+        assert all(r.trigger == "schedule" for r in runs)
+        # Carried out by the workers, never by the clock.
+        clock_pid = procs[0].pid
+        assert {r.worker.rsplit(":", 1)[1] for r in runs if r.worker} <= {str(procs[1].pid), str(procs[2].pid)}
+        assert str(clock_pid) not in {r.worker.rsplit(":", 1)[1] for r in runs if r.worker}
+        for shop_id in shops:
+            for flow in ("products", "orders"):
+                spans = sorted((r.started_at, r.finished_at) for r in runs
+                               if r.shop_id == shop_id and r.flow == flow and r.finished_at)
+                assert all(e1 <= s2 for (_, e1), (s2, _) in zip(spans, spans[1:]))
+
+
+def test_a_webhook_acknowledged_at_the_door_is_applied_by_a_worker(connected_app, database_url, celery_env,
+                                                                   tmp_path):
+    c = connected_app
+    handle = new_shop(c.devstore, products=3, orders=0)
+    with c.app.app_context():
+        shop_id = create_shop(handle.domain, access="read", token=handle.token, expires_in=None).id
+    env = {**scheduler_env(c, database_url), **celery_env}
+    worker = start_worker(env, log_path=tmp_path / "w.log")
+    try:
+        product_id = c.ds.products(handle.domain, limit=1)[0]["id"]
+        c.ds.update_product(handle.domain, product_id, title="Changed in Shopify")
+        c.ds.wait_webhooks(timeout=10)
+
+        def applied():
+            return db.session.execute(select(Product).where(Product.shop_id == shop_id,
+                                                            Product.title == "Changed in Shopify")).first()
+
+        c.wait_for(applied, timeout=30)
+    finally:
+        code = stop(worker)
+    assert code == 0, tail(tmp_path / "w.log")
+    deliveries = [d for d in c.ds.all_webhooks(topic="products/update") if d["shop"] == handle.domain]
+    assert deliveries and deliveries[0]["ok"]
+    with c.app.app_context():
+        row = db.session.execute(select(WebhookDelivery).where(WebhookDelivery.topic == "products/update",
+                                                               WebhookDelivery.shop_domain == handle.domain)).scalar_one()
+        assert row.status == "processed" and row.attempts == 1
