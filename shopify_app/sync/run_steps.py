@@ -29,6 +29,7 @@ from ..extensions import db, task_queue
 from ..models import FlowState, Shop, SyncRun
 from .connection import client_for
 from .flows import RunContext, RunInterrupted, StepLater, shutdown_event
+from .instrumentation import observed_step
 from .registry import FLOWS
 from .run_queue import queue_run
 from .runner import (ABANDONED_ERROR, LEASE_DURATION, WORKER_ID, LeaseKeeper, acquire_lease, flow_state,
@@ -62,6 +63,7 @@ def waiting_owner(run_id: int) -> str:
     return f"waiting:run-{run_id}"
 
 
+@observed_step
 def carry_out(run_id: int, redelivered: bool = False) -> Step:
     run = db.session.get(SyncRun, run_id)
     if run is None or run.status in FINAL:

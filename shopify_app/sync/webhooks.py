@@ -24,7 +24,7 @@ from sqlalchemy import update
 from ..extensions import db
 from ..models import WebhookDelivery
 from . import privacy
-from .instrumentation import observed_delivery
+from .instrumentation import count_delivery, observed_apply, observed_delivery
 from .registry import TOPICS
 from .shop import find_shop
 from .shop_gate import HELD, held_while_inactive
@@ -46,6 +46,7 @@ def refusal(topic: str, payload: dict, shop_domain: str, triggered_at: str | Non
                             triggered_at, now or datetime.now(timezone.utc))
 
 
+@observed_apply
 def apply_delivery(delivery_id: int, redelivered: bool = False) -> float | None:
     """The `webhook` task: apply a recorded delivery once. Returns the seconds after
     which to try it again (it failed, attempts remain), or None.
@@ -75,11 +76,13 @@ def apply_delivery(delivery_id: int, redelivered: bool = False) -> float | None:
                     delivery.shop_domain, problem)
         delivery.status, delivery.error, delivery.payload = "rejected", problem[:2000], None
         db.session.commit()
+        count_delivery(delivery.topic, "rejected")
         return None
     if held_while_inactive(delivery.topic, find_shop(delivery.shop_domain)):
         # Kept, payload and all, until the shop is activated (sync/activation.py applies it).
         delivery.status, delivery.error = HELD, None
         db.session.commit()
+        count_delivery(delivery.topic, HELD)
         return None
     delivery = process(delivery)  # counts the attempt with its outcome
     log.info("webhook %s (%s) applied: %s", delivery.webhook_id, delivery.topic, delivery.status)

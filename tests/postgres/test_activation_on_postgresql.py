@@ -31,7 +31,7 @@ def deliver(client, title: str, updated_at: datetime, triggered_at: str | None):
     if triggered_at:
         headers["X-Shopify-Triggered-At"] = triggered_at
     resp = client.post("/webhooks", data=body, headers=headers)
-    assert resp.status_code == 200 and resp.json["status"] == "held"
+    assert resp.status_code == 200 and resp.json["status"] == "accepted"
 
 
 def test_deactivate_then_activate_catches_up_on_postgresql(pg_app):

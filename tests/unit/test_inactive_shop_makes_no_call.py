@@ -163,12 +163,12 @@ def ledger() -> list[WebhookDelivery]:
 def test_an_inactive_shops_webhook_is_acknowledged_and_kept_not_applied(client, app):
     create_shop(status="inactive")
     resp = deliver(client, "products/update", sample("products/update"))
-    assert resp.status_code == 200 and resp.json["status"] == "held"
+    assert resp.status_code == 200 and resp.json["status"] == "accepted"
     [delivery] = ledger()
     assert delivery.status == "held" and delivery.payload["title"] == "Example T-Shirt"
     assert db.session.execute(select(func.count()).select_from(Product)).scalar_one() == 0
     # Neither the scheduler's retries nor the retention purge touch a kept delivery.
-    assert scheduler.retry_webhooks(now=datetime.now(timezone.utc) + timedelta(days=1)) == 0
+    assert scheduler.sweep_webhooks(now=datetime.now(timezone.utc) + timedelta(days=1)) == 0
     purge_expired(days=0, now=datetime.now(timezone.utc) + timedelta(days=365))
     [delivery] = ledger()
     assert delivery.status == "held" and delivery.payload is not None

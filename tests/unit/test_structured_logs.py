@@ -41,7 +41,7 @@ def json_lines(text: str) -> list[dict]:
 
 @pytest.fixture
 def json_app(database_url):
-    app = create_app(base_env(DATABASE_URL=database_url, LOG_FORMAT="json"), TESTING=True)
+    app = create_app(base_env(DATABASE_URL=database_url, LOG_FORMAT="json"), TESTING=True, TASKS_EAGER=True)
     with app.app_context():
         yield app
         db.session.remove()
@@ -91,7 +91,7 @@ def test_a_delivery_at_the_door_and_in_processing_carries_its_shop_and_webhook_i
     create_shop()
     client = json_app.test_client()
     with app_log() as out:
-        # A body that does not fit its topic: rejected at the door, and logged.
+        # A body that does not fit its topic: acknowledged at the door, rejected by its task, logged.
         deliver(client, "products/update", {"nothing": "of a product"}, webhook_id="wh-rejected-1")
     rejected = next(line for line in json_lines(out.getvalue()) if "rejected" in line["message"])
     assert rejected["shop"] == SHOP and rejected["delivery_id"] == "wh-rejected-1"
