@@ -80,4 +80,10 @@ cat <<MSG
 MSG
 .venv/bin/gunicorn wsgi:app --bind "127.0.0.1:$APP_PORT" --workers 2 --threads 4 --access-logfile - &
 pids+=($!)
+# Two more demo shops once the app answers, two of the three under one product store.
+(
+  for _ in $(seq 120); do curl -fs "$SHOPIFY_APP_URL/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+  .venv/bin/python scripts/demo_shops.py "http://127.0.0.1:$DEVSTORE_PORT" "$SHOP_HANDLE" \
+    || echo "  (the extra demo shops could not be set up; the demo shop works without them)"
+) &
 wait -n

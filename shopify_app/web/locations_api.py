@@ -111,7 +111,9 @@ def create_facility(gid: str):
     except location_mapping.LocationError as exc:
         db.session.rollback()
         return json_error(exc.status, str(exc))
-    response = jsonify(location_json(g.shop, loc))
+    result = location_json(g.shop, loc)
+    record_location_action("location.create_facility", loc, {"facility_id": result["facility_id"]})
+    response = jsonify(result)
     response.status_code = 201
     return response
 
@@ -157,6 +159,13 @@ def update_location(gid: str):
     return jsonify(result)
 
 
+def record_location_action(action: str, loc, after: dict) -> None:
+    """The audit entry of a merchant's action on a location, once it is done."""
+    audit.record(action, actor_kind="merchant", actor=g.shop.domain, shop=g.shop,
+                 before={"location": loc.shopify_id}, after={"location": loc.shopify_id, **after})
+    db.session.commit()
+
+
 def confirmed() -> bool:
     body = request.get_json(silent=True)
     return isinstance(body, dict) and body.get("confirm") is True
@@ -185,6 +194,7 @@ def zero_levels(gid: str):
         return not_connected(exc)
     except ZeroRefused as exc:
         return json_error(exc.status, str(exc))
+    record_location_action("location.zero_levels", loc, {"zeroed": result["zeroed"]})
     message = f"Set {result['zeroed']} stock level{'s' if result['zeroed'] != 1 else ''} at {loc.name} to 0 in Shopify."
     if result["changed_in_shopify"]:
         message += f" {result['changed_in_shopify']} changed in Shopify since we set them: left as they are."
@@ -210,5 +220,6 @@ def stop_online(gid: str):
     except location_mapping.LocationError as exc:
         db.session.rollback()
         return json_error(exc.status, str(exc))
+    record_location_action("location.stop_online_selling", loc, {"fulfills_online_orders": False})
     return jsonify({**location_json(g.shop, loc),
                     "message": f"{loc.name} no longer fulfils online orders in Shopify."})

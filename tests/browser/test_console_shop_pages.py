@@ -13,7 +13,6 @@ from shopify_app.extensions import db
 from shopify_app.models import AuditEntry, MappingValue, Shop, SyncRun
 from shopify_app.sync.orders.reconcile import latest_report
 from shopify_app.sync.runner import flow_state, run_flow
-from shopify_app.sync.scheduler import execute_run
 from tests.conftest import create_shop
 from tests.console_signin import make_operator, sign_in_browser
 
@@ -133,7 +132,7 @@ def test_reconcile_now_then_see_the_report(console):
     with c.app.app_context():  # the scheduler's tick, carried out here
         run = db.session.execute(select(SyncRun).where(SyncRun.shop_id == shop_id, SyncRun.status == "queued")).scalar_one()
         assert (run.flow, run.trigger) == ("orders", "reconcile")
-        assert execute_run(run.id).status == "succeeded"
+        assert run_flow(shop_id, "orders", run=run).status == "succeeded"
         assert latest_report(shop_id) is not None
     page.reload()
     assert int(page.locator("[data-testid=report-days_checked]").inner_text()) >= 1

@@ -71,3 +71,16 @@ def test_a_location_change_is_audited(app, shop, auth_headers):
     [entry] = entries("location.change")
     assert entry.before == {"location": "gid://shopify/Location/1", "facility_id": None}
     assert entry.after == {"location": "gid://shopify/Location/1", "facility_id": "WH-1"}
+
+
+def test_creating_a_facility_from_a_location_is_audited(app, shop, auth_headers):
+    from shopify_app.models import Location
+
+    db.session.add(Location(shop_id=shop.id, shopify_id="gid://shopify/Location/7", legacy_id="7", name="Depot",
+                            active=True))
+    db.session.commit()
+    response = app.test_client().post("/api/locations/gid://shopify/Location/7/facility", headers=auth_headers())
+    assert response.status_code == 201, response.json
+    [entry] = entries("location.create_facility")
+    assert entry.actor_kind == "merchant" and entry.shop_domain == shop.domain
+    assert entry.after == {"location": "gid://shopify/Location/7", "facility_id": response.json["facility_id"]}
