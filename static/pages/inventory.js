@@ -8,6 +8,33 @@
 
   function warningText(w) { return typeof w === "string" ? w : (w && (w.message || w.warning || w.text)) || ""; }
 
+  // The way out of a warning, each after the merchant confirms (the API asks for it too).
+  const FIXES = {
+    zero_levels: (l) => ({
+      label: `Set our stock at ${l.name} to 0`, title: `Set the stock we pushed at ${l.name} to 0?`,
+      message: `Shopify will show 0 available at ${l.name} for the items we pushed there, so online stock is not counted twice. Levels changed in Shopify since we set them are left as they are.`,
+      confirm: "Set to 0", path: "zero_levels" }),
+    stop_online_selling: (l) => ({
+      label: `Stop online orders at ${l.name}`, title: `Stop ${l.name} fulfilling online orders?`,
+      message: `Shopify will no longer send online orders to ${l.name}; its stock stops counting for online sales.`,
+      confirm: "Stop online orders", path: "stop_online_selling" }),
+  };
+
+  function wayOut(warning) {
+    const buttons = warning.actions.filter((a) => FIXES[a] && warning.location).map((action) => {
+      const fix = FIXES[action](warning.location);
+      return el("button", { type: "button", class: "secondary", "data-testid": `fix-${action}`, text: fix.label,
+        onclick: async () => {
+          if (!(await ui.confirmDialog(fix.title, fix.message, fix.confirm, true))) return;
+          const gid = encodeURIComponent(warning.location.id);  // as the Locations page sends it
+          await ui.act(() => window.omsApi.call(`/api/locations/${gid}/${fix.path}`, { method: "POST", body: { confirm: true } }),
+            (answer) => (answer && answer.message) || "Done").catch(() => {});
+          loadLocations();
+        } });
+    });
+    return buttons.concat([el("a", { href: "/locations", class: "button-link", text: "Review locations" })]);
+  }
+
   async function loadLocations() {
     const body = document.getElementById("inventory-locations");
     try {
@@ -15,11 +42,12 @@
         window.omsApi.call("/api/inventory/locations").catch(() => ({ locations: [] }))]);
       const byLocation = Object.fromEntries((pushed.locations || []).map((p) => [p.id, p]));
       const locations = Array.isArray(answer) ? answer : (answer && answer.locations) || [];
-      const warnings = ((answer && !Array.isArray(answer) && answer.warnings) || [])
-        .concat(...locations.map((l) => (l.warnings || []).map((w) => `${l.name}: ${warningText(w)}`)));
-      document.getElementById("location-warnings").replaceChildren(...warnings.map(warningText).filter(Boolean).map((text) =>
+      const general = ((answer && !Array.isArray(answer) && answer.warnings) || []).map((w) => ({ text: warningText(w), actions: [] }));
+      const perLocation = [].concat(...locations.map((l) => (l.warnings || []).map((w) => ({
+        text: `${l.name}: ${warningText(w)}`, location: l, actions: (w && w.actions) || [] }))));
+      document.getElementById("location-warnings").replaceChildren(...general.concat(perLocation).filter((w) => w.text).map((w) =>
         el("div", { class: "banner banner-warning", role: "status", "data-testid": "location-warning" }, [ui.icon("AlertTriangleIcon"),
-          el("span", { text }), el("a", { href: "/locations", class: "button-link", text: "Review locations" })])));
+          el("span", { text: w.text }), ...wayOut(w)])));
       const mapped = locations.filter((l) => l.facility_id || l.default);
       body.replaceChildren(...(mapped.length ? mapped.map((l) => el("tr", { "data-location": l.id }, [
         el("td", {}, [el("span", { text: l.name }), l.default ? el("span", { class: "badge badge-active", text: "Default" }) : null]),
