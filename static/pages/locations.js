@@ -113,7 +113,18 @@
           continue;
         }
         try {
-          const answer = await window.omsApi.call(path(loc), { method: "PUT", body: { facility_id: facility || null } });
+          const put = (take) => window.omsApi.call(path(loc), { method: "PUT",
+            body: take ? { facility_id: facility || null, take: true } : { facility_id: facility || null } });
+          let answer;
+          try {
+            answer = await put(Boolean(other));  // confirmed above: the API moves it only when told so
+          } catch (error) {
+            // Mapped elsewhere since the list was read: the API says where; ask, then take it.
+            if (error.status !== 409 || !facility || !(await ui.confirmDialog(`Take ${facility}?`,
+              error.message, "Take it"))) throw error;
+            answer = await put(true);
+          }
+          if (answer && answer.message) window.omsApi.toast(answer.message);
           delete edits[id];
           delete errors[id];
           if (answer && answer.warnings) warnings = answer.warnings;

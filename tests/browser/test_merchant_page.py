@@ -247,6 +247,15 @@ def test_a_facility_mapped_elsewhere_is_taken_only_after_confirming(connected_ap
         assert [l["facility_id"] for l in listed].count(taken) == 1
         page.locator("[data-testid=save-bar-discard]").click()
         save_bar(page).wait_for(state="hidden", timeout=5000)
+        # Confirmed: the facility moves (the page tells the API the merchant said yes).
+        second.locator("[data-testid=facility]").select_option(taken)
+        page.locator("[data-testid=save-bar-save]").click(timeout=5000)
+        dialog.locator("[data-testid=confirm]").click()
+        save_bar(page).wait_for(state="hidden", timeout=10000)
+        body = c.http.get(c.url + "/api/locations", headers=headers).json()
+        listed = body if isinstance(body, list) else body["locations"]
+        holders = [l["id"] for l in listed if l["facility_id"] == taken]
+        assert holders == [second.get_attribute("data-location")], listed
         # A location that takes no online orders cannot be the default.
         offline = rows.filter(has_text="point of sale")
         if offline.count():
