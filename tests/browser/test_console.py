@@ -38,6 +38,8 @@ def console(database_url, live_server_factory):
 def sign_in_by_keyboard(page, url, email="boss@example.com"):
     page.goto(f"{url}/console/")
     assert "/console/login" in page.url
+    # The email field takes the focus as the page loads; typing before it has it loses keys.
+    page.wait_for_function("() => document.activeElement && document.activeElement.name === 'email'")
     page.keyboard.type(email)  # the email field has the focus
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
