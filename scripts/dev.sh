@@ -86,4 +86,5 @@ pids+=($!)
   .venv/bin/python scripts/demo_shops.py "http://127.0.0.1:$DEVSTORE_PORT" "$SHOP_HANDLE" \
     || echo "  (the extra demo shops could not be set up; the demo shop works without them)"
 ) &
-wait -n
+# Until one of the servers stops (not the set-up above, which ends on its own).
+wait -n "${pids[@]}"
