@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import FlowState
@@ -231,8 +231,16 @@ def run(ctx: RunContext, query: str, sink: Sink, *, kind: str, sleep: Callable[[
 
 def mark_finished(shop_id: int, op_gid: str, status: str) -> bool:
     """bulk_operations/finish: tell the run waiting on this operation, and send its next
-    step now rather than at its next poll. True if one was waiting."""
-    for fs in db.session.execute(select(FlowState).where(FlowState.shop_id == shop_id)).scalars():
+    step now rather than at its next poll. True if one was waiting.
+
+    The run may be clearing its bulk state at this very moment (it polled and ingested
+    before this webhook was applied). Reading a stale state and writing it back would
+    bring the finished operation back to life, and the next run would ingest it again.
+    So the shop's flow states are write-locked first (a row lock on PostgreSQL, the
+    database's write lock on SQLite) and read afresh under that lock."""
+    db.session.execute(update(FlowState).where(FlowState.shop_id == shop_id).values(id=FlowState.id))
+    fresh = select(FlowState).where(FlowState.shop_id == shop_id).execution_options(populate_existing=True)
+    for fs in db.session.execute(fresh).scalars():
         bulk = (fs.state or {}).get("bulk")
         if bulk and bulk.get("id") == op_gid:
             fs.state = {**fs.state, "bulk": {**bulk, "finished": status}}
@@ -241,6 +249,7 @@ def mark_finished(shop_id: int, op_gid: str, status: str) -> bool:
                 # A duplicate of the step already sent is a no-op (sync/run_steps.py).
                 task_queue.enqueue("sync_run", int(bulk["run_id"]))
             return True
+    db.session.commit()  # nothing was waiting: let the lock go
     return False
 
 

@@ -234,6 +234,23 @@ def test_the_finish_webhook_marks_the_waiting_operation(app, shop):
     assert bulk._webhook_finished(state.id)
 
 
+def test_a_finish_webhook_never_revives_an_operation_its_run_already_ingested(app, shop):
+    """The run polled, ingested and cleared its bulk state while the webhook's session
+    still held the state as it was before: the webhook must read afresh, not write back."""
+    from shopify_app.sync.runner import flow_state
+
+    op = "gid://shopify/BulkOperation/7"
+    state = flow_state(shop.id, "orders")
+    state.state = {"bulk": {"id": op, "kind": "orders_full", "lines_done": 0, "run_id": 1}}
+    db.session.commit()
+    assert db.session.get(FlowState, state.id).state["bulk"]["id"] == op  # loaded, as the webhook saw it
+    with db.engine.begin() as other:  # the run, on its own connection, finishes
+        other.execute(FlowState.__table__.update().where(FlowState.id == state.id).values(state={"bulk": None}))
+    assert bulk.mark_finished(shop.id, op, "completed") is False
+    db.session.expire_all()
+    assert db.session.get(FlowState, state.id).state == {"bulk": None}
+
+
 def test_stats_for_the_sync_cards(app, shop):
     from shopify_app.sync.registry import FLOWS
 
