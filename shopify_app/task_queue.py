@@ -12,6 +12,11 @@ of `TASKS` (shopify_app/sync/tasks.py), and only the way they are handed over di
 - `eager` (the `TASKS_EAGER` setting, for tests): the task runs at once, in the caller.
   A task asking to be retried later is left to the clock's sweep.
 
+`nudge(name)` asks for an argument-less task to run soon, once for any number of asks
+within NUDGE_SECONDS: a burst of webhook deliveries rings their batch task a few dozen
+times a second, not once per delivery (a thread of this process sends it; what it had
+not sent when the process died is sent by the clock's sweep).
+
 A task returns `Later(countdown)` to be sent again (a retry with back-off, the next
 step of a run); Celery does it with `Task.retry`, the local pool with a timer.
 Nothing here registers itself by being imported: `init_app` builds the Celery app, and
@@ -23,6 +28,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
@@ -30,6 +36,7 @@ from flask import Flask, current_app
 log = logging.getLogger(__name__)
 
 LOCAL_THREADS = 4
+NUDGE_SECONDS = 0.02
 QUEUE_NAME = "shopify_app"
 
 
@@ -48,6 +55,10 @@ class Dispatcher:
         self._pool_lock = threading.Lock()
         self._timers: set[threading.Timer] = set()
         self._closed = False
+        self._nudged: set[str] = set()
+        self._nudge_lock = threading.Lock()
+        self._nudge_rung = threading.Event()
+        self._nudger: threading.Thread | None = None
 
     def enqueue(self, name: str, *args, countdown: float = 0.0) -> None:
         if name not in self.tasks:
@@ -63,6 +74,38 @@ class Dispatcher:
             timer.start()
         else:
             self._submit(name, args)
+
+    def nudge(self, name: str) -> None:
+        """Have the argument-less task `name` run soon: once for all the nudges of a
+        moment. Eager: at once, in the caller."""
+        if name not in self.tasks:
+            raise KeyError(f"no task {name!r}")
+        if self.mode == "eager":
+            self._run(name, (), in_context=False)
+            return
+        with self._nudge_lock:
+            self._nudged.add(name)
+            if self._nudger is None or not self._nudger.is_alive():  # started after a fork, in the process using it
+                self._nudger = threading.Thread(target=self._send_nudged, name="task-nudger", daemon=True)
+                self._nudger.start()
+        self._nudge_rung.set()
+
+    def _send_nudged(self) -> None:
+        while not self._closed:
+            if not self._nudge_rung.wait(timeout=1.0):
+                continue
+            self._nudge_rung.clear()
+            self._flush_nudged()
+            time.sleep(NUDGE_SECONDS)  # what is nudged meanwhile goes in the next send
+
+    def _flush_nudged(self) -> None:
+        with self._nudge_lock:
+            names, self._nudged = self._nudged, set()
+        for name in sorted(names):
+            try:
+                self.enqueue(name)
+            except Exception:  # the broker is unreachable: the clock's sweep sends what waits
+                log.exception("task %s could not be sent", name)
 
     # the in-process pool
     def _submit(self, name: str, args: tuple) -> None:
@@ -96,6 +139,8 @@ class Dispatcher:
             self.enqueue(name, *args, countdown=outcome.countdown)
 
     def shutdown(self, wait: bool = True) -> None:
+        if self.mode == "celery":
+            self._flush_nudged()  # sent before the process goes
         for timer in list(self._timers):
             timer.cancel()
         with self._pool_lock:
@@ -178,3 +223,6 @@ class TaskQueue:
 
     def enqueue(self, name: str, *args, countdown: float = 0.0) -> None:
         self.current.enqueue(name, *args, countdown=countdown)
+
+    def nudge(self, name: str) -> None:
+        self.current.nudge(name)

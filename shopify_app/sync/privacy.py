@@ -161,6 +161,26 @@ def reapply_redactions(shop: Shop | None, topic: str, payload: dict, triggered_a
     return done
 
 
+def reapply_redactions_to_batch(shop: Shop | None, topic: str,
+                                deliveries: list[tuple[dict, str | None, datetime | None]]) -> int:
+    """`reapply_redactions` for a batch of (payload, triggered_at, received_at): one
+    query when no redaction came after the oldest of them (the usual case)."""
+    if shop is None or not deliveries:
+        return 0
+    produced = [parse_time_or_none(triggered_at) or received_at for _, triggered_at, received_at in deliveries]
+    query = select(ComplianceRequest.id).where(
+        ComplianceRequest.shop_domain == shop.domain, ComplianceRequest.topic == "customers/redact")
+    if all(p is not None for p in produced):
+        query = query.where(ComplianceRequest.received_at >= min(_aware(p) for p in produced))
+    if db.session.execute(query.limit(1)).first() is None:
+        return 0
+    return sum(reapply_redactions(shop, topic, *delivery) for delivery in deliveries)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+
 def erase_shop(shop: Shop) -> dict[str, int]:
     """shop/redact: every row held for the shop, in every table with a shop_id, then the shop."""
     counts: dict[str, int] = {}

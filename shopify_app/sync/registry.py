@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..models import FlowState
 from ..shopify.access import AccessLevel
@@ -43,17 +44,31 @@ FLOWS: dict[str, Flow] = {flow.name: flow for flow in (
 
 
 @dataclass(frozen=True)
+class Batch:
+    """How a burst of one topic's deliveries for one shop is applied at once
+    (sync/webhook_batches.py): `apply(shop domain, payloads)` writes them without
+    committing and returns the shop's id (None: nothing taken); `settle(shop id, started)`
+    runs after the commit."""
+    apply: Callable[[str, list[dict]], int | None]
+    settle: Callable[[int, datetime], None] | None = None
+
+
+@dataclass(frozen=True)
 class Topic:
     handler: Callable[[str, dict], None]  # (shop domain, payload)
     # Deferred handlers ask Shopify for more (a refetch). Every delivery is now applied
     # by its task, off the request (sync/webhooks.py); the mark says which ones call Shopify.
     deferred: bool = False
+    # Topics that come in bursts, applied many deliveries to a transaction.
+    batch: Batch | None = None
 
 
 # Every step of a return in Shopify (requested, approved, declined, canceled, closed,
 # reopened, processed, updated) and its restocking (dispositions).
 RETURN_TOPICS = ("returns/request", "returns/approve", "returns/decline", "returns/cancel", "returns/close",
                  "returns/reopen", "returns/process", "returns/update", "reverse_fulfillment_orders/dispose")
+
+PRODUCT_BATCH = Batch(product_webhooks.products_changed, product_webhooks.settle_product_types)
 
 TOPICS: dict[str, Topic] = {
     "app/uninstalled": Topic(app_webhooks.app_uninstalled),
@@ -62,8 +77,8 @@ TOPICS: dict[str, Topic] = {
     "customers/redact": Topic(compliance_webhooks.customers_redact),
     "shop/redact": Topic(compliance_webhooks.shop_redact),
     "bulk_operations/finish": Topic(bulk.bulk_operation_finished),
-    "products/create": Topic(product_webhooks.product_changed),
-    "products/update": Topic(product_webhooks.product_changed),
+    "products/create": Topic(product_webhooks.product_changed, batch=PRODUCT_BATCH),
+    "products/update": Topic(product_webhooks.product_changed, batch=PRODUCT_BATCH),
     "products/delete": Topic(product_webhooks.product_deleted),
     "orders/create": Topic(order_webhooks.order_changed),
     "orders/updated": Topic(order_webhooks.order_changed),

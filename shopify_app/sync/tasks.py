@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..extensions import app_settings
-from . import retention, run_steps
+from . import retention, run_steps, webhook_batches
 from . import webhooks as deliveries
 
 
@@ -33,6 +33,12 @@ def webhook(delivery_id: int, redelivered: bool = False) -> Later | None:
     return None if retry_in is None else Later(retry_in)
 
 
+def webhook_batch(redelivered: bool = False) -> Later | None:
+    """Apply the waiting deliveries of bursty topics, a batch to a transaction
+    (sync/webhook_batches.py); sent again at once while more wait."""
+    return Later(0) if webhook_batches.apply_waiting() else None
+
+
 def purge(days: int | None = None, redelivered: bool = False) -> None:
     """Erase personal data past DATA_RETENTION_DAYS (dead-letter payloads, data request exports)."""
     retention.purge_expired(days or app_settings.current.data_retention_days)
@@ -41,5 +47,6 @@ def purge(days: int | None = None, redelivered: bool = False) -> None:
 TASKS = {
     "sync_run": sync_run,
     "webhook": webhook,
+    "webhook_batch": webhook_batch,
     "purge": purge,
 }

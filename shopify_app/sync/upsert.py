@@ -41,6 +41,14 @@ def _dialect_insert(session: Session):
     raise NotImplementedError(f"upsert does not support {name}")
 
 
+def insert_new(session: Session, model, values: dict):
+    """Insert one row unless it collides with one of the table's unique constraints (a
+    redelivered webhook); returns its id, or None when it was already there. One
+    statement: no flush, no savepoint, no exception to catch."""
+    stmt = _dialect_insert(session)(_table(model)).values(**values).on_conflict_do_nothing()
+    return session.execute(stmt.returning(_table(model).c.id)).scalar_one_or_none()
+
+
 _NAMED: dict = {}
 
 

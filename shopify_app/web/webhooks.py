@@ -1,8 +1,10 @@
 """The webhook receiver, at the uri declared in shopify.app.toml.
 
-Acknowledged at the door: verified on the raw body, recorded in the ledger
-(de-duplicated by X-Shopify-Webhook-Id, and by X-Shopify-Event-Id within a shop), its
-task sent, and answered 200 before any handler work. The task (sync/webhooks.py)
+Acknowledged at the door: verified on the raw body, recorded in the ledger in one
+statement (de-duplicated by X-Shopify-Webhook-Id, and by X-Shopify-Event-Id within a
+shop), its task sent, and answered 200 before any handler work. A bursty topic's
+delivery rings its batch task instead (sync/webhook_batches.py): one message to the
+broker for the many deliveries of a moment. The task (sync/webhooks.py)
 applies it, once, and retries it with back-off when it fails: never lost, never
 answered with a 5xx.
 
@@ -15,14 +17,16 @@ retry, for hours, a delivery that will never be applied.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, request
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, task_queue
 from ..models import WebhookDelivery
 from ..shopify.hmac_checks import verify_webhook_hmac
 from ..shopify.shop_domain import is_valid_shop_domain
+from ..sync.upsert import insert_new
+from ..sync.webhook_batches import is_batched
 from .errors import json_error
 
 log = logging.getLogger(__name__)
@@ -58,29 +62,29 @@ def receive():
     topic = request.headers["X-Shopify-Topic"].strip().lower()[:64]
     triggered_at = (request.headers.get("X-Shopify-Triggered-At") or "")[:64] or None
     event_id = (request.headers.get("X-Shopify-Event-Id") or "").strip()[:255] or None
-    delivery = WebhookDelivery(
-        webhook_id=request.headers["X-Shopify-Webhook-Id"].strip()[:255],
-        topic=topic,
-        shop_domain=shop_domain,
+    delivery_id = insert_new(db.session, WebhookDelivery, {
+        "webhook_id": request.headers["X-Shopify-Webhook-Id"].strip()[:255],
+        "topic": topic,
+        "shop_domain": shop_domain,
         # Cut to the columns' sizes: PostgreSQL refuses a longer value (a 500, and Shopify retries).
-        api_version=(request.headers.get("X-Shopify-API-Version") or "")[:16] or None,
+        "api_version": (request.headers.get("X-Shopify-API-Version") or "")[:16] or None,
         # A rejected delivery keeps its event id too: a forger only knows the ids of
         # events already delivered (and recorded), so it cannot pre-empt a genuine one.
-        event_id=event_id,
-        triggered_at=triggered_at,
-        payload=payload,
-        status="received",
-    )
-    db.session.add(delivery)
-    try:
-        db.session.flush()
-        delivery_id = delivery.id  # read before the commit expires it (no reload)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # a redelivery (same webhook id, or same event): acknowledge it
+        "event_id": event_id,
+        "triggered_at": triggered_at,
+        "payload": payload,
+        "status": "received",
+        "attempts": 0,
+        "received_at": datetime.now(timezone.utc),
+    })
+    db.session.commit()
+    if delivery_id is None:  # a redelivery (same webhook id, or same event): acknowledge it
         return {"status": "duplicate"}, 200
     try:
-        task_queue.enqueue("webhook", delivery_id)
+        if is_batched(topic):  # a burst of these is applied a batch at a time: ring, once for many
+            task_queue.nudge("webhook_batch")
+        else:
+            task_queue.enqueue("webhook", delivery_id)
     except Exception:  # the broker is unreachable: recorded, so the clock's sweep sends it later
         log.exception("webhook delivery %s (%s): its task could not be sent", delivery_id, topic)
     return {"status": "accepted"}, 200

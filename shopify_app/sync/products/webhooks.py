@@ -1,4 +1,8 @@
-"""`products/create|update|delete` webhooks: applied at once."""
+"""`products/create|update|delete` webhooks.
+
+A burst of `products/update` deliveries is applied as a batch (`products_changed`, run by
+sync/webhook_batches.py inside its transaction); a single delivery is a batch of one.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -9,21 +13,33 @@ from ..shop import shop_taking
 from .normalize import product_from_rest, product_gid_of
 from .run import FLOW
 from .type_mapping import TypeResolver
-from .write import apply_product, mark_deleted
+from .write import apply_products, mark_deleted
 
 
 def product_changed(shop_domain: str, payload: dict) -> None:
+    started = datetime.now(timezone.utc)
+    shop_id = products_changed(shop_domain, [payload])
+    db.session.commit()
+    if shop_id is not None:
+        settle_product_types(shop_id, started)
+
+
+def products_changed(shop_domain: str, payloads: list[dict]) -> int | None:
+    """Apply products/create|update payloads (newest version of each wins); the caller
+    commits. Returns the shop's id, or None when the shop takes no products now."""
     shop = shop_taking(shop_domain, FLOW)
     if shop is None:
-        return
-    started = datetime.now(timezone.utc)
+        return None
     types = TypeResolver(shop.id)
-    row, variants = product_from_rest(shop.id, payload, types)
-    apply_product(shop.id, row, variants)
+    apply_products(shop.id, [product_from_rest(shop.id, payload, types) for payload in payloads])
     types.record()
-    db.session.commit()
-    # A product-type mapping saved in another process moments ago may not have reached it.
-    mappings.settle_after_run(shop.id, ("product_type",), started)
+    return shop.id
+
+
+def settle_product_types(shop_id: int, started: datetime) -> None:
+    """After the commit: a product-type mapping saved in another process moments ago may
+    not have reached what was just written."""
+    mappings.settle_after_run(shop_id, ("product_type",), started)
 
 
 def product_deleted(shop_domain: str, payload: dict) -> None:

@@ -17,37 +17,69 @@ from ..upsert import upsert
 VERSION = "shopify_updated_at"
 
 
-def _landed(shop_id: int, row: dict) -> bool:
-    """After an upsert with the version guard: is this row's version the stored one?"""
+def _landed(shop_id: int, rows: list[dict]) -> set[str]:
+    """After an upsert with the version guard: the products whose version is the stored one."""
     stored = db.session.execute(
-        select(Product.shopify_updated_at).where(Product.shop_id == shop_id, Product.shopify_id == row["shopify_id"])
-    ).scalar_one()
-    return stored == row[VERSION]
+        select(Product.shopify_id, Product.shopify_updated_at)
+        .where(Product.shop_id == shop_id, Product.shopify_id.in_([r["shopify_id"] for r in rows]))
+    ).all()
+    wanted = {r["shopify_id"]: r[VERSION] for r in rows}
+    return {gid for gid, version in stored if version == wanted.get(gid)}
+
+
+def newest_of_each(items: list[tuple[dict, list[dict] | None]]) -> list[tuple[dict, list[dict] | None]]:
+    """One version per product, the newest (a later item wins a tie: it arrived later)."""
+    kept: dict[str, tuple[dict, list[dict] | None]] = {}
+    for row, variants in items:
+        held = kept.get(row["shopify_id"])
+        if held is None or not _older(row[VERSION], held[0][VERSION]):
+            kept[row["shopify_id"]] = (row, variants)
+    return list(kept.values())
+
+
+def _older(version, than) -> bool:
+    """Is `version` older than `than`? An unversioned record is older than any version."""
+    if than is None:
+        return False
+    return version is None or version < than
 
 
 def apply_product(shop_id: int, row: dict, variant_rows: list[dict] | None) -> bool:
-    """Upsert one whole product (webhook or page) from its rows. Variants it no longer has
-    are marked deleted; `variant_rows` None leaves them as they are. Returns False when a
+    """Upsert one whole product (webhook or page) from its rows. Returns False when a
     newer version was already stored (nothing changed)."""
-    upsert(db.session, Product, [row], newer=VERSION)
-    if not _landed(shop_id, row):
-        return False  # an older version: the newer one stays
-    if variant_rows is None:
-        return True
-    rows = [dict(r) for r in variant_rows]
-    for r in rows:  # the product's version is the version of all it carries
-        r[VERSION] = max(filter(None, [r[VERSION], row[VERSION]]), default=None)
-    upsert(db.session, Variant, rows, newer=VERSION)
-    keep = [r["shopify_id"] for r in rows]
+    return bool(apply_products(shop_id, [(row, variant_rows)]))
+
+
+def apply_products(shop_id: int, items: list[tuple[dict, list[dict] | None]]) -> set[str]:
+    """Upsert whole products, each from its product row and variant rows, in a few
+    statements whatever their number (a burst of webhooks lands as one batch). Variants a
+    product no longer has are marked deleted; variant rows None leave them as they are.
+    Returns the GIDs of the products whose version landed (an older one changes nothing)."""
+    items = newest_of_each(items)
+    if not items:
+        return set()
+    upsert(db.session, Product, [row for row, _ in items], newer=VERSION)
+    landed = _landed(shop_id, [row for row, _ in items])
+    whole = [(row, variants) for row, variants in items if row["shopify_id"] in landed and variants is not None]
+    if not whole:
+        return landed
+    variant_rows: dict[str, dict] = {}
+    for row, variants in whole:
+        for variant in variants:  # the product's version is the version of all it carries
+            r = dict(variant)
+            r[VERSION] = max(filter(None, [r[VERSION], row[VERSION]]), default=None)
+            variant_rows[r["shopify_id"]] = r
+    upsert(db.session, Variant, list(variant_rows.values()), newer=VERSION)
+    # A variant belongs to one product: what none of these products still carries is gone.
     now = datetime.now(timezone.utc)
     db.session.execute(
         update(Variant)
-        .where(Variant.shop_id == shop_id, Variant.product_shopify_id == row["shopify_id"],
-               Variant.deleted_at.is_(None), Variant.shopify_id.not_in(keep))
+        .where(Variant.shop_id == shop_id, Variant.product_shopify_id.in_([row["shopify_id"] for row, _ in whole]),
+               Variant.deleted_at.is_(None), Variant.shopify_id.not_in(list(variant_rows)))
         .values(deleted_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return True
+    return landed
 
 
 def mark_deleted(shop_id: int, product_gid: str) -> None:
