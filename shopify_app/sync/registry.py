@@ -69,6 +69,7 @@ RETURN_TOPICS = ("returns/request", "returns/approve", "returns/decline", "retur
                  "returns/reopen", "returns/process", "returns/update", "reverse_fulfillment_orders/dispose")
 
 PRODUCT_BATCH = Batch(product_webhooks.products_changed, product_webhooks.settle_product_types)
+ORDER_BATCH = Batch(order_webhooks.orders_changed, order_webhooks.settle_order_mappings)
 
 TOPICS: dict[str, Topic] = {
     "app/uninstalled": Topic(app_webhooks.app_uninstalled),
@@ -80,9 +81,9 @@ TOPICS: dict[str, Topic] = {
     "products/create": Topic(product_webhooks.product_changed, batch=PRODUCT_BATCH),
     "products/update": Topic(product_webhooks.product_changed, batch=PRODUCT_BATCH),
     "products/delete": Topic(product_webhooks.product_deleted),
-    "orders/create": Topic(order_webhooks.order_changed),
-    "orders/updated": Topic(order_webhooks.order_changed),
-    "orders/cancelled": Topic(order_webhooks.order_changed),
+    "orders/create": Topic(order_webhooks.order_changed, batch=ORDER_BATCH),
+    "orders/updated": Topic(order_webhooks.order_changed, batch=ORDER_BATCH),
+    "orders/cancelled": Topic(order_webhooks.order_changed, batch=ORDER_BATCH),
     "orders/edited": Topic(order_webhooks.order_edited, deferred=True),
     "refunds/create": Topic(order_webhooks.refund_created, deferred=True),
     **{topic: Topic(return_webhooks.return_changed, deferred=True) for topic in RETURN_TOPICS},
