@@ -250,6 +250,7 @@ def test_runs_and_errors_are_told_in_merchant_words(connected_app, browser):
     domain, page, app = open_installed_app(c, browser)
     try:
         frame = app_frame(page)
+        frame.wait_for_function("() => typeof omsUi !== 'undefined'")  # the frame's scripts have run
         words = lambda expr: frame.evaluate(expr)  # noqa: E731
         assert words("omsUi.errorWords({error: 'ShopifyUnavailable: GraphQL call orders failed after 6 attempts'})") == \
             "Shopify did not answer in time. The app tries again at the next sync; nothing was lost."
