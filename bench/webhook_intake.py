@@ -167,6 +167,47 @@ def burst(url: str, count: int, concurrency: int, resend_every: int = 0):
     return time.monotonic() - started, latencies, statuses, sent_at
 
 
+def _processes() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, command name, CPU seconds) of every process."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        found.append((int(entry), int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick))
+    return found
+
+
+def cpu_by_group(groups: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds used so far by each group of processes (the given ones and their
+    descendants), by PostgreSQL and by the broker, and by this process."""
+    procs = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, ppid, _, _ in procs:
+        children.setdefault(ppid, []).append(pid)
+    cpu = {pid: seconds for pid, _, _, seconds in procs}
+    totals = {}
+    for group, roots in groups.items():
+        seen, stack = set(), list(roots)
+        while stack:
+            pid = stack.pop()
+            if pid not in seen:
+                seen.add(pid)
+                stack.extend(children.get(pid, []))
+        totals[group] = sum(cpu.get(pid, 0.0) for pid in seen)
+    totals["postgres"] = sum(seconds for _, _, name, seconds in procs if name.startswith("postgres"))
+    totals["broker"] = sum(seconds for _, _, name, seconds in procs if name in ("beam.smp", "redis-server"))
+    usage = os.times()
+    totals["load generator"] = usage.user + usage.system
+    return totals
+
+
 def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98] if len(values) >= 100 else max(values)
 
@@ -175,9 +216,10 @@ class OmsPoller(threading.Thread):
     """Reads GET /oms/v1/products as an OMS would (changes since the last look) and notes
     when each product first appears."""
 
-    def __init__(self, base: str, key: str):
+    def __init__(self, base: str, key: str, interval: float, overlap: float):
         super().__init__(daemon=True)
         self.base, self.key = base, key
+        self.interval, self.overlap = interval, overlap
         self.seen: dict[int, float] = {}
         self.stop = threading.Event()
         self.since = datetime.now(timezone.utc).isoformat()
@@ -202,10 +244,11 @@ class OmsPoller(threading.Thread):
                 if not body.get("next_cursor"):
                     break
                 params = {"shop": SHOP, "cursor": body["next_cursor"], "limit": 500}
-            # Overlap the last look by a few seconds: a product written (stamped) a moment
-            # before another may be committed after it.
-            self.since = (datetime.fromisoformat(newest.replace("Z", "+00:00")) - timedelta(seconds=5)).isoformat()
-            self.stop.wait(0.1)
+            # Overlap the last look: a product written (stamped) a moment before another
+            # may be committed after it.
+            self.since = (datetime.fromisoformat(newest.replace("Z", "+00:00"))
+                          - timedelta(seconds=self.overlap)).isoformat()
+            self.stop.wait(self.interval)
 
 
 def main() -> int:
@@ -215,6 +258,8 @@ def main() -> int:
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--celery-workers", type=int, default=2)
+    parser.add_argument("--poll-interval", type=float, default=0.1, help="seconds between the OMS's looks")
+    parser.add_argument("--poll-overlap", type=float, default=5.0, help="seconds each look reads again")
     parser.add_argument("--apply-after", action="store_true",
                         help="start the workers after the burst: the receiver's own cost, without the "
                              "workers on the same cores (the OMS lag then measures the backlog)")
@@ -243,13 +288,18 @@ def main() -> int:
         wait_port(app_port)
         time.sleep(3)  # the workers connect to the broker
 
+        bare_cpu_before = cpu_by_group({"bare web": [procs[0].pid]})
         bare_s, bare_lat, bare_status, _ = burst(f"http://127.0.0.1:{bare_port}/webhooks", args.deliveries,
                                                  args.concurrency)
-        poller = OmsPoller(f"http://127.0.0.1:{app_port}", key)
+        bare_cpu = cpu_by_group({"bare web": [procs[0].pid]})["bare web"] - bare_cpu_before["bare web"]
+        poller = OmsPoller(f"http://127.0.0.1:{app_port}", key, args.poll_interval, args.poll_overlap)
         poller.start()
         resend = 20
+        groups = lambda: {"app web": [procs[1].pid], "workers": [p.pid for p in procs[2:]]}  # noqa: E731
+        cpu_before = cpu_by_group(groups())
         app_s, app_lat, app_status, sent_at = burst(f"http://127.0.0.1:{app_port}/webhooks", args.deliveries,
                                                     args.concurrency, resend_every=resend)
+        cpu_after = cpu_by_group(groups())
         if args.apply_after:
             start_workers()
         deadline = time.monotonic() + 180
@@ -292,6 +342,11 @@ def main() -> int:
     print(f"ledger: {ledger}; lost: {lost} (target 0); applied twice: {twice} (target 0)")
     print(f"Shopify change -> OMS API: {len(lags):,} seen, p50 {statistics.median(lags) if lags else 0:.2f} s, "
           f"p99 {lag_p99:.2f} s (target < 2 s)")
+    spent = {group: cpu_after[group] - cpu_before[group] for group in cpu_after}
+    print("CPU during the app's burst, ms per delivery: " + ", ".join(
+        f"{group} {seconds * 1000 / sent:.2f}" for group, seconds in spent.items())
+        + f" (wall {app_s * 1000 / sent:.2f} ms on {os.cpu_count()} cores); the bare app's web "
+        f"{bare_cpu * 1000 / len(bare_lat):.2f}")
     ok = throughput_ratio >= 0.6 and p99_ratio <= 2 and lost == 0 and twice == 0 and lag_p99 < 2
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1

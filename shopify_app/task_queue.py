@@ -36,7 +36,7 @@ from flask import Flask, current_app
 log = logging.getLogger(__name__)
 
 LOCAL_THREADS = 4
-NUDGE_SECONDS = 0.02
+NUDGE_SECONDS = 0.1
 QUEUE_NAME = "shopify_app"
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 import json
 
-from sqlalchemy import JSON, Table, Text, and_, cast, column, or_
+from sqlalchemy import JSON, Table, Text, and_, bindparam, cast, column, or_, text
 from sqlalchemy import select as sa_select
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -44,11 +44,45 @@ def _dialect_insert(session: Session):
 def insert_new(session: Session, model, values: dict):
     """Insert one row unless it collides with one of the table's unique constraints (a
     redelivered webhook); returns its id, or None when it was already there. One
-    statement: no flush, no savepoint, no exception to catch."""
-    stmt = _dialect_insert(session)(_table(model)).values(**values).on_conflict_do_nothing()
-    return session.execute(stmt.returning(_table(model).c.id)).scalar_one_or_none()
+    statement, committed on its own: the caller holds no transaction open for it.
 
-
+    This is the webhook door's one write, so it is made cheap: on PostgreSQL a single
+    autocommitted statement on a pooled connection (one round trip, no BEGIN/COMMIT, no
+    ORM), elsewhere through the session."""
+    table = _table(model)
+    dialect = session.get_bind().dialect
+    columns = list(values)
+    key = (dialect.name, table.name, tuple(columns))
+    cached = _INSERT_NEW.get(key)
+    if cached is None:
+        # Written out once per table and set of columns: SQLAlchemy does not cache an
+        # INSERT ... ON CONFLICT, and compiling it cost more than the insert itself.
+        quote = dialect.identifier_preparer.quote
+        marks = ["%s" for _ in columns] if dialect.name == "postgresql" else [":" + c for c in columns]
+        sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+               f"VALUES ({', '.join(marks)}) ON CONFLICT DO NOTHING RETURNING {quote('id')}")
+        procs = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+        stmt = None if dialect.name == "postgresql" else \
+            text(sql).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
+        cached = _INSERT_NEW[key] = (sql, procs, stmt)
+    sql, procs, stmt = cached
+    if dialect.name != "postgresql":
+        new_id = session.execute(stmt, values).scalar_one_or_none()
+        session.commit()
+        return new_id
+    params = [proc(values[c]) if proc else values[c] for c, proc in zip(columns, procs)]
+    raw = session.get_bind().raw_connection()
+    try:
+        conn = raw.driver_connection
+        conn.autocommit = True
+        try:
+            row = conn.execute(sql, params).fetchone()
+        finally:
+            conn.autocommit = False  # the pool's other users expect transactions
+    finally:
+        raw.close()
+    return row[0] if row else None
+_INSERT_NEW: dict = {}
 _NAMED: dict = {}
 
 

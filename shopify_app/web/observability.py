@@ -66,7 +66,12 @@ def _count_webhook(response):
     if request.endpoint != WEBHOOK_ENDPOINT:
         return response
     topic = metrics.bounded((request.headers.get("X-Shopify-Topic") or "").strip().lower(), TOPICS)
-    outcome = webhook_outcome(response.status_code, response.get_json(silent=True) if response.is_json else None)
+    # The receiver leaves its answer in `g` (no parsing back of what it just wrote); an
+    # error answer from elsewhere (a 400, a 413) is read from the response.
+    answer = g.get("webhook_answer")
+    if answer is None and response.is_json:
+        answer = response.get_json(silent=True)
+    outcome = webhook_outcome(response.status_code, answer)
     lag = None
     if outcome in ("processed", "accepted", "rejected"):  # signed: the trigger time is Shopify's
         lag = metrics.lag_since(request.headers.get("X-Shopify-Triggered-At"), g.get("webhook_received_at"))
