@@ -15,8 +15,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
 import json
+import weakref
 
-from sqlalchemy import JSON, Table, Text, and_, bindparam, cast, column, or_, text
+from sqlalchemy import JSON, Engine, Table, Text, and_, bindparam, cast, column, create_engine, event, or_, text
 from sqlalchemy import select as sa_select
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -71,17 +72,35 @@ def insert_new(session: Session, model, values: dict):
         session.commit()
         return new_id
     params = [proc(values[c]) if proc else values[c] for c, proc in zip(columns, procs)]
-    raw = session.get_bind().raw_connection()
-    try:
-        conn = raw.driver_connection
-        conn.autocommit = True
+    door = _door_engine(session.get_bind())
+    for attempt in (1, 2):
+        raw = door.raw_connection()
         try:
-            row = conn.execute(sql, params).fetchone()
+            row = raw.driver_connection.execute(sql, params).fetchone()
+            return row[0] if row else None
+        except Exception as exc:
+            # A connection the server dropped is found here rather than pinged before
+            # each use; the insert is idempotent (ON CONFLICT), so trying it once more
+            # on a fresh connection can never record a delivery twice.
+            if attempt == 2 or not door.dialect.is_disconnect(exc, raw.driver_connection, None):
+                raise
+            raw.invalidate()
         finally:
-            conn.autocommit = False  # the pool's other users expect transactions
-    finally:
-        raw.close()
-    return row[0] if row else None
+            raw.close()
+
+
+def _door_engine(engine: Engine) -> Engine:
+    """The webhook door's own pool beside the app's: autocommit, and no ping before each
+    checkout (a round trip per delivery). Closed with the app's engine."""
+    door = _DOOR_ENGINES.get(engine)
+    if door is None:
+        door = _DOOR_ENGINES[engine] = create_engine(
+            engine.url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=15, hide_parameters=True)
+        event.listen(engine, "engine_disposed", lambda _engine: door.dispose())
+    return door
+
+
+_DOOR_ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _INSERT_NEW: dict = {}
 _NAMED: dict = {}
 

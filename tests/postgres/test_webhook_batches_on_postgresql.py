@@ -45,3 +45,22 @@ def test_batches_taken_at_once_apply_every_delivery_once_on_postgresql(pg_app, r
             select(WebhookDelivery.attempts, func.count()).group_by(WebhookDelivery.attempts)).all())
         assert attempts == {1: 400}
         assert db.session.execute(select(func.count(func.distinct(Product.shopify_id)))).scalar_one() == 400
+
+
+def test_the_door_records_a_delivery_after_the_server_dropped_its_connection(pg_app, rings):  # noqa: F811
+    """The door's connections are not pinged before use: a dropped one is found by the
+    insert, which is made again on a fresh connection, once, and records the delivery."""
+    from sqlalchemy import text
+
+    create_shop()
+    client = pg_app.test_client()
+    assert deliver(client, "products/update", product_payload(1)).get_json() == {"status": "accepted"}
+    with pg_app.app_context():
+        killed = db.session.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'")).scalar_one()
+        db.session.commit()
+    assert killed >= 1
+    assert deliver(client, "products/update", product_payload(2)).get_json() == {"status": "accepted"}
+    with pg_app.app_context():
+        assert db.session.execute(select(func.count()).select_from(WebhookDelivery)).scalar_one() == 2
