@@ -24,6 +24,7 @@ import base64
 import hashlib
 import hmac
 import json
+import multiprocessing
 import os
 import signal
 import socket
@@ -212,23 +213,33 @@ def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98] if len(values) >= 100 else max(values)
 
 
-class OmsPoller(threading.Thread):
+class OmsPoller(multiprocessing.Process):
     """Reads GET /oms/v1/products as an OMS would (changes since the last look) and notes
-    when each product first appears."""
+    when each product first appears. A process of its own, as the OMS is: in the load
+    generator's process it would wait on the senders' threads, and measure them."""
 
     def __init__(self, base: str, key: str, interval: float, overlap: float):
         super().__init__(daemon=True)
         self.base, self.key = base, key
         self.interval, self.overlap = interval, overlap
+        self.stop = multiprocessing.Event()
+        self.count = multiprocessing.Value("i", 0)
+        self.results = multiprocessing.Queue()
         self.seen: dict[int, float] = {}
-        self.stop = threading.Event()
-        self.since = datetime.now(timezone.utc).isoformat()
+        self.since = datetime.now(timezone.utc)
+
+    def collect(self) -> dict[int, float]:
+        """After `stop`: what the poller saw, and when."""
+        self.seen = self.results.get(timeout=60)
+        return self.seen
 
     def run(self) -> None:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {self.key}"
+        self.cycles = []
         while not self.stop.is_set():
-            params = {"shop": SHOP, "updated_since": self.since, "limit": 500}
+            cycle_started = time.monotonic()
+            params = {"shop": SHOP, "updated_since": self.since.isoformat(), "limit": 500}
             newest = self.since
             while True:
                 try:
@@ -239,16 +250,22 @@ class OmsPoller(threading.Thread):
                 now = time.time()
                 for item in body.get("items") or body.get("products") or []:
                     pid = int(str(item.get("shopify_id") or item.get("id")).rsplit("/", 1)[-1])
-                    self.seen.setdefault(pid, now)
-                    newest = max(newest, item.get("updated_at") or newest)
+                    if pid not in self.seen:
+                        self.seen[pid] = now
+                        self.count.value += 1
+                    if item.get("updated_at"):  # compared as times: "…00Z" and "…00.5+00:00" sort wrong as text
+                        newest = max(newest, datetime.fromisoformat(item["updated_at"].replace("Z", "+00:00")))
                 if not body.get("next_cursor"):
                     break
                 params = {"shop": SHOP, "cursor": body["next_cursor"], "limit": 500}
             # Overlap the last look: a product written (stamped) a moment before another
             # may be committed after it.
-            self.since = (datetime.fromisoformat(newest.replace("Z", "+00:00"))
-                          - timedelta(seconds=self.overlap)).isoformat()
+            self.since = newest - timedelta(seconds=self.overlap)
+            self.cycles.append(time.monotonic() - cycle_started)
             self.stop.wait(self.interval)
+        print(f"OMS poller: {len(self.cycles)} looks, p50 {statistics.median(self.cycles):.2f} s, "
+              f"max {max(self.cycles):.2f} s each", flush=True)
+        self.results.put(self.seen)
 
 
 def main() -> int:
@@ -259,7 +276,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--celery-workers", type=int, default=2)
     parser.add_argument("--poll-interval", type=float, default=0.1, help="seconds between the OMS's looks")
-    parser.add_argument("--poll-overlap", type=float, default=5.0, help="seconds each look reads again")
+    parser.add_argument("--poll-overlap", type=float, default=2.0, help="seconds each look reads again")
     parser.add_argument("--apply-after", action="store_true",
                         help="start the workers after the burst: the receiver's own cost, without the "
                              "workers on the same cores (the OMS lag then measures the backlog)")
@@ -295,7 +312,8 @@ def main() -> int:
         poller = OmsPoller(f"http://127.0.0.1:{app_port}", key, args.poll_interval, args.poll_overlap)
         poller.start()
         resend = 20
-        groups = lambda: {"app web": [procs[1].pid], "workers": [p.pid for p in procs[2:]]}  # noqa: E731
+        groups = lambda: {"app web": [procs[1].pid], "workers": [p.pid for p in procs[2:]],  # noqa: E731
+                          "OMS poller": [poller.pid]}
         cpu_before = cpu_by_group(groups())
         app_s, app_lat, app_status, sent_at = burst(f"http://127.0.0.1:{app_port}/webhooks", args.deliveries,
                                                     args.concurrency, resend_every=resend)
@@ -303,9 +321,10 @@ def main() -> int:
         if args.apply_after:
             start_workers()
         deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and len(poller.seen) < args.deliveries:
+        while time.monotonic() < deadline and poller.count.value < args.deliveries:
             time.sleep(0.5)
         poller.stop.set()
+        poller.collect()
         poller.join(timeout=30)
 
         engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -313,6 +332,9 @@ def main() -> int:
             ledger = dict(conn.execute(text("SELECT status, count(*) FROM webhook_deliveries GROUP BY status")).all())
             attempts_over_one = conn.execute(text("SELECT count(*) FROM webhook_deliveries WHERE attempts > 1")).scalar()
             products = conn.execute(text("SELECT count(*), count(DISTINCT shopify_id) FROM products")).one()
+            applied_after = conn.execute(text(
+                "SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM processed_at - received_at)) "
+                "FROM webhook_deliveries WHERE processed_at IS NOT NULL")).scalar()
         engine.dispose()
     finally:
         for proc in procs:
@@ -340,6 +362,8 @@ def main() -> int:
     print(f"throughput ratio app/bare: {throughput_ratio:.2f} (target >= 0.6)")
     print(f"p99 ratio app/bare:        {p99_ratio:.2f} (target <= 2)")
     print(f"ledger: {ledger}; lost: {lost} (target 0); applied twice: {twice} (target 0)")
+    if applied_after:
+        print(f"received -> applied (the ledger's own times): p50 {applied_after[0]:.2f} s, p99 {applied_after[1]:.2f} s")
     print(f"Shopify change -> OMS API: {len(lags):,} seen, p50 {statistics.median(lags) if lags else 0:.2f} s, "
           f"p99 {lag_p99:.2f} s (target < 2 s)")
     spent = {group: cpu_after[group] - cpu_before[group] for group in cpu_after}

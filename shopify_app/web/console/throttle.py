@@ -3,8 +3,9 @@
 Only failures count (a wrong password, a wrong second-factor code, a wrong password on a
 confirmation page): an operator who signs in often is never slowed down. Once either
 count is reached, every attempt for that account or from that address is refused, the
-right password included, until the window moves on. Counted by Flask-Limiter's storage
-(RATELIMIT_STORAGE_URI: in-process memory by default, Redis to share it across processes).
+right password included, until the window moves on. Counted by the `limits` library
+that Flask-Limiter is built on, in RATELIMIT_STORAGE_URI (in-process memory by default,
+Redis to share it across processes).
 """
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import time
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 
 EXTENSION = "console_login_throttle"
 DEFAULT_ACCOUNT_LIMIT = "5 per 15 minutes"
@@ -24,13 +26,11 @@ NAMESPACE = "console-sign-in"
 
 
 def init_app(app: Flask) -> None:
-    # A limiter of its own (no route limits): its strategy and storage are used directly,
-    # so that only failures are counted. Moving window: "in N minutes" is when the oldest
-    # failure leaves it.
+    # The strategy and storage are used directly, so that only failures are counted (and
+    # no hook runs on every request, as a Flask-Limiter instance's would). Moving window:
+    # "in N minutes" is when the oldest failure leaves it.
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    limiter = Limiter(key_func=get_remote_address, strategy="moving-window")
-    limiter.init_app(app)
-    app.extensions[EXTENSION] = limiter
+    app.extensions[EXTENSION] = MovingWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,8 @@ def _limits(account: str, address: str):
             (parse(config.get("CONSOLE_LOGIN_ADDRESS_LIMIT") or DEFAULT_ADDRESS_LIMIT), ("address", address)))
 
 
-def _strategy():
-    return current_app.extensions[EXTENSION].limiter
+def _strategy() -> MovingWindowRateLimiter:
+    return current_app.extensions[EXTENSION]
 
 
 def refusal(account: str, address: str | None = None) -> Refusal | None:
