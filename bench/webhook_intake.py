@@ -276,7 +276,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--celery-workers", type=int, default=2)
     parser.add_argument("--poll-interval", type=float, default=0.1, help="seconds between the OMS's looks")
-    parser.add_argument("--poll-overlap", type=float, default=2.0, help="seconds each look reads again")
+    parser.add_argument("--poll-overlap", type=float, default=1.0, help="seconds each look reads again")
     parser.add_argument("--apply-after", action="store_true",
                         help="start the workers after the burst: the receiver's own cost, without the "
                              "workers on the same cores (the OMS lag then measures the backlog)")

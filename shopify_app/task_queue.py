@@ -36,7 +36,7 @@ from flask import Flask, current_app
 log = logging.getLogger(__name__)
 
 LOCAL_THREADS = 4
-NUDGE_SECONDS = 0.1
+NUDGE_SECONDS = 0.25
 QUEUE_NAME = "shopify_app"
 
 
