@@ -14,7 +14,8 @@ from .listing import PARAMS, common_filters, next_cursor, nullable, product_stor
 PRODUCT_STATUSES = ("active", "archived", "draft", "deleted")
 
 
-def variant_json(v: Variant) -> dict:
+def variant_json(v) -> dict:
+    """A variant (its model or a row of its table) as the API shows it."""
     return {
         "id": v.shopify_id,
         "product_id": v.product_shopify_id,
@@ -33,7 +34,8 @@ def variant_json(v: Variant) -> dict:
     }
 
 
-def product_json(p: Product, domain: str, variants: list[Variant], store: dict | None = None) -> dict:
+def product_json(p, domain: str, variants: list, store: dict | None = None) -> dict:
+    """A product (its model or a row of its table) as the API shows it."""
     return {
         "id": p.shopify_id,
         "shop": domain,
@@ -73,18 +75,20 @@ def list_products():
                 conds.append(and_(Product.deleted_at.is_(None), Product.status == status.upper()))
     except ValueError as exc:
         return json_error(400, str(exc))
+    # Rows, not ORM objects: a page is read to be written out, never changed, and an OMS
+    # polling through a burst reads pages back to back (building the objects cost half).
     rows = db.session.execute(
-        select(Product).where(*conds).order_by(Product.updated_at, Product.id).limit(limit + 1)
-    ).scalars().all()
+        select(Product.__table__).where(*conds).order_by(Product.updated_at, Product.id).limit(limit + 1)
+    ).all()
     page = rows[:limit]
-    variants: dict[tuple[int, str], list[Variant]] = {}
+    variants: dict[tuple[int, str], list] = {}
     if page:
         for v in db.session.execute(
-            select(Variant).where(
+            select(Variant.__table__).where(
                 Variant.shop_id.in_({p.shop_id for p in page}),
                 Variant.product_shopify_id.in_([p.shopify_id for p in page]),
             ).order_by(Variant.position, Variant.id)
-        ).scalars():
+        ):
             variants.setdefault((v.shop_id, v.product_shopify_id), []).append(v)
     domains = shop_domains(p.shop_id for p in page)
     stores = product_stores(p.shop_id for p in page)
