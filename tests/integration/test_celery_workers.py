@@ -101,3 +101,33 @@ def test_a_webhook_acknowledged_at_the_door_is_applied_by_a_worker(connected_app
         row = db.session.execute(select(WebhookDelivery).where(WebhookDelivery.topic == "products/update",
                                                                WebhookDelivery.shop_domain == handle.domain)).scalar_one()
         assert row.status == "processed" and row.attempts == 1
+
+
+def test_a_burst_of_product_webhooks_is_applied_once_each_by_two_workers(connected_app, database_url, celery_env,
+                                                                         tmp_path):
+    """The receiver rings the batch task a few times for the whole burst; two workers take
+    its deliveries in locked batches: every delivery applied, none twice."""
+    c = connected_app
+    handle = new_shop(c.devstore, products=40, orders=0)
+    with c.app.app_context():
+        shop_id = create_shop(handle.domain, access="read", token=handle.token, expires_in=None).id
+    env = {**scheduler_env(c, database_url), **celery_env}
+    workers = [start_worker(env, log_path=tmp_path / f"w{n}.log") for n in range(2)]
+    try:
+        products = c.ds.products(handle.domain, limit=40)
+        for product in products:
+            c.ds.update_product(handle.domain, product["id"], title=f"Burst {product['id']}")
+        c.ds.wait_webhooks(timeout=30)
+
+        def all_applied():
+            return db.session.execute(select(func.count()).select_from(Product).where(
+                Product.shop_id == shop_id, Product.title.like("Burst %"))).scalar_one() == len(products)
+
+        c.wait_for(all_applied, timeout=60)
+    finally:
+        codes = [stop(worker) for worker in workers]
+    assert codes == [0, 0], tail(tmp_path / "w0.log") + tail(tmp_path / "w1.log")
+    with c.app.app_context():
+        rows = db.session.execute(select(WebhookDelivery.status, WebhookDelivery.attempts).where(
+            WebhookDelivery.topic == "products/update", WebhookDelivery.shop_domain == handle.domain)).all()
+        assert len(rows) == len(products) and set(rows) == {("processed", 1)}
