@@ -48,11 +48,13 @@ def celery_env() -> dict:
         pass
 
 
-def start_worker(env: dict, concurrency: int = 4, log_path: Path | None = None) -> subprocess.Popen:
+def start_worker(env: dict, concurrency: int = 4, log_path: Path | None = None, host=None) -> subprocess.Popen:
+    """A worker process here, or on `host` (a tests/worker_hosts.py WorkerHost)."""
+    args = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", f"--concurrency={concurrency}"]
+    if host is not None:
+        return host.start(args, env=env, cwd=ROOT, log_path=log_path)
     out = open(log_path, "w") if log_path else subprocess.DEVNULL
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker",
-                             f"--concurrency={concurrency}"],
-                            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
 
 
 def start_clock(env: dict, log_path: Path | None = None, tick: float = 0.5) -> subprocess.Popen:

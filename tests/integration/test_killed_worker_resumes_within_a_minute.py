@@ -1,14 +1,17 @@
 """Two worker hosts, one killed with -9 mid-download: the run finishes on the other within
 a minute, complete. The clock (`flask --app wsgi scheduler`) and two Celery workers
 (`flask --app wsgi worker`, each its own process and its own node name) on PostgreSQL and
-RabbitMQ, against devstore with a slowed bulk operation. The killed worker's tasks are
-redelivered by the broker (acknowledged late): the survivor takes the waiting run's next
-step, or, when the dead worker was in the middle of a step, waits for its lease to expire,
-records the run interrupted and resumes it from its checkpoint: the same bulk operation,
-every product once. (Two processes rather than network namespaces: the database, the
-broker, devstore and the app listen on 127.0.0.1 here, which a namespace cannot reach.)"""
+RabbitMQ, against devstore with a slowed bulk operation. Each worker runs on a host of its
+own: a network namespace with its own address, made and removed by the test
+(tests/worker_hosts.py), reaching the database, the broker and devstore through its
+gateway; where the machine allows no namespace, two processes here. The killed worker's
+tasks are redelivered by the broker (acknowledged late): the survivor takes the waiting
+run's next step, or, when the dead worker was in the middle of a step, waits for its lease
+to expire, records the run interrupted and resumes it from its checkpoint: the same bulk
+operation, every product once."""
 from __future__ import annotations
 
+import os
 import signal
 import time
 from datetime import datetime, timezone
@@ -24,6 +27,7 @@ from shopify_app.web.sync_api import FLOW_NAMES
 
 from ..celery_workers import celery_env, start_clock, start_worker, stop, tail  # noqa: F401  (the fixture)
 from ..conftest import create_shop
+from ..worker_hosts import WorkerHost, namespaces_available
 from .test_scheduler_downloads_a_new_shop import scheduler_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -45,6 +49,22 @@ def connected_app_env(celery_env):
     return celery_env
 
 
+@pytest.fixture
+def worker_hosts():
+    """Two hosts (network namespaces) for the workers; None each where none can be made."""
+    if not namespaces_available():
+        yield {"a": None, "b": None}
+        return
+    hosts = {}
+    try:
+        for name in ("a", "b"):
+            hosts[name] = WorkerHost(name)
+        yield hosts
+    finally:
+        for host in hosts.values():
+            host.remove()
+
+
 def products_runs(shop_id: int) -> list[SyncRun]:
     return db.session.execute(
         select(SyncRun).where(SyncRun.shop_id == shop_id, SyncRun.flow == "products").order_by(SyncRun.id)
@@ -61,7 +81,7 @@ def pid_of(worker: str | None) -> int | None:
 
 
 def test_a_worker_killed_mid_download_has_its_run_finished_by_the_other_within_a_minute(
-        connected_app, database_url, celery_env, tmp_path):
+        connected_app, database_url, celery_env, worker_hosts, tmp_path):
     c = connected_app
     handle = new_shop(c.devstore, products=PRODUCTS, orders=0)
     with c.app.app_context():
@@ -79,7 +99,15 @@ def test_a_worker_killed_mid_download_has_its_run_finished_by_the_other_within_a
     c.ds.faults(bulk_chunk_delay_ms=12000)  # the operation runs ~12 s in devstore
     env = {**scheduler_env(c, database_url), **celery_env}
     logs = {name: tmp_path / f"{name}.log" for name in ("clock", "a", "b")}
-    workers = {"a": start_worker(env, log_path=logs["a"]), "b": start_worker(env, log_path=logs["b"])}
+    workers = {name: start_worker(env, log_path=logs[name], host=worker_hosts[name]) for name in ("a", "b")}
+    if worker_hosts["a"] is not None:  # each worker on its own network, not this one
+        here = os.readlink("/proc/self/ns/net")
+
+        def networks():
+            found = {os.readlink(f"/proc/{proc.pid}/ns/net") for proc in workers.values()}
+            return found if len(found) == 2 and here not in found else None
+
+        c.wait_for(networks, timeout=10)  # `ip netns exec` enters the namespace, then becomes the worker
     clock = start_clock(env, logs["clock"])
     survivor = None
     try:
