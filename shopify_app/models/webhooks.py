@@ -32,8 +32,9 @@ class WebhookDelivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None]
-    # Kept only until processed: payloads carry personal data.
-    payload: Mapped[dict | None] = mapped_column(JSON)
+    # Kept only until processed: payloads carry personal data. None is SQL NULL (not the
+    # JSON value null): an erased payload is no payload, for `payload IS NULL` too.
+    payload: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
 
 class ComplianceRequest(Base):

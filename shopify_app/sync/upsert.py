@@ -72,7 +72,7 @@ def insert_new(session: Session, model, values: dict):
         session.commit()
         return new_id
     params = [proc(values[c]) if proc else values[c] for c, proc in zip(columns, procs)]
-    door = _door_engine(session.get_bind())
+    door = door_engine(session.get_bind())
     for attempt in (1, 2):
         raw = door.raw_connection()
         try:
@@ -85,13 +85,16 @@ def insert_new(session: Session, model, values: dict):
             if attempt == 2 or not door.dialect.is_disconnect(exc, raw.driver_connection, None):
                 raise
             raw.invalidate()
+            door.dispose()  # the server went away: its other pooled connections are dead too
         finally:
             raw.close()
 
 
-def _door_engine(engine: Engine) -> Engine:
+def door_engine(engine: Engine) -> Engine:
     """The webhook door's own pool beside the app's: autocommit, and no ping before each
-    checkout (a round trip per delivery). Closed with the app's engine."""
+    checkout (a round trip per delivery). Up to 5 connections kept and 15 more at a burst,
+    per web process, besides the app's pool (10 + 20): count them in the server's
+    `max_connections`. Closed with the app's engine."""
     door = _DOOR_ENGINES.get(engine)
     if door is None:
         door = _DOOR_ENGINES[engine] = create_engine(

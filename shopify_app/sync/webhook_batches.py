@@ -11,8 +11,8 @@ judges each as the one-by-one path does (the claims the signature does not cover
 inactive shop), applies each shop's and topic's group through its batch handler inside
 a savepoint, marks the group processed and commits: a delivery is applied with its
 ledger row or not at all. A group whose handler fails is rolled back to its savepoint
-and left to the one-by-one path (sync/webhooks.py `apply_delivery`), which records the
-failure and retries with back-off. A worker that dies mid-batch commits nothing: its
+and its deliveries marked failed and left to the one-by-one path (sync/webhooks.py
+`apply_delivery`), which applies each on its own and retries it with back-off. A worker that dies mid-batch commits nothing: its
 locks go with its connection, and the deliveries wait for the next ring or the clock's
 sweep (sync/webhook_retry.py).
 """
@@ -106,16 +106,16 @@ def apply_batch(limit: int = BATCH_SIZE) -> int:
                 shop_id = group.batch.apply(group.shop.domain, [row.payload for row in group.rows])
                 privacy.reapply_redactions_to_batch(
                     group.shop, group.topic, [(row.payload, row.triggered_at, row.received_at) for row in group.rows])
-        except Exception:
+        except Exception as exc:
             with log_context.scope(shop=group.shop.domain, topic=group.topic):
                 log.exception("a batch of %d %s deliveries failed: applied one by one", len(group.rows), group.topic)
-            left.extend(group.rows)
+            left.extend((row, f"{exc.__class__.__name__}: {exc}") for row in group.rows)
             continue
         processed.extend(group.rows)
-        if shop_id is not None and group.batch.settle is not None:
+        if shop_id is not None and group.batch.settle is not None and (group.batch.settle, shop_id) not in settle:
             settle.append((group.batch.settle, shop_id))
 
-    _record(processed, rejected, held, started)
+    _record(processed, rejected, held, left, started)
     db.session.commit()
     for row in processed:
         count_delivery(row.topic, "processed")
@@ -124,14 +124,23 @@ def apply_batch(limit: int = BATCH_SIZE) -> int:
         count_delivery(row.topic, "rejected")
     for row in held:
         count_delivery(row.topic, HELD)
+    failed = {row.id for row, _ in left}
     for group in groups.values():
-        if group.rows[0] not in left:
-            with log_context.scope(shop=group.rows[0].shop_domain, topic=group.topic):
+        if group.rows[0].id in failed:
+            continue
+        with log_context.scope(shop=group.rows[0].shop_domain, topic=group.topic):
+            if group.batch is None:
+                log.info("%d %s deliveries for a shop not installed: nothing to apply", len(group.rows), group.topic)
+            else:
                 log.info("%d %s deliveries applied", len(group.rows), group.topic)
-    for settle_shop, shop_id in settle:
-        settle_shop(shop_id, started)
-    for row in left:
+            log.debug("applied: %s", ", ".join(row.webhook_id for row in group.rows))
+    for row, _ in left:  # each on the one-by-one path, with its own retries
         task_queue.enqueue("webhook", row.id)
+    for settle_shop, shop_id in settle:
+        try:
+            settle_shop(shop_id, started)
+        except Exception:  # the deliveries are applied and recorded; the next write settles them
+            log.exception("settling the mappings of shop %s after a batch failed", shop_id)
     return len(rows)
 
 
@@ -153,8 +162,11 @@ def _claim(limit: int):
     ).all()
 
 
-def _record(processed, rejected, held, now: datetime) -> None:
-    """Each delivery's outcome, its payload erased once applied (it carries personal data)."""
+def _record(processed, rejected, held, failed, now: datetime) -> None:
+    """Each delivery's outcome, its payload erased once applied (it carries personal data).
+    A delivery whose batch failed is `failed`, its attempts unchanged: the one-by-one path
+    takes it (its task is sent after the commit; the clock's sweep, were that lost), and no
+    later batch takes it again."""
     def mark(rows, **values):
         if rows:
             db.session.execute(
@@ -166,3 +178,5 @@ def _record(processed, rejected, held, now: datetime) -> None:
     mark(held, status=HELD, error=None)
     for row, problem in rejected:
         mark([row], status="rejected", error=problem[:2000], payload=null())
+    for row, error in failed:
+        mark([row], status="failed", error=error[:2000])

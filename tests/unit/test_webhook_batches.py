@@ -85,18 +85,85 @@ def test_a_stale_delivery_is_rejected_and_an_inactive_shops_kept(client, app, ri
     assert db.session.execute(select(Product.title)).scalars().all() == ["Product 3"]
 
 
-def test_a_failing_batch_is_applied_one_by_one_instead_nothing_lost(client, shop, rings, monkeypatch):
-    def fail(shop_domain, payloads):
-        raise RuntimeError("a batch that cannot be applied")
+def test_a_failing_batch_is_rolled_back_marked_failed_and_applied_one_by_one(client, shop, rings, monkeypatch):
+    """The other shop's group in the same batch lands; the failing group's writes are rolled
+    back to its savepoint, its deliveries are marked failed (no later batch takes them
+    again) and each is sent on the one-by-one path, which applies it."""
+    from shopify_app.sync.products.webhooks import products_changed
+
+    create_shop("other.myshopify.com")
+
+    def half_then_fail(shop_domain, payloads):
+        shop_id = products_changed(shop_domain, payloads)  # writes, then fails: must not stay
+        if shop_domain == shop.domain:
+            raise RuntimeError("a batch that cannot be applied")
+        return shop_id
 
     entry = TOPICS["products/update"]
-    monkeypatch.setitem(TOPICS, "products/update", Topic(entry.handler, batch=Batch(fail)))
+    monkeypatch.setitem(TOPICS, "products/update", Topic(entry.handler, batch=Batch(half_then_fail)))
+    sent = []
+    monkeypatch.setattr(task_queue, "enqueue", lambda name, *args, **kw: sent.append((name, *args)))
     for n in range(3):
         deliver(client, "products/update", product_payload(n))
-    webhook_batches.apply_batch()  # the one-by-one tasks run at once here (TASKS_EAGER)
+    deliver(client, "products/update", product_payload(9), shop="other.myshopify.com")
+
+    assert webhook_batches.apply_batch() == 4
     db.session.expire_all()
-    assert statuses() == {"processed": 3}
-    assert db.session.execute(select(func.count()).select_from(Product)).scalar_one() == 3
+    assert statuses() == {"failed": 3, "processed": 1}
+    assert db.session.execute(select(Product.title)).scalars().all() == ["Product 9"]  # the rest rolled back
+    assert webhook_batches.apply_batch() == 0  # never taken by a batch again
+    failed = db.session.execute(select(WebhookDelivery.id).where(WebhookDelivery.status == "failed")).scalars().all()
+    assert sorted(sent) == sorted(("webhook", i) for i in failed)
+
+    monkeypatch.undo()  # the one-by-one path, with the real handler
+    from shopify_app.sync.webhooks import apply_delivery
+    for _, delivery_id in sent:
+        apply_delivery(delivery_id)
+    db.session.expire_all()
+    assert statuses() == {"processed": 4}
+    assert db.session.execute(select(func.count()).select_from(Product)).scalar_one() == 4
+    assert set(db.session.execute(select(WebhookDelivery.attempts)).scalars()) == {1}
+
+
+def test_a_variant_moved_between_products_follows_the_newer_product_within_a_batch(client, shop, rings):
+    now = datetime.now(timezone.utc)
+    older, newer = [(now - timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%SZ") for m in (5, 1)]
+    moved = product_payload(2, updated_at=newer)
+    moved["variants"] = [dict(product_payload(1)["variants"][0], product_id=moved["id"])]
+    deliver(client, "products/update", moved)  # the newer word: the variant is product 2's
+    deliver(client, "products/update", product_payload(1, updated_at=older))  # late: still product 1's
+    webhook_batches.apply_batch()
+    variant_gid = moved["variants"][0]["admin_graphql_api_id"]
+    owner = db.session.execute(select(Variant.product_shopify_id).where(Variant.shopify_id == variant_gid)).scalar_one()
+    assert owner == moved["admin_graphql_api_id"]
+
+
+def test_a_product_deleted_before_it_was_stored_stays_deleted_when_its_create_comes_after(client, shop, rings):
+    """A deletion is applied at once, a create waits for its batch: the create, older than
+    the deletion, must not bring the product back."""
+    from shopify_app.sync.products.webhooks import product_deleted
+
+    created = product_payload(4, updated_at=(datetime.now(timezone.utc) - timedelta(seconds=30))
+                              .strftime("%Y-%m-%dT%H:%M:%SZ"))
+    deliver(client, "products/create", created)
+    product_deleted(shop.domain, {"id": created["id"]})
+    webhook_batches.apply_batch()
+    db.session.expire_all()
+    product = db.session.execute(select(Product)).scalar_one()
+    assert product.deleted_at is not None
+
+
+def test_an_applied_deliverys_payload_is_erased_as_sql_null(client, shop, rings):
+    from shopify_app.sync.webhooks import apply_delivery
+
+    deliver(client, "products/update", product_payload(1))  # the batch path
+    deliver(client, "products/delete", {"id": 7_000_009})  # one by one (applied at once here)
+    webhook_batches.apply_batch()
+    for delivery_id in db.session.execute(select(WebhookDelivery.id)).scalars().all():
+        apply_delivery(delivery_id)
+    db.session.expire_all()
+    assert db.session.execute(select(func.count()).select_from(WebhookDelivery)
+                              .where(WebhookDelivery.payload.is_not(None))).scalar_one() == 0
 
 
 def test_a_burst_rings_its_task_a_few_times_not_once_per_delivery(app):

@@ -68,7 +68,10 @@ def apply_products(shop_id: int, items: list[tuple[dict, list[dict] | None]]) ->
         for variant in variants:  # the product's version is the version of all it carries
             r = dict(variant)
             r[VERSION] = max(filter(None, [r[VERSION], row[VERSION]]), default=None)
-            variant_rows[r["shopify_id"]] = r
+            held = variant_rows.get(r["shopify_id"])
+            # A variant moved from one product to another: the newer product's word wins.
+            if held is None or not _older(r[VERSION], held[VERSION]):
+                variant_rows[r["shopify_id"]] = r
     upsert(db.session, Variant, list(variant_rows.values()), newer=VERSION)
     # A variant belongs to one product: what none of these products still carries is gone.
     now = datetime.now(timezone.utc)
@@ -89,8 +92,10 @@ def mark_deleted(shop_id: int, product_gid: str) -> None:
         select(Product.id).where(Product.shop_id == shop_id, Product.shopify_id == product_gid)
     ).scalar_one_or_none()
     if exists is None:  # deleted before we ever saw it: keep a marked record anyway
+        # Versioned as of the deletion: a create or update applied after it (batched
+        # deliveries wait a moment, a deletion does not) is older and cannot revive it.
         upsert(db.session, Product, [{
-            "shop_id": shop_id, "shopify_id": product_gid, "deleted_at": now, "is_placeholder": True,
+            "shop_id": shop_id, "shopify_id": product_gid, "deleted_at": now, "is_placeholder": True, VERSION: now,
         }], do_nothing=True)
     # The deletion is the newest version: a download that started before it (and still
     # carries the product) must not bring it back.
