@@ -24,6 +24,7 @@ its tasks, from the table it is given.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import socket
@@ -88,6 +89,8 @@ class Dispatcher:
             if self._nudger is None or not self._nudger.is_alive():  # started after a fork, in the process using it
                 self._nudger = threading.Thread(target=self._send_nudged, name="task-nudger", daemon=True)
                 self._nudger.start()
+                if self.mode == "celery":  # a web process stopping sends what it was asked for
+                    atexit.register(self._flush_nudged)
         self._nudge_rung.set()
 
     def _send_nudged(self) -> None:

@@ -12,7 +12,7 @@ from devstore.testing import new_shop
 from shopify_app.extensions import db
 from shopify_app.models import Order, Product, SyncRun, WebhookDelivery
 
-from ..celery_workers import celery_env, start_clock, start_worker, stop, tail  # noqa: F401  (the fixture)
+from ..celery_workers import ROOT, celery_env, start_clock, start_worker, stop, tail  # noqa: F401  (the fixture)
 from ..conftest import create_shop
 from .test_scheduler_downloads_a_new_shop import scheduler_env
 
@@ -131,3 +131,30 @@ def test_a_burst_of_product_webhooks_is_applied_once_each_by_two_workers(connect
         rows = db.session.execute(select(WebhookDelivery.status, WebhookDelivery.attempts).where(
             WebhookDelivery.topic == "products/update", WebhookDelivery.shop_domain == handle.domain)).all()
         assert len(rows) == len(products) and set(rows) == {("processed", 1)}
+
+
+def test_a_web_process_stopping_sends_the_batch_ring_it_was_asked_for(celery_env, tmp_path):
+    """A ring asked for in the web process's last moment (after its nudger's last send) is
+    sent as the process exits, not left for the clock's sweep minutes later."""
+    import subprocess
+    import sys
+
+    from kombu import Connection
+
+    from ..conftest import base_env
+
+    code = ("import time\n"
+            "from wsgi import app\n"
+            "from shopify_app.extensions import task_queue\n"
+            "dispatcher = task_queue.for_app(app)\n"
+            "dispatcher.nudge('webhook_batch')\n"
+            "time.sleep(0.05)\n"
+            "dispatcher.nudge('webhook_batch')  # inside the nudger's pause: pending at exit\n")
+    env = {**base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'app.db'}"), **celery_env,
+           "PATH": __import__("os").environ["PATH"]}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with Connection(celery_env["CELERY_BROKER_URL"]) as conn:
+        waiting = conn.default_channel.queue_declare(celery_env["CELERY_QUEUE"], passive=True).message_count
+    assert waiting == 2
