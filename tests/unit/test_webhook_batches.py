@@ -153,6 +153,24 @@ def test_a_product_deleted_before_it_was_stored_stays_deleted_when_its_create_co
     assert product.deleted_at is not None
 
 
+def test_a_deleted_products_order_line_placeholder_stays_deleted_when_its_create_comes_after(client, shop, rings):
+    """An order line made a placeholder for the product before Shopify deleted it: the
+    deletion marks it, and the batched create that comes after cannot revive it."""
+    from shopify_app.sync.products.webhooks import product_deleted
+    from shopify_app.sync.upsert import upsert
+
+    created = product_payload(5, updated_at=(datetime.now(timezone.utc) - timedelta(seconds=30))
+                              .strftime("%Y-%m-%dT%H:%M:%SZ"))
+    upsert(db.session, Product, [{"shop_id": shop.id, "shopify_id": created["admin_graphql_api_id"],
+                                  "is_placeholder": True}], do_nothing=True)  # as an order line makes it
+    db.session.commit()
+    deliver(client, "products/create", created)
+    product_deleted(shop.domain, {"id": created["id"]})
+    webhook_batches.apply_batch()
+    db.session.expire_all()
+    assert db.session.execute(select(Product.deleted_at)).scalar_one() is not None
+
+
 def test_an_applied_deliverys_payload_is_erased_as_sql_null(client, shop, rings):
     from shopify_app.sync.webhooks import apply_delivery
 

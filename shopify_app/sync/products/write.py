@@ -98,18 +98,14 @@ def mark_deleted(shop_id: int, product_gid: str) -> None:
             "shop_id": shop_id, "shopify_id": product_gid, "deleted_at": now, "is_placeholder": True, VERSION: now,
         }], do_nothing=True)
     # The deletion is the newest version: a download that started before it (and still
-    # carries the product) must not bring it back.
-    # (Placeholders keep no version: the real record replaces them whenever it comes.)
+    # carries the product) must not bring it back, nor a create or update applied after it.
+    # That holds for a placeholder too (one an order line made): Shopify never reuses a
+    # product's id, so no real version of a deleted product is left to wait for.
     for model, match in ((Product, Product.shopify_id == product_gid), (Variant, Variant.product_shopify_id == product_gid)):
-        for placeholder in (False, True):
-            values = {"deleted_at": now, "updated_at": now}
-            if not placeholder:
-                values[VERSION] = now
-            db.session.execute(
-                update(model).where(model.shop_id == shop_id, match, model.deleted_at.is_(None),
-                                    model.is_placeholder.is_(placeholder))
-                .values(**values).execution_options(synchronize_session=False)
-            )
+        db.session.execute(
+            update(model).where(model.shop_id == shop_id, match, model.deleted_at.is_(None))
+            .values(deleted_at=now, updated_at=now, **{VERSION: now}).execution_options(synchronize_session=False)
+        )
 
 
 def merge_images(shop_id: int, images: dict[str, list[dict]]) -> None:
