@@ -13,9 +13,12 @@ like those of a machine that went away.
 """
 from __future__ import annotations
 
+import os
 import random
 import re
+import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -28,14 +31,21 @@ LOCAL_ADDRESS = re.compile(r"(?:127\.0\.0\.1|localhost):(\d+)")
 
 
 def namespaces_available() -> bool:
-    """Whether this machine lets a test make a network namespace (root, `ip netns`)."""
+    """Whether this machine lets a test make a whole host: a namespace, its veth pair and
+    a process run inside it (a container may allow the first and refuse the others)."""
     if shutil.which("ip") is None:
         return False
-    probe = f"probe-{uuid.uuid4().hex[:8]}"
-    made = subprocess.run(["ip", "netns", "add", probe], capture_output=True).returncode == 0
-    if made:
-        subprocess.run(["ip", "netns", "del", probe], capture_output=True)
-    return made
+    try:
+        host = WorkerHost("probe")
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    try:
+        return subprocess.run(["ip", "netns", "exec", host.namespace, "true"], capture_output=True,
+                              timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    finally:
+        host.remove()
 
 
 def _ip(*args: str, namespace: str | None = None) -> None:
@@ -82,6 +92,10 @@ class PortForwarder:
                 pass
 
     def close(self) -> None:
+        try:
+            self.server.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        except OSError:
+            pass
         self.server.close()
         with self.lock:
             for sock in self.connections:
@@ -98,14 +112,23 @@ class WorkerHost:
         tag = uuid.uuid4().hex[:6]
         self.name = name
         self.namespace = f"oms-{name}-{tag}"
-        subnet = random.randint(1, 250)
-        self.gateway, self.address = f"10.213.{subnet}.1", f"10.213.{subnet}.2"
-        outer, inner = f"om{tag}o", f"om{tag}i"
-        _ip("netns", "add", self.namespace)
+        self.forwarders: dict[int, PortForwarder] = {}
+        self.relays: list[subprocess.Popen] = []
+        self.processes: list[subprocess.Popen] = []
+        with _SUBNETS_LOCK:  # two hosts of this process never pick the same subnet
+            subnet = _free_subnet()
+            self.gateway, self.address = f"10.213.{subnet}.1", f"10.213.{subnet}.2"
+            self.outer, inner = f"om{tag}o", f"om{tag}i"
+            _ip("netns", "add", self.namespace)
+            try:
+                _ip("link", "add", self.outer, "type", "veth", "peer", "name", inner)
+                _ip("addr", "add", f"{self.gateway}/30", "dev", self.outer)
+            except subprocess.CalledProcessError:
+                self.remove()
+                raise
+        outer = self.outer
         try:
-            _ip("link", "add", outer, "type", "veth", "peer", "name", inner)
             _ip("link", "set", inner, "netns", self.namespace)
-            _ip("addr", "add", f"{self.gateway}/30", "dev", outer)
             _ip("link", "set", outer, "up")
             _ip("addr", "add", f"{self.address}/30", "dev", inner, namespace=self.namespace)
             _ip("link", "set", inner, "up", namespace=self.namespace)
@@ -113,9 +136,6 @@ class WorkerHost:
         except subprocess.CalledProcessError:
             self.remove()
             raise
-        self.forwarders: dict[int, PortForwarder] = {}
-        self.relays: list[subprocess.Popen] = []
-        self.processes: list[subprocess.Popen] = []
 
     def carry(self, ports: set[int]) -> None:
         """Make 127.0.0.1:port on this host reach 127.0.0.1:port here, for each port."""
@@ -128,9 +148,10 @@ class WorkerHost:
                                   self.gateway, *map(str, new)],
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.relays.append(relay)
-        line = relay.stdout.readline()
+        ready, _, _ = select.select([relay.stdout], [], [], 30)
+        line = relay.stdout.readline() if ready else ""
         if line.strip() != "ready":
-            raise RuntimeError(f"the relay on {self.name} did not start: {line}{relay.stdout.read()}")
+            raise RuntimeError(f"the relay on {self.name} did not start: {line!r}")
 
     def start(self, args: list[str], *, env: dict, cwd: Path, log_path: Path | None = None) -> subprocess.Popen:
         """Run a command on this host (`ip netns exec` becomes the command: same pid), the
@@ -143,14 +164,46 @@ class WorkerHost:
         self.processes.append(proc)
         return proc
 
-    def remove(self) -> None:
-        for proc in getattr(self, "processes", []) + getattr(self, "relays", []):
-            if proc.poll() is None:
-                proc.kill()
+    def kill(self) -> None:
+        """Every process on this host, killed with -9 (the host is gone, whatever ran on it)."""
+        found = subprocess.run(["ip", "netns", "pids", self.namespace], capture_output=True, text=True)
+        for pid in found.stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+        for proc in self.processes + self.relays:
+            try:
                 proc.wait(timeout=10)
-        for forwarder in getattr(self, "forwarders", {}).values():
-            forwarder.close()
-        subprocess.run(["ip", "netns", "del", self.namespace], capture_output=True)  # its veth goes with it
+            except subprocess.TimeoutExpired:
+                pass
+
+    def remove(self) -> None:
+        """Kill what runs on the host, close its link, and remove it; each step whatever
+        happened to the others."""
+        for step in (self.kill, *(forwarder.close for forwarder in self.forwarders.values())):
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - a teardown goes on
+                pass
+        for proc in self.relays:
+            if proc.stdout:
+                proc.stdout.close()
+        subprocess.run(["ip", "netns", "del", self.namespace], capture_output=True)  # its veth end goes with it
+        subprocess.run(["ip", "link", "del", self.outer], capture_output=True)  # a pair made but never moved
+
+
+def _free_subnet() -> int:
+    """A 10.213.X.0/30 no interface of this machine uses (several runs may share it)."""
+    used = subprocess.run(["ip", "-o", "-4", "addr"], capture_output=True, text=True).stdout
+    taken = {int(m) for m in re.findall(r"10\.213\.(\d+)\.", used)}
+    free = [n for n in range(1, 255) if n not in taken]
+    if not free:
+        raise OSError("no free 10.213.X.0/30 subnet")
+    return random.choice(free)
+
+
+_SUBNETS_LOCK = threading.Lock()
 
 
 def relay(gateway: str, ports: list[int]) -> None:
