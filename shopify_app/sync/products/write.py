@@ -99,13 +99,20 @@ def mark_deleted(shop_id: int, product_gid: str) -> None:
         }], do_nothing=True)
     # The deletion is the newest version: a download that started before it (and still
     # carries the product) must not bring it back, nor a create or update applied after it.
-    # That holds for a placeholder too (one an order line made): Shopify never reuses a
-    # product's id, so no real version of a deleted product is left to wait for.
+    # The product's row is versioned even when it is a placeholder an order line made
+    # (Shopify never reuses a product's id: no real version of it is left to wait for).
+    # A placeholder variant keeps no version: the real variant replaces it whenever it
+    # comes (it may belong to another product than the order line guessed).
     for model, match in ((Product, Product.shopify_id == product_gid), (Variant, Variant.product_shopify_id == product_gid)):
-        db.session.execute(
-            update(model).where(model.shop_id == shop_id, match, model.deleted_at.is_(None))
-            .values(deleted_at=now, updated_at=now, **{VERSION: now}).execution_options(synchronize_session=False)
-        )
+        for placeholder in (False, True):
+            values = {"deleted_at": now, "updated_at": now}
+            if model is Product or not placeholder:
+                values[VERSION] = now
+            db.session.execute(
+                update(model).where(model.shop_id == shop_id, match, model.deleted_at.is_(None),
+                                    model.is_placeholder.is_(placeholder))
+                .values(**values).execution_options(synchronize_session=False)
+            )
 
 
 def merge_images(shop_id: int, images: dict[str, list[dict]]) -> None:
