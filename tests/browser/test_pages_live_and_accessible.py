@@ -162,7 +162,9 @@ def test_times_show_in_the_shops_time_zone(connected_app, browser):
     try:
         zone = app.locator("[data-testid=timezone]").inner_text()
         assert zone == "America/New_York"  # devstore's shops
-        shown = app_frame(page).evaluate("omsUi.when('2026-01-15T17:30:00Z')")
+        frame = app_frame(page)
+        frame.wait_for_function("() => typeof omsUi !== 'undefined'")  # the frame's scripts have run
+        shown = frame.evaluate("omsUi.when('2026-01-15T17:30:00Z')")
         assert "12:30" in shown  # 17:30 UTC is 12:30 in New York in January, whatever the browser's zone
     finally:
         page.close()
