@@ -1,5 +1,6 @@
 """Flask extensions, created once and initialised in create_app()."""
 import sqlite3
+import time
 
 from flask import Flask, current_app
 from flask_migrate import Migrate
@@ -40,6 +41,18 @@ def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA journal_mode=WAL")  # answers "memory" for :memory:, harmless
+            # Switching a new file to WAL takes its lock without waiting on the busy timeout:
+            # processes starting together on a fresh file (gunicorn's workers) take turns.
+            for attempt in range(WAL_SWITCH_ATTEMPTS):
+                try:
+                    cursor.execute("PRAGMA journal_mode=WAL")  # answers "memory" for :memory:, harmless
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or attempt == WAL_SWITCH_ATTEMPTS - 1:
+                        raise
+                    time.sleep(0.1)
         finally:
             cursor.close()
+
+
+WAL_SWITCH_ATTEMPTS = 100  # 10 s
