@@ -16,7 +16,7 @@ from sqlalchemy import delete, or_, select
 
 from ..extensions import db
 from ..models import Base, ComplianceRequest, OAuthState, Shop, WebhookDelivery
-from ..shopify.times import parse_time_or_none
+from ..shopify.times import parse_time, parse_time_or_none
 from . import mappings
 from .orders import privacy as order_privacy
 from .returns import privacy as return_privacy
@@ -171,14 +171,10 @@ def reapply_redactions_to_batch(shop: Shop | None, topic: str,
     query = select(ComplianceRequest.id).where(
         ComplianceRequest.shop_domain == shop.domain, ComplianceRequest.topic == "customers/redact")
     if all(p is not None for p in produced):
-        query = query.where(ComplianceRequest.received_at >= min(_aware(p) for p in produced))
+        query = query.where(ComplianceRequest.received_at >= min(parse_time(p) for p in produced))
     if db.session.execute(query.limit(1)).first() is None:
         return 0
     return sum(reapply_redactions(shop, topic, *delivery) for delivery in deliveries)
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
 def erase_shop(shop: Shop) -> dict[str, int]:
