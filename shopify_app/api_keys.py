@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -70,8 +70,18 @@ def find_active_key(key: str | None) -> ApiKey | None:
     return record
 
 
-def touch(record: ApiKey) -> None:
-    record.last_used_at = datetime.now(timezone.utc)
+# "Last used" is shown to the minute: an OMS polling several times a second would
+# otherwise make every read a write (and a commit) on the key's row.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def touch(record: ApiKey) -> bool:
+    """Note that the key was used now, at most once per TOUCH_EVERY; True when it wrote."""
+    now = datetime.now(timezone.utc)
+    if record.last_used_at is not None and now - record.last_used_at < TOUCH_EVERY:
+        return False
+    record.last_used_at = now
+    return True
 
 
 def list_api_keys() -> list[ApiKey]:

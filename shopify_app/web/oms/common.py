@@ -134,8 +134,8 @@ def api_key_required(view):
         record = find_active_key(bearer_token(request.headers.get("Authorization")))
         if record is None:
             return json_error(401, "missing or invalid API key", {"WWW-Authenticate": 'Bearer realm="oms"'})
-        touch(record)
-        db.session.commit()
+        if touch(record):
+            db.session.commit()
         g.api_key = record
         return view(*args, **kwargs)
 

@@ -1,63 +1,59 @@
 """GET /oms/v1/products: the catalog downloaded from Shopify, with Shopify ids."""
 from __future__ import annotations
 
-from flask import jsonify, request
-from sqlalchemy import and_, select
+from flask import request
+from sqlalchemy import and_, case, func, literal, select
 
 from ...extensions import db
-from ...models import Product, Variant
-from ...shopify.times import json_time
+from ...models import Product, Shop, Variant
 from ..errors import json_error
 from .common import forbidden, openapi_part, permission_required
-from .listing import PARAMS, common_filters, next_cursor, nullable, product_stores, shop_domains
+from .listing import PARAMS, common_filters, next_cursor, nullable, product_stores
+from .row_json import flag, flag_column, json_answer, json_text, labelled, nothing, records, stored_time
 
 PRODUCT_STATUSES = ("active", "archived", "draft", "deleted")
 
 
-def variant_json(v) -> dict:
-    """A variant (its model or a row of its table) as the API shows it."""
-    return {
-        "id": v.shopify_id,
-        "product_id": v.product_shopify_id,
-        "title": v.title,
-        "sku": v.sku,
-        "barcode": v.barcode,
-        "price": v.price,
-        "weight": v.weight,
-        "weight_unit": v.weight_unit,
-        "inventory_item_id": v.inventory_item_id,
-        "selected_options": v.selected_options or [],
-        "position": v.position,
-        "deleted": v.deleted_at is not None,
-        "placeholder": bool(v.is_placeholder),
-        "shopify_updated_at": json_time(v.shopify_updated_at),
-    }
+P, V = Product.__table__.c, Variant.__table__.c
 
-
-def product_json(p, domain: str, variants: list, store: dict | None = None) -> dict:
-    """A product (its model or a row of its table) as the API shows it."""
-    return {
-        "id": p.shopify_id,
-        "shop": domain,
-        "product_store": store,
-        "title": p.title,
-        "handle": p.handle,
-        "description": p.description,
-        "vendor": p.vendor,
-        "product_type": p.product_type,
-        "oms_product_type": p.oms_product_type,
-        "product_type_unmapped": bool(p.product_type_unmapped),
-        "tags": p.tags or [],
-        "status": "deleted" if p.deleted_at else (p.status or "").lower() or None,
-        "options": p.options or [],
-        "images": p.images or [],
-        "deleted": p.deleted_at is not None,
-        "deleted_at": json_time(p.deleted_at),
-        "placeholder": bool(p.is_placeholder),
-        "shopify_updated_at": json_time(p.shopify_updated_at),
-        "updated_at": json_time(p.updated_at),
-        "variants": [variant_json(v) for v in variants],
-    }
+# Each item's fields in the answer's order, selected in their final shape (row_json.py).
+VARIANT_FIELDS = {
+    "id": V.shopify_id,
+    "product_id": V.product_shopify_id,
+    "title": V.title,
+    "sku": V.sku,
+    "barcode": V.barcode,
+    "price": V.price,
+    "weight": V.weight,
+    "weight_unit": V.weight_unit,
+    "inventory_item_id": V.inventory_item_id,
+    "selected_options": json_text(V.selected_options),
+    "position": V.position,
+    "deleted": flag(V.deleted_at.is_not(None)),
+    "placeholder": flag_column(V.is_placeholder),
+    "shopify_updated_at": stored_time(V.shopify_updated_at),
+}
+PRODUCT_FIELDS = {
+    "id": P.shopify_id,
+    "shop": Shop.domain,
+    "product_store": nothing(),  # filled in: one lookup per page's shops
+    "title": P.title,
+    "handle": P.handle,
+    "description": P.description,
+    "vendor": P.vendor,
+    "product_type": P.product_type,
+    "oms_product_type": P.oms_product_type,
+    "product_type_unmapped": flag_column(P.product_type_unmapped),
+    "tags": json_text(P.tags),
+    "status": case((P.deleted_at.is_not(None), literal("deleted")), else_=func.nullif(func.lower(P.status), "")),
+    "options": json_text(P.options),
+    "images": json_text(P.images),
+    "deleted": flag(P.deleted_at.is_not(None)),
+    "deleted_at": stored_time(P.deleted_at),
+    "placeholder": flag_column(P.is_placeholder),
+    "shopify_updated_at": stored_time(P.shopify_updated_at),
+    "updated_at": stored_time(P.updated_at),
+}
 
 
 @permission_required("read")
@@ -75,28 +71,29 @@ def list_products():
                 conds.append(and_(Product.deleted_at.is_(None), Product.status == status.upper()))
     except ValueError as exc:
         return json_error(400, str(exc))
-    # Rows, not ORM objects: a page is read to be written out, never changed, and an OMS
-    # polling through a burst reads pages back to back (building the objects cost half).
+    # The position (updated_at, id) and the shop first, then the item's fields.
     rows = db.session.execute(
-        select(Product.__table__).where(*conds).order_by(Product.updated_at, Product.id).limit(limit + 1)
+        select(P.updated_at, P.id, P.shop_id, *labelled(PRODUCT_FIELDS))
+        .join(Shop, Shop.id == P.shop_id).where(*conds).order_by(P.updated_at, P.id).limit(limit + 1)
     ).all()
     page = rows[:limit]
+    items = records(page, tuple(PRODUCT_FIELDS), skip=3)
+    stores = product_stores(row.shop_id for row in page)
     variants: dict[tuple[int, str], list] = {}
     if page:
-        for v in db.session.execute(
-            select(Variant.__table__).where(
-                Variant.shop_id.in_({p.shop_id for p in page}),
-                Variant.product_shopify_id.in_([p.shopify_id for p in page]),
-            ).order_by(Variant.position, Variant.id)
+        keys = tuple(VARIANT_FIELDS)
+        for row in db.session.execute(
+            select(V.shop_id, *labelled(VARIANT_FIELDS)).where(
+                V.shop_id.in_({row.shop_id for row in page}),
+                V.product_shopify_id.in_([item["id"] for item in items]),
+            ).order_by(V.position, V.id)
         ):
-            variants.setdefault((v.shop_id, v.product_shopify_id), []).append(v)
-    domains = shop_domains(p.shop_id for p in page)
-    stores = product_stores(p.shop_id for p in page)
-    return jsonify({
-        "items": [product_json(p, domains.get(p.shop_id), variants.get((p.shop_id, p.shopify_id), []),
-                               stores.get(p.shop_id)) for p in page],
-        "next_cursor": next_cursor(rows, limit),
-    })
+            variant = dict(zip(keys, row[1:]))
+            variants.setdefault((row.shop_id, variant["product_id"]), []).append(variant)
+    for row, item in zip(page, items):
+        item["product_store"] = stores.get(row.shop_id)
+        item["variants"] = variants.get((row.shop_id, item["id"]), [])
+    return json_answer({"items": items, "next_cursor": next_cursor(rows, limit)})
 
 
 SCHEMAS = {
