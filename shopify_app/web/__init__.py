@@ -1,7 +1,7 @@
 """Blueprints: one per surface."""
 from flask import Flask
 
-from . import api, body_limits, console, csp, embedded, errors, locations_api, mappings_api, oauth, oms, pages_api
+from . import api, body_limits, console, cookie_sessions, csp, embedded, errors, locations_api, mappings_api, oauth, oms, pages_api
 from . import observability, sync_api, webhooks
 
 
@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
     errors.register(app)
     csp.register(app)  # after errors: its after_request runs first
     body_limits.register(app)
+    cookie_sessions.register(app)
     app.register_blueprint(embedded.bp)
     app.register_blueprint(oauth.bp)
     app.register_blueprint(api.bp)

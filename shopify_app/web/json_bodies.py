@@ -36,13 +36,22 @@ def nesting_depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+def opening_brackets(data: str | bytes) -> int:
+    """How many `{` and `[` the text holds: no JSON in it nests deeper than that."""
+    if isinstance(data, str):
+        return data.count("{") + data.count("[")
+    return data.count(b"{") + data.count(b"[")
+
+
 def loads_bounded(data: str | bytes, **kwargs: Any) -> Any:
     """json.loads, raising ValueError (JSONTooDeep) for a nesting deeper than MAX_JSON_DEPTH."""
     try:
         value = json.loads(data, **kwargs)
     except RecursionError:
         raise JSONTooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
-    if nesting_depth_exceeds(value, MAX_JSON_DEPTH):
+    # Walked only when the text could nest that deep: counting brackets is C-fast, and
+    # most bodies (a webhook's product, an OMS call) hold fewer than the limit.
+    if opening_brackets(data) > MAX_JSON_DEPTH and nesting_depth_exceeds(value, MAX_JSON_DEPTH):
         raise JSONTooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     return value
 
