@@ -1,5 +1,6 @@
 """The webhook ledger: every delivery received, keyed by X-Shopify-Webhook-Id
-(and by X-Shopify-Event-Id within a shop, where Shopify sent one)."""
+(and by X-Shopify-Event-Id within a shop, where Shopify sent one), with its body's
+digest: the shop that first received a signed body is the one it belongs to."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,6 +24,11 @@ class WebhookDelivery(Base):
     api_version: Mapped[str | None] = mapped_column(String(16))
     event_id: Mapped[str | None] = mapped_column(String(255))
     triggered_at: Mapped[str | None] = mapped_column(String(64))
+    # X-Shopify-Hmac-Sha256 as verified: a keyed SHA-256 of the exact body, so the same
+    # body always has the same digest. A body first recorded for another shop is a
+    # replay under a forged X-Shopify-Shop-Domain (sync/body_owners.py). NULL on rows
+    # recorded before it was kept.
+    body_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     # received -> processed | failed | ignored | rejected (recorded, never applied: a body
     # that does not fit its topic or shop, a stale delivery, a destructive topic Shopify's

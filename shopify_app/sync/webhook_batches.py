@@ -7,10 +7,11 @@ TOPICS (sync/registry.py) and rings the `webhook_batch` task (`task_queue.nudge`
 task for any number of rings within a moment). The task takes the waiting deliveries
 oldest first and locked (FOR UPDATE SKIP LOCKED on PostgreSQL, so that workers share a
 burst without meeting; on SQLite, which has one writer, the write lock is taken first),
-judges each as the one-by-one path does (the claims the signature does not cover, an
-inactive shop), applies each shop's and topic's group through its batch handler inside
-a savepoint, marks the group processed and commits: a delivery is applied with its
-ledger row or not at all. A group whose handler fails is rolled back to its savepoint
+judges each as the one-by-one path does (the claims the signature does not cover, a
+body first recorded for another shop: one query for the whole batch, an inactive shop),
+applies each shop's and topic's group through its batch handler inside a savepoint,
+marks the group processed and commits: a delivery is applied with its ledger row or not
+at all. A group whose handler fails is rolled back to its savepoint
 and its deliveries marked failed and left to the one-by-one path (sync/webhooks.py
 `apply_delivery`), which applies each on its own and retries it with back-off. A worker that dies mid-batch commits nothing: its
 locks go with its connection, and the deliveries wait for the next ring or the clock's
@@ -29,6 +30,7 @@ from .. import log_context
 from ..extensions import db, task_queue
 from ..models import Shop, WebhookDelivery
 from . import privacy
+from .body_owners import first_shops
 from .instrumentation import count_delivery
 from .registry import TOPICS, Batch
 from .shop import find_shop
@@ -79,13 +81,14 @@ def apply_batch(limit: int = BATCH_SIZE) -> int:
     groups: dict[tuple[str, str], _Group] = {}
     rejected: list[tuple[object, str]] = []
     held: list[object] = []
+    body_owners = first_shops(row.body_digest for row in rows)
     for row in rows:
         if row.shop_domain not in shops:
             shops[row.shop_domain] = find_shop(row.shop_domain)
         shop = shops[row.shop_domain]
         # As of the delivery's arrival, like the one-by-one path (sync/webhooks.py).
         problem = delivery_problem(row.topic, row.payload or {}, row.shop_domain, shop.shopify_id if shop else None,
-                                   row.triggered_at, row.received_at)
+                                   row.triggered_at, row.received_at, body_owner=body_owners.get(row.body_digest))
         if problem:
             rejected.append((row, problem))
         elif held_while_inactive(row.topic, shop):
@@ -153,7 +156,8 @@ def _claim(limit: int):
                            .values(status=WebhookDelivery.status).execution_options(synchronize_session=False))
     return db.session.execute(
         select(WebhookDelivery.id, WebhookDelivery.webhook_id, WebhookDelivery.topic, WebhookDelivery.shop_domain,
-               WebhookDelivery.payload, WebhookDelivery.triggered_at, WebhookDelivery.received_at)
+               WebhookDelivery.payload, WebhookDelivery.triggered_at, WebhookDelivery.received_at,
+               WebhookDelivery.body_digest)
         .where(WebhookDelivery.status == "received", WebhookDelivery.topic.in_(sorted(BATCHED_TOPICS)),
                WebhookDelivery.payload.is_not(None), WebhookDelivery.attempts < WEBHOOK_MAX_ATTEMPTS)
         .order_by(WebhookDelivery.id)

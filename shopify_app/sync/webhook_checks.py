@@ -4,7 +4,10 @@ Shopify signs the body, never the headers: the topic, shop domain, webhook and
 event ids and the trigger time are only claims. A delivery is applied only when
 its body fits its topic (webhook_shapes), every shop the body names is the shop
 of the X-Shopify-Shop-Domain header (and the stored shop's Shopify id, where we
-know it), and it was not triggered before Shopify's retry window (nor in the future).
+know it), the body was not first recorded for another shop (a data topic's body
+names no shop: a body replayed under another shop's header is known by its
+digest, sync/body_owners.py finds its owner), and it was not triggered before
+Shopify's retry window (nor in the future).
 """
 from __future__ import annotations
 
@@ -59,6 +62,15 @@ def shop_problem(topic: str, payload: dict, shop_domain: str, shop_gid: str | No
     return None
 
 
+def body_owner_problem(shop_domain: str, body_owner: str | None) -> str | None:
+    """Why the signed body belongs to another shop (the one it was first recorded for), or None.
+
+    `body_owner` is unknown (None) only for a delivery recorded before digests were kept."""
+    if body_owner is not None and body_owner != shop_domain:
+        return "this signed body was delivered for another shop first: a replay under a forged shop header"
+    return None
+
+
 def staleness_problem(triggered_at: str | None, now: datetime) -> str | None:
     """Why the trigger time is outside Shopify's retry window, or None."""
     moment = parse_time_or_none(triggered_at)
@@ -74,8 +86,10 @@ def staleness_problem(triggered_at: str | None, now: datetime) -> str | None:
 
 
 def delivery_problem(topic: str, payload: dict, shop_domain: str, shop_gid: str | None,
-                     triggered_at: str | None, now: datetime) -> str | None:
-    """The first reason not to apply this delivery, or None to apply it."""
+                     triggered_at: str | None, now: datetime, body_owner: str | None = None) -> str | None:
+    """The first reason not to apply this delivery, or None to apply it. `body_owner` is
+    the shop its body was first recorded for (sync/body_owners.py `first_shops`)."""
     return (shape_problem(topic, payload)
             or shop_problem(topic, payload, shop_domain, shop_gid)
+            or body_owner_problem(shop_domain, body_owner)
             or staleness_problem(triggered_at, now))

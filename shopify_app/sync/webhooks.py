@@ -11,6 +11,12 @@ times its task is delivered; a failed one is retried by its task with back-off
 A delivery for an inactive shop is kept (`held`), not applied, except the few topics
 sync/shop_gate.py lists; activating the shop applies the kept ones in order.
 
+Before its handler, a delivery is judged (sync/webhook_checks.py `delivery_problem`, as
+the batch path judges it): the headers the signature does not cover are checked against
+the body, and a body first recorded for another shop (sync/body_owners.py) is a replay
+under a forged shop header. A delivery that fails the judging is recorded as rejected,
+without its payload, and never applied.
+
 A handler raises Rejected when the delivery must never be applied (Shopify's own
 state contradicts it): it is recorded as rejected, without its payload, and not retried.
 """
@@ -24,6 +30,7 @@ from sqlalchemy import update
 from ..extensions import db
 from ..models import WebhookDelivery
 from . import privacy
+from .body_owners import first_shops
 from .instrumentation import count_delivery, observed_apply, observed_delivery
 from .registry import TOPICS
 from .shop import find_shop
@@ -39,11 +46,13 @@ COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "sh
 
 
 def refusal(topic: str, payload: dict, shop_domain: str, triggered_at: str | None,
-            now: datetime | None = None) -> str | None:
-    """Why a signed delivery must not be applied, judged from what it says; None to apply it."""
+            now: datetime | None = None, body_digest: str | None = None) -> str | None:
+    """Why a signed delivery must not be applied, judged from what it says and whom its
+    body was first delivered for; None to apply it."""
     shop = find_shop(shop_domain)
     return delivery_problem(topic, payload, shop_domain, shop.shopify_id if shop else None,
-                            triggered_at, now or datetime.now(timezone.utc))
+                            triggered_at, now or datetime.now(timezone.utc),
+                            body_owner=first_shops([body_digest]).get(body_digest))
 
 
 @observed_apply
@@ -70,7 +79,7 @@ def apply_delivery(delivery_id: int, redelivered: bool = False) -> float | None:
     # The headers are claims the signature does not cover: judged here, off the request,
     # as of the delivery's arrival (a retry hours later is not stale for being late).
     problem = refusal(delivery.topic, delivery.payload or {}, delivery.shop_domain, delivery.triggered_at,
-                      now=delivery.received_at)
+                      now=delivery.received_at, body_digest=delivery.body_digest)
     if problem:
         log.warning("webhook %s (%s) for %s rejected: %s", delivery.webhook_id, delivery.topic,
                     delivery.shop_domain, problem)

@@ -8,9 +8,11 @@ broker for the many deliveries of a moment. The task (sync/webhooks.py)
 applies it, once, and retries it with back-off when it fails: never lost, never
 answered with a 5xx.
 
-The headers are not signed. A delivery whose body does not fit its topic or shop, or
-that was triggered beyond Shopify's retry window, is recorded as rejected by its task
-(its payload erased) and never applied; it is answered 200 like any signed delivery:
+The headers are not signed. A delivery whose body does not fit its topic or shop, whose
+body was first recorded for another shop (a replay under a forged
+X-Shopify-Shop-Domain: the ledger keeps each body's digest, its signature), or that was
+triggered beyond Shopify's retry window, is recorded as rejected by its task (its
+payload erased) and never applied; it is answered 200 like any signed delivery:
 the signature proves Shopify once sent the body, so a 4xx would only have Shopify
 retry, for hours, a delivery that will never be applied.
 """
@@ -72,6 +74,10 @@ def receive():
         # events already delivered (and recorded), so it cannot pre-empt a genuine one.
         "event_id": event_id,
         "triggered_at": triggered_at,
+        # The signature as verified (stripped as verify_webhook_hmac compares it): the same
+        # body's every delivery has it, so its task can tell a body replayed under another
+        # shop's header (sync/body_owners.py). Written in this one insert, no query here.
+        "body_digest": request.headers["X-Shopify-Hmac-Sha256"].strip(),
         "payload": payload,
         "status": "received",
         "attempts": 0,

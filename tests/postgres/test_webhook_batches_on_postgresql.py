@@ -69,3 +69,26 @@ def test_the_door_records_a_delivery_after_the_server_dropped_its_connection(pg_
     assert deliver(client, "products/update", product_payload(2)).get_json() == {"status": "accepted"}
     with pg_app.app_context():
         assert db.session.execute(select(func.count()).select_from(WebhookDelivery)).scalar_one() == 2
+
+
+def test_a_body_replayed_under_another_shop_is_rejected_by_the_batch_on_postgresql(pg_app, rings):  # noqa: F811
+    """The batch's one look-up of its bodies' owners (IN over the digests, on their index)."""
+    create_shop()
+    create_shop("other.myshopify.com")
+    client = pg_app.test_client()
+    bodies = [product_payload(n) for n in range(5)]
+    for body in bodies:
+        deliver(client, "products/update", body)
+    webhook_batches.apply_batch()  # applied for the shop Shopify sent them to
+    for body in bodies:
+        deliver(client, "products/update", body, shop="other.myshopify.com")  # the replays
+        deliver(client, "products/create", body)  # the same shop's repeat: still its own
+    assert webhook_batches.apply_batch() == 10
+    with pg_app.app_context():
+        outcomes = db.session.execute(
+            select(WebhookDelivery.shop_domain, WebhookDelivery.status, func.count())
+            .group_by(WebhookDelivery.shop_domain, WebhookDelivery.status)).all()
+        assert sorted(outcomes) == [("other.myshopify.com", "rejected", 5), ("test-shop.myshopify.com", "processed", 10)]
+        assert db.session.execute(select(func.count()).select_from(Product)).scalar_one() == 5
+        assert db.session.execute(select(func.count()).select_from(WebhookDelivery)
+                                  .where(WebhookDelivery.payload.is_not(None))).scalar_one() == 0

@@ -1,4 +1,5 @@
-"""The pure checks of a signed delivery: body shape per topic, the shop it names, its age;
+"""The pure checks of a signed delivery: body shape per topic, the shop it names, the shop
+its body was first delivered for, its age;
 and whether a body names a redacted customer."""
 import json
 from datetime import datetime, timedelta, timezone
@@ -83,6 +84,14 @@ def test_delivery_problem_is_none_only_when_everything_agrees():
     assert delivery_problem("shop/redact", sample("products/update"), SHOP, None, at, NOW)
     assert delivery_problem("shop/redact", body, "b.myshopify.com", None, at, NOW)
     assert delivery_problem("shop/redact", body, SHOP, None, "2026-11-23T18:00:00Z", NOW)
+
+
+def test_a_body_first_delivered_for_another_shop_is_a_problem_for_any_topic():
+    body, at = sample("orders/create"), NOW.isoformat()  # a data topic's body names no shop
+    assert delivery_problem("orders/create", body, SHOP, None, at, NOW, body_owner=SHOP) is None
+    assert delivery_problem("orders/create", body, SHOP, None, at, NOW, body_owner=None) is None  # an old row
+    assert "another shop" in delivery_problem("orders/create", body, SHOP, None, at, NOW,
+                                              body_owner="b.myshopify.com")
 
 
 CUSTOMER = Customer("191167", email_digest("John@Example.com"), frozenset({"299938"}))
