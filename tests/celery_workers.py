@@ -1,7 +1,12 @@
 """Celery workers for the tests, against the real broker (RabbitMQ on this machine:
 `.ci/run` starts it when it is not up). Each test gets a queue of its own, so that
 tests (and other checkouts) sharing the broker never take each other's tasks.
-A test that asks for `celery_env` is skipped when no broker answers."""
+A test that asks for `celery_env` is skipped when no broker answers.
+
+A module whose workers serve the connected app imports `database_url` and
+`connected_app_env` from here too: they replace the SQLite database and the empty
+settings tests/connected_app.py gives it, since workers in other processes need a
+database they can share and the broker the app sends its tasks to."""
 from __future__ import annotations
 
 import os
@@ -12,6 +17,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from .conftest import truncate_all
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
@@ -46,6 +53,18 @@ def celery_env() -> dict:
             conn.default_channel.queue_delete(queue)
     except Exception:  # noqa: BLE001 - best effort: an unused queue costs nothing
         pass
+
+
+@pytest.fixture
+def database_url(pg_database_url):
+    """The connected app's database: PostgreSQL, emptied for each test (skipped without one)."""
+    truncate_all(pg_database_url)
+    return pg_database_url
+
+
+@pytest.fixture
+def connected_app_env(celery_env):
+    return celery_env  # the receiver sends webhook tasks to the broker
 
 
 def start_worker(env: dict, concurrency: int = 4, log_path: Path | None = None, host=None) -> subprocess.Popen:

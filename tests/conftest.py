@@ -106,13 +106,16 @@ def no_shopify_call_inside_a_write_transaction():
 
 @pytest.fixture(autouse=True)
 def fresh_process_caches():
-    """Each test has its own database: forget what the previous one cached by shop id."""
+    """Each test has its own database, and shop ids repeat: forget what the previous test
+    cached by shop id (mappings and the values known recorded, throttle buckets), and the
+    mappings again on the way out, so nothing run after a test reads its cache."""
     from shopify_app.shopify.throttle import buckets
     from shopify_app.sync import mappings
 
     mappings.invalidate()
     buckets.clear()
     yield
+    mappings.invalidate()
 
 
 @pytest.fixture(scope="session")
@@ -134,15 +137,21 @@ def app_env(database_url) -> dict:
     return base_env(DATABASE_URL=database_url)
 
 
-@pytest.fixture
-def app(app_env):
-    # Tasks run at once, in the caller (the in-process path, synchronous): a webhook
-    # posted through the test client is applied when the answer comes back.
-    app = create_app(app_env, TESTING=True, TASKS_EAGER=True)
+def in_app_context(app):
+    """For an app fixture (`yield from in_app_context(app)`): the test runs inside the app's
+    context; after it, its session is removed and its connections closed, so that no
+    connection outlives the test's database."""
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_env):
+    # Tasks run at once, in the caller (the in-process path, synchronous): a webhook
+    # posted through the test client is applied when the answer comes back.
+    yield from in_app_context(create_app(app_env, TESTING=True, TASKS_EAGER=True))
 
 
 # --- PostgreSQL -------------------------------------------------------------
@@ -179,11 +188,7 @@ def truncate_all(url: str) -> None:
 @pytest.fixture
 def pg_app(pg_database_url):
     truncate_all(pg_database_url)
-    app = create_app(base_env(DATABASE_URL=pg_database_url), TESTING=True, TASKS_EAGER=True)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    yield from in_app_context(create_app(base_env(DATABASE_URL=pg_database_url), TESTING=True, TASKS_EAGER=True))
 
 
 # --- Session tokens, Shopify's signatures, shops ----------------------------------

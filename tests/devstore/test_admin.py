@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import os
@@ -17,6 +16,7 @@ from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
 from devstore.server import create_devstore
+from tests.conftest import independent_query_hmac
 
 API_KEY = "admin-test-key"
 API_SECRET = "admin-test-secret-0123456789abcdef0123"
@@ -44,9 +44,7 @@ class Served:
 
 
 def verify_query_hmac(params: dict) -> bool:
-    msg = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "hmac")
-    want = hmac.new(API_SECRET.encode(), msg.encode(), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(want, params["hmac"])
+    return hmac.compare_digest(independent_query_hmac(params, API_SECRET), params["hmac"])
 
 
 def decode_session_token(token: str) -> dict:

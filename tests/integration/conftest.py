@@ -3,13 +3,17 @@
 tests/connected_app.py; here are the shops these tests connect to the app."""
 from __future__ import annotations
 
+import json
+import uuid
+from datetime import datetime, timezone
+
 import pytest
 
 from devstore.testing import new_shop
 from shopify_app.api_keys import create_api_key
 from shopify_app.extensions import app_settings, db
 from shopify_app.sync.runner import run_flow
-from tests.conftest import create_shop, reconfigure
+from tests.conftest import create_shop, reconfigure, webhook_hmac
 from tests.lost_answer_proxy import LostAnswerProxy
 
 LOST_ANSWER_TIMEOUT = 2.0  # the app's read timeout behind the proxy; "hang" holds an answer longer
@@ -17,6 +21,18 @@ LOST_ANSWER_TIMEOUT = 2.0  # the app's read timeout behind the proxy; "hang" hol
 
 class Crash(Exception):
     """Raised on purpose where a process could die, to test what survives it."""
+
+
+def signed_delivery(connected, topic, domain, payload):
+    """Posts `payload` to the connected app's /webhooks, signed with the app's secret as Shopify
+    signs it, under new webhook and event ids: Shopify's retry or late copy of a delivery, or a
+    forger's replay of a body Shopify signed, with headers of its choosing."""
+    body = json.dumps(payload).encode()
+    return connected.http.post(connected.url + "/webhooks", data=body, headers={
+        "Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": domain,
+        "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": datetime.now(timezone.utc).isoformat(),
+        "X-Shopify-Hmac-Sha256": webhook_hmac(body, connected.devstore.api_secret)})
 
 
 @pytest.fixture

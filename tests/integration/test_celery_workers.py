@@ -12,24 +12,12 @@ from devstore.testing import new_shop
 from shopify_app.extensions import db
 from shopify_app.models import Order, Product, SyncRun, WebhookDelivery
 
-from ..celery_workers import ROOT, celery_env, start_clock, start_worker, stop, tail  # noqa: F401  (the fixture)
+from ..celery_workers import (  # noqa: F401  (the fixtures)
+    ROOT, celery_env, connected_app_env, database_url, start_clock, start_worker, stop, tail)
 from ..conftest import create_shop
 from .test_scheduler_downloads_a_new_shop import scheduler_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
-
-
-@pytest.fixture
-def database_url(pg_database_url):
-    from ..conftest import truncate_all
-
-    truncate_all(pg_database_url)
-    return pg_database_url
-
-
-@pytest.fixture
-def connected_app_env(celery_env):
-    return celery_env  # the receiver sends webhook tasks to the broker
 
 
 def count(model, shop_id):

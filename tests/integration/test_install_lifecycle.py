@@ -1,11 +1,6 @@
 """Install through both of Shopify's paths, use, uninstall and reinstall: real HTTP to devstore."""
-import base64
-import hashlib
-import hmac
-import json
 import time
 import uuid
-from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -17,6 +12,7 @@ from shopify_app.models import Shop
 from shopify_app.sync.connection import access_token
 
 from tests.conftest import independent_query_hmac
+from tests.integration.conftest import signed_delivery
 
 
 def new_devstore_shop(connected, installed=False, **kwargs) -> str:
@@ -155,26 +151,15 @@ def decrypt_token_in(connected, ciphertext):
         return decrypt_token(ciphertext)
 
 
-def _signed_post(connected, topic, domain, payload):
-    """A delivery as a forger would send it: a body Shopify signed, headers of its choosing."""
-    body = json.dumps(payload).encode()
-    digest = hmac.new(connected.devstore.api_secret.encode(), body, hashlib.sha256).digest()
-    return connected.http.post(connected.url + "/webhooks", data=body, headers={
-        "Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": domain,
-        "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Event-Id": str(uuid.uuid4()),
-        "X-Shopify-Triggered-At": datetime.now(timezone.utc).isoformat(),
-        "X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode()})
-
-
 def test_a_replayed_app_uninstalled_keeps_an_installed_shop_and_the_real_one_applies(connected_app):
     c = connected_app
     domain = new_devstore_shop(c, installed=True)
     assert managed_install(c, domain).status_code == 200
-    forged = _signed_post(c, "app/uninstalled", domain, {"id": 1, "myshopify_domain": domain})
+    forged = signed_delivery(c, "app/uninstalled", domain, {"id": 1, "myshopify_domain": domain})
     assert forged.status_code == 200
     shop = find(c, domain)
     assert shop.status == "active" and shop.access_token_encrypted is not None
-    forged = _signed_post(c, "shop/redact", domain, {"shop_id": 1, "shop_domain": domain})
+    forged = signed_delivery(c, "shop/redact", domain, {"shop_id": 1, "shop_domain": domain})
     assert forged.status_code == 200 and find(c, domain) is not None
 
     c.ds.uninstall(domain)  # Shopify revokes the tokens, then sends app/uninstalled

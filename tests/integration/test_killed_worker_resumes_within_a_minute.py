@@ -25,7 +25,8 @@ from shopify_app.models import Product, SyncRun
 from shopify_app.sync import runner
 from shopify_app.web.sync_api import FLOW_NAMES
 
-from ..celery_workers import celery_env, start_clock, start_worker, stop, tail  # noqa: F401  (the fixture)
+from ..celery_workers import (  # noqa: F401  (the fixtures)
+    celery_env, connected_app_env, database_url, start_clock, start_worker, stop, tail)
 from ..conftest import create_shop
 from ..worker_hosts import WorkerHost, namespaces_available
 from .test_scheduler_downloads_a_new_shop import scheduler_env
@@ -34,19 +35,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 PRODUCTS = 60
 RESUMED_WITHIN = 60.0
-
-
-@pytest.fixture
-def database_url(pg_database_url):
-    from ..conftest import truncate_all
-
-    truncate_all(pg_database_url)
-    return pg_database_url
-
-
-@pytest.fixture
-def connected_app_env(celery_env):
-    return celery_env
 
 
 @pytest.fixture

@@ -1,25 +1,16 @@
 """The mapping import against devstore over real HTTP, and mappings applied to orders."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from devstore.testing import new_shop
 from shopify_app.extensions import db
 from shopify_app.models import MappingValue, Order
-from shopify_app.sync import mappings
 from shopify_app.sync.mappings.apply import apply_changes
 from shopify_app.sync.mappings.catalogue import KINDS
 from shopify_app.sync.runner import run_flow
 
 from tests.conftest import create_shop
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    mappings.invalidate()  # each test has its own database: ids repeat
-    yield
-    mappings.invalidate()
 
 
 def values(shop_id, kind):

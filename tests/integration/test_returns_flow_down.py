@@ -4,12 +4,7 @@ by the returns webhooks and, with every webhook muted, by the order pull alone; 
 exchange; a refund seen only by a pull; OMS-posted returns listed beside Shopify's."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import uuid
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +13,8 @@ from shopify_app.api_keys import create_api_key
 from shopify_app.extensions import db
 from shopify_app.models import Order, OrderLine, ShopifyReturn, Variant, WebhookDelivery
 from shopify_app.sync.runner import run_flow
+
+from tests.integration.conftest import signed_delivery
 
 FULFILL = """mutation F($fo: ID!) {
   fulfillmentCreate(fulfillment: {lineItemsByFulfillmentOrder: [{fulfillmentOrderId: $fo}]}) {
@@ -238,21 +235,10 @@ def test_replayed_and_late_return_deliveries_never_take_a_return_back(connected_
                    if (w.get("payload") or json.loads(w.get("body") or "{}")).get("admin_graphql_api_id") == rid][:1]
         payload = sent.get("payload") or json.loads(sent["body"])
         assert payload["status"] in ("requested", "open")
-        assert late_delivery(connected_app, topic, domain, payload).status_code == 200
+        assert signed_delivery(connected_app, topic, domain, payload).status_code == 200
     # all four were taken (deferred: each applied right after its answer, by refetching the order)
     connected_app.wait_for(lambda: db.session.execute(select(func.count()).select_from(WebhookDelivery).where(
         WebhookDelivery.shop_domain == domain, WebhookDelivery.topic.in_(["returns/request", "returns/approve"]),
         WebhookDelivery.status == "processed")).scalar_one() == 4)
     again = shop.shopify_return(rid)
     assert again["status"] == "closed" and again["closed_at"] == closed["closed_at"]
-
-
-def late_delivery(c, topic, domain, payload):
-    """A delivery of a payload Shopify signed, with new webhook and event ids (a retry, or a late copy)."""
-    body = json.dumps(payload).encode()
-    digest = hmac.new(c.devstore.api_secret.encode(), body, hashlib.sha256).digest()
-    return c.http.post(c.url + "/webhooks", data=body, headers={
-        "Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": domain,
-        "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Event-Id": str(uuid.uuid4()),
-        "X-Shopify-Triggered-At": datetime.now(timezone.utc).isoformat(),
-        "X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode()})

@@ -15,7 +15,7 @@ from shopify_app.extensions import db
 from shopify_app.models import Shop
 from shopify_app.sync.connection import NeedsReauthentication, access_token
 
-from tests.conftest import base_env, create_shop, truncate_all
+from tests.conftest import base_env, create_shop, in_app_context, truncate_all
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,11 +36,7 @@ def devstore_env(ds, url) -> dict:
 
 @pytest.fixture
 def refresh_app(shopify, database_url):
-    app = create_app(devstore_env(shopify, database_url), TESTING=True)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    yield from in_app_context(create_app(devstore_env(shopify, database_url), TESTING=True))
 
 
 def installed_shop(ds, expires_in=60):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from shopify_app.api_keys import create_api_key
+from shopify_app.extensions import db
 from shopify_app.shopify.access import AccessLevel
 from shopify_app.sync import registry
 from shopify_app.sync.flows import Flow, shutdown_event
@@ -23,3 +25,11 @@ def only_flows():
     shutdown_event.clear()
     registry.FLOWS.clear()
     registry.FLOWS.update(saved)
+
+
+@pytest.fixture
+def oms(app):
+    """The headers the OMS sends: a new API key for every store, with every permission."""
+    _record, key = create_api_key("oms")
+    db.session.commit()
+    return {"Authorization": f"Bearer {key}"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,7 +17,8 @@ from shopify_app.sync.activation import (ActivationError, activate_shop, apply_k
                                          deactivate_shop)
 from shopify_app.sync.run_queue import queue_run
 
-from tests.conftest import API_VERSION, SHOP, create_shop, webhook_hmac
+from tests.conftest import SHOP, create_shop
+from tests.unit.test_webhooks import deliver
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "shopify" / "webhooks"
 
@@ -26,15 +26,6 @@ SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "shopify" / "webhooks
 def product_update(title: str, updated_at: str) -> dict:
     payload = json.loads((SAMPLES / "products/update.json").read_text())
     return {**copy.deepcopy(payload), "title": title, "updated_at": updated_at}
-
-
-def deliver(client, topic: str, payload: dict, triggered_at: str):
-    body = json.dumps(payload).encode()
-    return client.post("/webhooks", data=body, headers={
-        "Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": SHOP,
-        "X-Shopify-API-Version": API_VERSION, "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-        "X-Shopify-Event-Id": str(uuid.uuid4()), "X-Shopify-Triggered-At": triggered_at,
-        "X-Shopify-Hmac-Sha256": webhook_hmac(body)})
 
 
 def runs(shop_id: int) -> list[SyncRun]:
@@ -78,7 +69,7 @@ def test_kept_webhooks_are_applied_in_the_order_shopify_triggered_them_once_and_
     for title, hours_ago in (("Second", 2), ("First", 3), ("Third", 1)):
         at = (datetime.now(timezone.utc) - timedelta(hours=hours_ago)).replace(microsecond=0)
         deliver(client, "products/update", product_update(title, at.isoformat()),
-                (at + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                triggered_at=(at + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     assert apply_kept_webhooks() == 0  # still inactive: kept
     activate_shop(shop)
     db.session.commit()

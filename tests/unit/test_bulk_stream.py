@@ -23,17 +23,6 @@ from shopify_app.sync.products.sink import ProductSink
 from shopify_app.sync.products.type_mapping import TypeResolver
 
 
-@pytest.fixture(autouse=True)
-def fresh_mappings():
-    """Mappings are cached per process for a few seconds: each test starts from its own database."""
-    from shopify_app.sync import mappings
-
-    mappings.invalidate()
-    yield
-    mappings.invalidate()
-
-
-
 def jsonl(objs) -> list[bytes]:
     return [json.dumps(o).encode() for o in objs]
 

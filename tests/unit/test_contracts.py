@@ -10,18 +10,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from shopify_app.api_keys import create_api_key
 from shopify_app.extensions import db
 from shopify_app.models import SyncRun, WebhookDelivery
 
 from tests.conftest import SHOP, webhook_hmac
-
-
-@pytest.fixture
-def key(app):
-    _, secret = create_api_key("oms")
-    db.session.commit()
-    return {"Authorization": f"Bearer {secret}"}
 
 
 def cursor(values) -> str:
@@ -61,25 +53,25 @@ def test_running_flow_is_truthy_before_it_reports_progress(client, shop, auth_he
     {"u": "2026-01-01T00:00:00Z", "i": 10**30},
     {"u": "2026-01-01T00:00:00Z", "i": -1},
 ])
-def test_tampered_list_cursor_is_400(client, shop, key, path, values):
-    assert_json_400(client.get(path, query_string={"cursor": cursor(values)}, headers=key))
+def test_tampered_list_cursor_is_400(client, shop, oms, path, values):
+    assert_json_400(client.get(path, query_string={"cursor": cursor(values)}, headers=oms))
 
 
 @pytest.mark.parametrize("path", ["/oms/v1/products", "/oms/v1/orders"])
 @pytest.mark.parametrize("since", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
-def test_updated_since_without_a_utc_moment_is_400(client, shop, key, path, since):
-    assert_json_400(client.get(path, query_string={"updated_since": since}, headers=key))
+def test_updated_since_without_a_utc_moment_is_400(client, shop, oms, path, since):
+    assert_json_400(client.get(path, query_string={"updated_since": since}, headers=oms))
 
 
-def test_updated_since_with_an_offset_still_filters(client, shop, key):
-    resp = client.get("/oms/v1/orders", query_string={"updated_since": "2026-11-01T00:00:00-05:00"}, headers=key)
+def test_updated_since_with_an_offset_still_filters(client, shop, oms):
+    resp = client.get("/oms/v1/orders", query_string={"updated_since": "2026-11-01T00:00:00-05:00"}, headers=oms)
     assert resp.status_code == 200 and resp.json == {"items": [], "next_cursor": None}
 
 
 @pytest.mark.parametrize("raw", [b'{"id": 1e400}', b'{"id": 100000000000000000000000000000}', b'{"id": -3}'])
-def test_tampered_facilities_cursor_is_400(client, shop, key, raw):
+def test_tampered_facilities_cursor_is_400(client, shop, oms, raw):
     resp = client.get("/oms/v1/facilities", query_string={"cursor": base64.urlsafe_b64encode(raw).decode()},
-                      headers=key)
+                      headers=oms)
     assert_json_400(resp)
 
 
@@ -100,17 +92,17 @@ def _body(**over):
     {"lines": [{"line_item_id": "9" * 5000, "quantity": 1}]},
     {"lines": [{"sku": "A", "quantity": 10**40}]},           # above GraphQL's Int
 ])
-def test_unusable_ids_and_quantities_are_400(client, shop, key, path, over):
-    assert_json_400(client.post(path, json=_body(**over), headers=key))
+def test_unusable_ids_and_quantities_are_400(client, shop, oms, path, over):
+    assert_json_400(client.post(path, json=_body(**over), headers=oms))
 
 
-def test_return_location_id_too_long_is_400(client, shop, key):
-    resp = client.post("/oms/v1/returns", json=_body(restock_type="RETURN", location_id="9" * 5000), headers=key)
+def test_return_location_id_too_long_is_400(client, shop, oms):
+    resp = client.post("/oms/v1/returns", json=_body(restock_type="RETURN", location_id="9" * 5000), headers=oms)
     assert_json_400(resp)
 
 
-def test_numeric_ids_still_accepted(client, shop, key):
-    resp = client.post("/oms/v1/fulfillments", headers=key, json=_body(
+def test_numeric_ids_still_accepted(client, shop, oms):
+    resp = client.post("/oms/v1/fulfillments", headers=oms, json=_body(
         order_id=5600000000012, lines=[{"line_item_id": "1300000000176", "quantity": 2}]))
     assert resp.status_code == 202, resp.json
     assert resp.json["order_id"] == "gid://shopify/Order/5600000000012"
@@ -144,14 +136,14 @@ def test_privacy_request_id_beyond_the_column_is_404(client, shop, auth_headers)
     assert resp.status_code == 404 and resp.json["error"]
 
 
-def test_a_value_the_database_refuses_is_a_json_400(app, shop, key):
+def test_a_value_the_database_refuses_is_a_json_400(app, shop, oms):
     from sqlalchemy.exc import DataError
 
     @app.get("/oms/v1/_contracts_probe")
     def probe():
         raise DataError("SELECT 1", {}, ValueError("PostgreSQL text fields cannot contain NUL (0x00) bytes"))
 
-    resp = app.test_client().get("/oms/v1/_contracts_probe", headers=key)
+    resp = app.test_client().get("/oms/v1/_contracts_probe", headers=oms)
     assert resp.status_code == 400 and "NUL" in resp.json["error"]
 
 

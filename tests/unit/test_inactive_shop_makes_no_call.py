@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,7 +23,8 @@ from shopify_app.sync.retention import purge_expired
 from shopify_app.sync.run_queue import queue_run
 from shopify_app.sync.shop_gate import ShopInactive, held_while_inactive
 
-from tests.conftest import API_VERSION, SHOP, create_shop, reconfigure, webhook_hmac
+from tests.conftest import SHOP, create_shop, reconfigure
+from tests.unit.test_webhooks import deliver
 
 ANSWER = {"data": {"shop": {"id": "gid://shopify/Shop/1", "name": "Test Shop"}},
           "extensions": {"cost": {"requestedQueryCost": 1, "actualQueryCost": 1,
@@ -143,16 +143,6 @@ SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "shopify" / "webhooks
 
 def sample(topic: str) -> dict:
     return json.loads((SAMPLES / f"{topic}.json").read_text().replace("{shop}.myshopify.com", SHOP))
-
-
-def deliver(client, topic: str, payload: dict, triggered_at: str | None = None):
-    body = json.dumps(payload).encode()
-    return client.post("/webhooks", data=body, headers={
-        "Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": SHOP,
-        "X-Shopify-API-Version": API_VERSION, "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-        "X-Shopify-Event-Id": str(uuid.uuid4()),
-        "X-Shopify-Triggered-At": triggered_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "X-Shopify-Hmac-Sha256": webhook_hmac(body)})
 
 
 def ledger() -> list[WebhookDelivery]:

@@ -25,15 +25,6 @@ def admin_schema():
     return build_schema(ADMIN_SCHEMA.read_text(), assume_valid=True)
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    mappings.invalidate()
-    forget_seen()
-    yield
-    mappings.invalidate()
-    forget_seen()
-
-
 def put(client, auth_headers, kind, body):
     return client.put(f"/api/mappings/{kind}", json=body, headers=auth_headers())
 

@@ -4,18 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from shopify_app.api_keys import create_api_key
 from shopify_app.extensions import db
-from shopify_app.models import AtpLevel, Facility, FulfillmentRequest, Location, ReturnRequest, SyncRun
+from shopify_app.models import AtpLevel, FulfillmentRequest, Location, ReturnRequest, SyncRun
 
 from tests.conftest import SHOP, create_shop
-
-
-@pytest.fixture
-def oms(app):
-    _record, key = create_api_key("tests")
-    db.session.commit()
-    return {"Authorization": f"Bearer {key}"}
 
 
 def add_location(shop, num, name, *, online=True, pos=False, default=False, active=True):

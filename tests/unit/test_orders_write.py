@@ -17,16 +17,6 @@ from shopify_app.sync.orders.write import apply_order
 from tests.conftest import create_shop
 
 
-@pytest.fixture(autouse=True)
-def fresh_mappings():
-    """Mappings are cached per process for a few seconds: each test starts from its own database."""
-    from shopify_app.sync import mappings
-
-    mappings.invalidate()
-    yield
-    mappings.invalidate()
-
-
 @pytest.fixture(params=["app", "pg_app"])
 def shop(request):
     """A shop on SQLite and on PostgreSQL: the version comparison is the database's."""

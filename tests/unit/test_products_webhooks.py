@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 
-import pytest
 from sqlalchemy import func, select
 
 from shopify_app.extensions import db
@@ -13,17 +12,6 @@ from shopify_app.models import Order, OrderLine, Product, Variant
 from shopify_app.sync.registry import TOPICS
 
 SAMPLES = "/work/shared/shopify/webhooks"
-
-
-@pytest.fixture(autouse=True)
-def fresh_mappings():
-    """Mappings are cached per process for a few seconds: each test starts from its own database."""
-    from shopify_app.sync import mappings
-
-    mappings.invalidate()
-    yield
-    mappings.invalidate()
-
 
 
 def sample(topic):

@@ -1,29 +1,17 @@
 """Requests as an attacker sends them: deep JSON, oversized bodies, odd shops in ?shop, and the
 security headers every page carries."""
-import base64
-import hashlib
-import hmac
 import socket
 import uuid
 
 import pytest
 
 from shopify_app import create_app
-from shopify_app.api_keys import create_api_key
-from shopify_app.extensions import db
 from shopify_app.web.body_limits import BODY_LIMITS, DEFAULT_BODY_LIMIT, MiB
 
-from tests.conftest import API_SECRET, SHOP, base_env
+from tests.conftest import SHOP, base_env, webhook_hmac
 
 DEEP = b"[" * 100_000 + b"]" * 100_000  # 200 KB: within every body limit
 NOT_QUITE_AS_DEEP = b'{"a":' * 200 + b"1" + b"}" * 200  # parses, but deeper than any real body
-
-
-@pytest.fixture
-def oms(app):
-    _, key = create_api_key("hardening")
-    db.session.commit()
-    return {"Authorization": f"Bearer {key}"}
 
 
 def signed_webhook_headers(body: bytes) -> dict:
@@ -32,7 +20,7 @@ def signed_webhook_headers(body: bytes) -> dict:
         "X-Shopify-Topic": "products/update",
         "X-Shopify-Shop-Domain": SHOP,
         "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-        "X-Shopify-Hmac-Sha256": base64.b64encode(hmac.new(API_SECRET.encode(), body, hashlib.sha256).digest()).decode(),
+        "X-Shopify-Hmac-Sha256": webhook_hmac(body),
     }
 
 

@@ -16,7 +16,7 @@ from shopify_app.models import WebhookDelivery
 from shopify_app.sync import registry, runner
 from shopify_app.sync import webhooks as delivery_processing
 
-from tests.conftest import SHOP, base_env, create_shop
+from tests.conftest import SHOP, base_env, create_shop, in_app_context
 from tests.unit.test_webhooks import deliver
 
 log = logging.getLogger("shopify_app.sync.test_flow")
@@ -41,11 +41,8 @@ def json_lines(text: str) -> list[dict]:
 
 @pytest.fixture
 def json_app(database_url):
-    app = create_app(base_env(DATABASE_URL=database_url, LOG_FORMAT="json"), TESTING=True, TASKS_EAGER=True)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    yield from in_app_context(create_app(base_env(DATABASE_URL=database_url, LOG_FORMAT="json"),
+                                         TESTING=True, TASKS_EAGER=True))
 
 
 def test_a_runs_log_lines_carry_its_shop_flow_and_run_id_and_no_token(json_app, only_flows):
