@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import models  # noqa: F401  (the tables, for Alembic and db.create_all)
 from .config import PROJECT_ROOT, ConfigError, load_settings, log_format_of
@@ -36,6 +37,7 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
     # Request bodies are limited per route (web/body_limits.py).
     app.config.update(SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url))
     app.config.update(overrides)
+    _trust_proxies(app, settings.trusted_proxy_count)
     app.json = BoundedJSONProvider(app)
     app.json.sort_keys = False  # keep documented key order in JSON answers
     init_error_reporting(settings.sentry_dsn, settings.app_env)  # SENTRY_DSN, when set
@@ -47,6 +49,15 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
     register_blueprints(app)
     register_commands(app)
     return app
+
+
+def _trust_proxies(app: Flask, count: int) -> None:
+    """Behind `count` proxies (TRUSTED_PROXY_COUNT), the client's address (what the
+    throttles count by) and scheme are the ones the last `count` hops forwarded. Not the
+    host: every URL the app builds starts from SHOPIFY_APP_URL, never the request's host,
+    so a forwarded Host would only let a client pick one."""
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def _init_task_queue(app: Flask) -> None:

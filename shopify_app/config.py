@@ -63,6 +63,9 @@ class Settings:
     reconcile_days: int = 7  # how many days back the daily order reconciliation compares
     # Where the sign-in throttle counts (Flask-Limiter): per process by default, shared with redis://...
     ratelimit_storage_uri: str = "memory://"
+    # How many proxies (load balancers) in front of the app append to X-Forwarded-For and
+    # X-Forwarded-Proto; 0 ignores those headers (a client could write them).
+    trusted_proxy_count: int = 0
     app_env: str = "development"
     # Observability (README, "Watching it run").
     log_format: str = "text"
@@ -93,6 +96,7 @@ class Settings:
             "DATA_RETENTION_DAYS": self.data_retention_days,
             "RECONCILE_DAYS": self.reconcile_days,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "TRUSTED_PROXY_COUNT": self.trusted_proxy_count,
             "APP_ENV": self.app_env,
             "LOG_FORMAT": self.log_format,
             "METRICS_TOKEN": self.metrics_token,
@@ -155,6 +159,7 @@ def _default_database_url() -> str:
 
 
 LOG_FORMATS = ("json", "text")
+MAX_TRUSTED_PROXIES = 10  # more is a typo, not a deployment
 
 
 def log_format_of(env) -> str:
@@ -241,6 +246,11 @@ def load_settings(env: dict | None = None) -> Settings:
     if not reconcile_raw.isdigit() or not 1 <= int(reconcile_raw) <= 60:
         raise ConfigError(f"RECONCILE_DAYS must be a whole number of days from 1 to 60, got {reconcile_raw!r}.")
 
+    proxies_raw = (env.get("TRUSTED_PROXY_COUNT") or "0").strip()
+    if not proxies_raw.isdigit() or int(proxies_raw) > MAX_TRUSTED_PROXIES:
+        raise ConfigError(f"TRUSTED_PROXY_COUNT must be a whole number of proxies from 0 to {MAX_TRUSTED_PROXIES}, "
+                          f"got {proxies_raw!r}.")
+
     metrics_port_raw = (env.get("METRICS_PORT") or "").strip()
     if metrics_port_raw and not (metrics_port_raw.isdigit() and 0 < int(metrics_port_raw) < 65536):
         raise ConfigError(f"METRICS_PORT must be a TCP port number, got {metrics_port_raw!r}.")
@@ -267,6 +277,7 @@ def load_settings(env: dict | None = None) -> Settings:
         data_retention_days=int(retention_raw),
         reconcile_days=int(reconcile_raw),
         ratelimit_storage_uri=(env.get("RATELIMIT_STORAGE_URI") or "memory://").strip(),
+        trusted_proxy_count=int(proxies_raw),
         app_env=app_env,
         log_format=log_format_of(env),
         metrics_token=(env.get("METRICS_TOKEN") or "").strip() or None,

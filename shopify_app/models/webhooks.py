@@ -33,7 +33,8 @@ class WebhookDelivery(Base):
     # received -> processed | failed | ignored | rejected (recorded, never applied: a body
     # that does not fit its topic or shop, a stale delivery, a destructive topic Shopify's
     # state contradicts) | redacted (a customer's redaction erased its payload) | held (the
-    # shop was inactive: kept with its payload, applied in order when it is activated)
+    # shop was inactive: kept with its payload, applied in order when it is activated; past
+    # DATA_RETENTION_DAYS the payload is purged and it is ignored)
     status: Mapped[str] = mapped_column(String(16), default="received", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
@@ -55,6 +56,8 @@ class ComplianceRequest(Base):
     # Kept for a data request (the merchant must know whom it is about) until the export
     # is purged or the customer redacted; never for a redaction, which keeps only a hash.
     customer_email: Mapped[str | None] = mapped_column(String(255))
+    # HMAC-SHA256 of the email under a key derived from SECRET_KEY (sync/privacy_match.py),
+    # not a plain sha256 since the column was named: that one a list of candidate emails reverses.
     customer_email_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     orders_requested: Mapped[list | None] = mapped_column(JSON)
     data_request_id: Mapped[str | None] = mapped_column(String(64))

@@ -33,7 +33,7 @@ def compliance_record(shop_domain: str, topic: str, payload: dict) -> Compliance
         customer_id=str(customer["id"]) if customer.get("id") is not None else None,
         # A data request shows the merchant whom it is about; a redaction keeps no email.
         customer_email=email if topic == "customers/data_request" else None,
-        customer_email_sha256=email_digest(email),
+        customer_email_sha256=email_digest(email, privacy.email_key()),  # keyed: see privacy_match
         orders_requested=payload.get("orders_requested") or payload.get("orders_to_redact"),
         data_request_id=str((payload.get("data_request") or {}).get("id") or "") or None,
     )

@@ -14,13 +14,13 @@ from datetime import datetime, timezone
 
 from sqlalchemy import delete, or_, select
 
-from ..extensions import db
+from ..extensions import app_settings, db
 from ..models import Base, ComplianceRequest, OAuthState, Shop, WebhookDelivery
 from ..shopify.times import parse_time, parse_time_or_none
 from . import mappings
 from .orders import privacy as order_privacy
 from .returns import privacy as return_privacy
-from .privacy_match import Customer, CustomerRef, email_digest, matching_email, names_customer
+from .privacy_match import Customer, CustomerRef, derive_email_key, email_digest, matching_email, names_customer
 
 REDACTED_NOTE = "payload erased by a customer redaction"
 
@@ -52,8 +52,14 @@ def redact_customer(ref: CustomerRef) -> dict[str, int]:
     return counts
 
 
+def email_key() -> bytes:
+    """The key of the email digests the compliance records keep (from SECRET_KEY)."""
+    return derive_email_key(app_settings.current.secret_key)
+
+
 def _customer(ref: CustomerRef) -> Customer:
-    return Customer(ref.customer_id, email_digest(ref.email), frozenset(ref.order_ids))
+    key = email_key()
+    return Customer(ref.customer_id, email_digest(ref.email, key), frozenset(ref.order_ids), key)
 
 
 def scrub_ledger(ref: CustomerRef) -> int:
@@ -86,7 +92,7 @@ def scrub_exports(ref: CustomerRef) -> int:
     about = []
     if ref.customer_id:
         about.append(ComplianceRequest.customer_id == ref.customer_id)
-    digest = email_digest(ref.email)
+    digest = email_digest(ref.email, email_key())
     if digest:
         about.append(ComplianceRequest.customer_email_sha256 == digest)
     if not about:
@@ -147,13 +153,14 @@ def reapply_redactions(shop: Shop | None, topic: str, payload: dict, triggered_a
     if produced is not None:
         query = query.where(ComplianceRequest.received_at >= produced)
     done = 0
+    key = email_key()
     for record in db.session.execute(query).scalars():
         customer = Customer(record.customer_id, record.customer_email_sha256,
-                            frozenset(str(o) for o in record.orders_requested or ()))
+                            frozenset(str(o) for o in record.orders_requested or ()), key)
         if not names_customer(topic, payload, customer):
             continue
         ref = CustomerRef(shop=shop, customer_id=record.customer_id,
-                          email=matching_email(payload, record.customer_email_sha256),
+                          email=matching_email(payload, customer),
                           order_ids=tuple(sorted(customer.order_ids)))
         for keeper in RECORD_KEEPERS.values():
             keeper.redact(ref)

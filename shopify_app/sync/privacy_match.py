@@ -1,14 +1,20 @@
 """Whether a webhook body names a customer (no I/O): what a redaction must reach.
 
-A redaction knows the customer by Shopify id, by a hash of the email (a record of a
-redaction keeps no email) and by the orders Shopify listed. A body names the customer
-when a `customer` object in it carries that id, when any email in it hashes to that
-hash, or when it is one of those orders (its top-level id, for order topics).
+A redaction knows the customer by Shopify id, by a keyed hash of the email (a record
+of a redaction keeps no email) and by the orders Shopify listed. A body names the
+customer when a `customer` object in it carries that id, when any email in it hashes to
+that hash, or when it is one of those orders (its top-level id, for order topics).
+
+The hash is an HMAC-SHA256 under a key derived from SECRET_KEY: a plain sha256 of an
+email is reversed by hashing a list of candidate addresses, so it would still be
+personal data. Changing SECRET_KEY makes earlier records match by ids only.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterator
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,11 +27,21 @@ if TYPE_CHECKING:  # a type only: this module does no I/O
 ORDER_ID_FIELDS = {"orders/": "id", "refunds/": "order_id", "fulfillments/": "order_id"}
 
 
-def email_digest(email: str | None) -> str | None:
-    """sha256 of the email as Shopify matches it (case-insensitive); None for no email."""
+# What the email key is derived for, so that SECRET_KEY's other uses never share it.
+EMAIL_KEY_LABEL = b"shopify_app customer email digest v1"
+
+
+def derive_email_key(secret_key: str) -> bytes:
+    """The key of email digests, derived from SECRET_KEY for this one use."""
+    return hmac.new(secret_key.encode(), EMAIL_KEY_LABEL, hashlib.sha256).digest()
+
+
+def email_digest(email: str | None, key: bytes) -> str | None:
+    """HMAC-SHA256 (hex) of the email as Shopify matches it (case-insensitive), under
+    `key` (derive_email_key); None for no email."""
     if not isinstance(email, str) or not email.strip():
         return None
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
 
 
 def _numeric(value) -> str | None:
@@ -51,8 +67,9 @@ class CustomerRef:
 @dataclass(frozen=True)
 class Customer:
     customer_id: str | None
-    email_sha256: str | None
+    email_hmac: str | None  # email_digest of the email, under email_key
     order_ids: frozenset[str]
+    email_key: bytes = dataclasses.field(repr=False)  # a secret: never in a log line
 
 
 def _walk(value) -> Iterator[tuple[str | None, object]]:
@@ -90,14 +107,15 @@ def names_customer(topic: str, payload, customer: Customer) -> bool:
                 return True
             if _numeric(item.get("admin_graphql_api_id")) == customer.customer_id:
                 return True
-        if customer.email_sha256 and isinstance(item, str) and "@" in item:
-            if email_digest(item) == customer.email_sha256:
+        if customer.email_hmac and isinstance(item, str) and "@" in item:
+            if email_digest(item, customer.email_key) == customer.email_hmac:
                 return True
     return False
 
 
-def matching_email(payload, email_sha256: str | None) -> str | None:
-    """The email in the body that hashes to `email_sha256`, to redact by it."""
-    if not email_sha256:
+def matching_email(payload, customer: Customer) -> str | None:
+    """The email in the body that hashes to the customer's `email_hmac`, to redact by it."""
+    if not customer.email_hmac:
         return None
-    return next((e for e in sorted(emails_in(payload)) if email_digest(e) == email_sha256), None)
+    return next((e for e in sorted(emails_in(payload))
+                 if email_digest(e, customer.email_key) == customer.email_hmac), None)

@@ -5,7 +5,7 @@ here: `client_for`, `probe_client` and `access_token` (sync/connection.py), the 
 installs (sync/install.py), `queue_run` (sync/run_queue.py).
 
 Webhooks of an inactive shop are acknowledged and kept in the ledger (status `held`),
-applied on activation (sync/activation.py). A few topics are applied at once even so,
+applied on activation (sync/activation.py), for DATA_RETENTION_DAYS at most (sync/retention.py). A few topics are applied at once even so,
 since they need no call to Shopify and cannot wait: the compliance topics (the law gives
 the merchant 30 days, whatever our operator switched off) and the app's own lifecycle
 (`app/uninstalled`: the shop is gone; `app/scopes_update`: what it granted changed).

@@ -16,7 +16,7 @@ from ..shopify.session_token import InvalidSessionToken
 from ..shopify.shop_domain import InvalidShopDomain, decode_host, embedded_app_url, validate_shop_domain
 from ..sync.install import InstallFailed, StaleIdToken, connect_by_token_exchange, has_usable_token, needs_token_exchange
 from ..sync.shop import find_shop
-from .oauth import auth_start_limit, authorization_redirect, limiter
+from .oauth import auth_start_throttle, authorization_redirect
 from .csp import frame_ancestors
 from .pages import BY_SLUG, PAGES
 from .session import verify_session_token
@@ -85,7 +85,14 @@ def entry(slug: str = "overview"):
         return exit_iframe(shop_param, auth_start_url(shop_param))
     if has_usable_token(shop):
         return redirect(embedded_app_url(current_app.config["SHOPIFY_SHOP_ORIGIN"], shop_param, current_app.config["SHOPIFY_API_KEY"]))
-    return authorization_redirect(shop_param)
+    return throttled_authorization_redirect(shop_param)
+
+
+@auth_start_throttle
+def throttled_authorization_redirect(shop: str):
+    """The signed entry's sign-in start, counted with /auth's (429 past the limit): only
+    this branch writes a state row, so the entry's page loads are never throttled."""
+    return authorization_redirect(shop)
 
 
 def open_embedded(shop_domain: str, id_token: str, host: str | None, slug: str = "overview"):
@@ -129,7 +136,7 @@ def auth_start_url(shop: str) -> str:
 
 
 @bp.get("/auth")
-@limiter.limit(auth_start_limit)
+@auth_start_throttle
 def auth_start():
     """Begin the authorization-code flow at top level: from the landing form, or leaving
     Shopify admin's iframe. Throttled per address: each start stores a state."""

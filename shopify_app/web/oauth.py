@@ -5,7 +5,8 @@ bind it (shopify-api-js, the shopify_app gem): the top-level redirect to Shopify
 the nonce in a signed, HttpOnly, SameSite=Lax cookie `shopify_app_state` (Secure when
 the app's URL is HTTPS), and the callback requires that cookie to carry the state it
 is given. A callback opened in another browser, or with a forged or tampered cookie,
-installs nothing. Starting a sign-in writes a row, so `/auth` is throttled per address
+installs nothing. Starting a sign-in writes a row, so every start (`/auth`, and the
+signed install entry outside Shopify admin) counts against one limit per address
 (Flask-Limiter; in-process memory by default, `RATELIMIT_STORAGE_URI` to share it).
 """
 from __future__ import annotations
@@ -49,6 +50,11 @@ def init_throttle(state) -> None:
 def auth_start_limit() -> str:
     """The rate at which one address may start sign-ins (Flask-Limiter notation)."""
     return current_app.config.get("AUTH_START_RATE_LIMIT") or DEFAULT_AUTH_START_LIMIT
+
+
+# Each start writes a state row: the routes that start one share this count (one scope),
+# so that a client cannot add up the limits of several.
+auth_start_throttle = limiter.shared_limit(auth_start_limit, scope="auth-start")
 
 
 def redirect_uri() -> str:

@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 from shopify_app.extensions import db
 from shopify_app.models import ComplianceRequest, Product, Shop, SyncRun, WebhookDelivery
 from shopify_app.sync import scheduler
+from shopify_app.sync.activation import activate_shop, apply_kept_webhooks
 from shopify_app.sync.connection import access_token, client_for, probe_client
 from shopify_app.sync.install import connect_by_token_exchange, install_from_authorization_code
-from shopify_app.sync.retention import purge_expired
+from shopify_app.sync.retention import EXPIRED_NOTE, purge_expired
 from shopify_app.sync.run_queue import queue_run
 from shopify_app.sync.shop_gate import ShopInactive, held_while_inactive
 
@@ -157,11 +158,23 @@ def test_an_inactive_shops_webhook_is_acknowledged_and_kept_not_applied(client, 
     [delivery] = ledger()
     assert delivery.status == "held" and delivery.payload["title"] == "Example T-Shirt"
     assert db.session.execute(select(func.count()).select_from(Product)).scalar_one() == 0
-    # Neither the scheduler's retries nor the retention purge touch a kept delivery.
+    # Neither the scheduler's retries nor the retention purge (within the period) touch a kept delivery.
     assert scheduler.sweep_webhooks(now=datetime.now(timezone.utc) + timedelta(days=1)) == 0
-    purge_expired(days=0, now=datetime.now(timezone.utc) + timedelta(days=365))
+    purge_expired(days=30, now=datetime.now(timezone.utc) + timedelta(days=29))
     [delivery] = ledger()
     assert delivery.status == "held" and delivery.payload is not None
+
+
+def test_a_kept_delivery_past_the_retention_period_is_purged_and_no_longer_applied(client, app):
+    shop = create_shop(status="inactive")
+    deliver(client, "products/update", sample("products/update"))
+    counts = purge_expired(days=30, now=datetime.now(timezone.utc) + timedelta(days=31))
+    assert counts["webhook_payloads"] == 1
+    [delivery] = ledger()
+    assert delivery.payload is None and delivery.error == EXPIRED_NOTE and delivery.status == "ignored"
+    activate_shop(shop)
+    db.session.commit()
+    assert apply_kept_webhooks() == 0  # nothing left to apply
 
 
 def test_a_deferred_topic_of_an_inactive_shop_is_kept_too(client, app):

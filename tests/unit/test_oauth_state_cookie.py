@@ -5,13 +5,16 @@ import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import func, select
 
+from shopify_app import ConfigError, create_app
+from shopify_app.config import load_settings
 from shopify_app.extensions import db
 from shopify_app.models import OAuthState, Shop
 from shopify_app.web.oauth import STATE_COOKIE
 
-from tests.conftest import SHOP, reconfigure, signed
+from tests.conftest import SHOP, base_env, reconfigure, signed
 
 
 def start(client) -> str:
@@ -102,6 +105,73 @@ def test_auth_is_throttled_per_address(app):
     assert count(OAuthState) == 3  # a refused start stores nothing
     other = there.get("/auth", query_string={"shop": SHOP}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert other.status_code == 302
+
+
+def signed_entry(client, **environ):
+    params = signed({"shop": SHOP, "host": "YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvdGVzdA", "timestamp": str(int(time.time()))})
+    return client.get("/", query_string=params, environ_base=environ)
+
+
+def test_the_signed_entry_outside_admin_is_throttled_per_address(app, client):
+    app.config["AUTH_START_RATE_LIMIT"] = "3 per minute"
+    for _ in range(3):
+        assert urlsplit(signed_entry(client).headers["Location"]).path == "/admin/oauth/authorize"
+    refused = signed_entry(client)
+    assert refused.status_code == 429 and refused.headers.get("Retry-After")
+    assert count(OAuthState) == 3  # a refused start stores nothing
+    assert signed_entry(client, REMOTE_ADDR="10.1.2.3").status_code == 302
+
+
+def test_the_signed_entry_and_auth_share_one_count(app, client):
+    app.config["AUTH_START_RATE_LIMIT"] = "3 per minute"
+    assert start(client) and start(client)
+    assert signed_entry(client).status_code == 302
+    assert signed_entry(client).status_code == 429
+    assert client.get("/auth", query_string={"shop": SHOP}).status_code == 429
+    assert count(OAuthState) == 3
+
+
+def test_an_installed_shops_entry_is_not_throttled_with_the_sign_in_starts(app, client, shop):
+    app.config["AUTH_START_RATE_LIMIT"] = "1 per minute"
+    start(client)
+    assert client.get("/auth", query_string={"shop": SHOP}).status_code == 429
+    for _ in range(3):  # it writes no state: it opens the app in Shopify admin
+        resp = signed_entry(client)
+        assert resp.status_code == 302 and "/oauth/" not in resp.headers["Location"]
+
+
+LOAD_BALANCER = "10.0.0.1"  # every request's REMOTE_ADDR behind it
+
+
+def starts_through_the_load_balancer(app_env, trusted_proxies: str, *forwarded_for: str) -> list[int]:
+    """The answers to /auth for clients behind one load balancer, each X-Forwarded-For a request."""
+    app = create_app({**app_env, "TRUSTED_PROXY_COUNT": trusted_proxies}, TESTING=True,
+                     AUTH_START_RATE_LIMIT="2 per minute")
+    with app.app_context():
+        client = app.test_client()
+        return [client.get("/auth", query_string={"shop": SHOP}, headers={"X-Forwarded-For": value},
+                           environ_base={"REMOTE_ADDR": LOAD_BALANCER}).status_code
+                for value in forwarded_for]
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_is_throttled_on_its_own(app_env):
+    one, two = "203.0.113.1", "203.0.113.2"
+    assert starts_through_the_load_balancer(app_env, "1", one, one, one, two, two) == [302, 302, 429, 302, 302]
+    # The proxy appends the address it saw: what a client writes before it is not trusted.
+    assert starts_through_the_load_balancer(app_env, "1", one, one, f"{two}, {one}") == [302, 302, 429]
+
+
+def test_without_trusted_proxies_the_forwarded_address_is_ignored(app_env):
+    assert starts_through_the_load_balancer(app_env, "0", "203.0.113.1", "203.0.113.2", "203.0.113.3") == [
+        302, 302, 429]
+
+
+def test_trusted_proxy_count_is_a_small_whole_number_0_by_default():
+    assert load_settings(base_env()).trusted_proxy_count == 0
+    assert load_settings(base_env(TRUSTED_PROXY_COUNT="2")).as_flask_config()["TRUSTED_PROXY_COUNT"] == 2
+    for wrong in ("yes", "-1", "100"):
+        with pytest.raises(ConfigError, match="TRUSTED_PROXY_COUNT"):
+            load_settings(base_env(TRUSTED_PROXY_COUNT=wrong))
 
 
 def test_expired_states_are_purged_when_a_new_one_is_written(client):

@@ -3,6 +3,7 @@ webhook ledger (failed and dead deliveries too), data request exports, later ret
 late deliveries, the log; the record of a redaction keeps no personal data; dead letters
 and exports are purged after DATA_RETENTION_DAYS."""
 import copy
+import hashlib
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -14,7 +15,7 @@ from shopify_app.extensions import db
 from shopify_app.models import ComplianceRequest, Order, WebhookDelivery
 from shopify_app.sync import scheduler as sched
 from shopify_app.sync import webhooks as topics
-from shopify_app.sync.privacy_match import email_digest
+from shopify_app.sync.privacy_match import derive_email_key, email_digest
 from shopify_app.sync.registry import TOPICS, Topic
 from shopify_app.sync.retention import purge_expired
 
@@ -86,6 +87,23 @@ def test_a_late_delivery_of_data_from_before_the_redaction_is_redacted_again(cli
     assert order.email is None and order.customer_id is None and order.shipping_address is None
 
 
+def test_a_late_delivery_naming_the_customer_by_email_only_is_redacted_again(client, shop):
+    # The redaction knows another customer id and no order: only the keyed email hash matches.
+    before = (datetime.now(UTC) - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    deliver(client, "customers/redact", {**redact_body(), "customer": {"id": 5, "email": EMAIL.upper()},
+                                         "orders_to_redact": []})
+    assert deliver(client, "orders/create", order_body(), triggered_at=before).json["status"] == "accepted"
+    order = db.session.execute(select(Order).where(Order.shopify_id == "gid://shopify/Order/450789469")).scalar_one()
+    assert order.email is None
+
+
+def test_the_email_hash_depends_on_the_secret_key():
+    key, other = derive_email_key("one secret"), derive_email_key("another secret")
+    assert email_digest(" John@Example.com", key) == email_digest("john@example.com", key)
+    assert email_digest(EMAIL, key) != email_digest(EMAIL, other)
+    assert email_digest(None, key) is None and email_digest("  ", key) is None
+
+
 def test_data_triggered_after_the_redaction_is_kept(client, shop):
     deliver(client, "customers/redact", redact_body())
     assert deliver(client, "orders/create", order_body(order_id=777)).json["status"] == "accepted"
@@ -110,7 +128,9 @@ def test_the_record_of_a_redaction_keeps_no_email(client, shop, auth_headers):
     deliver(client, "customers/redact", redact_body())
     record = db.session.execute(select(ComplianceRequest)).scalar_one()
     assert record.customer_email is None
-    assert record.customer_email_sha256 == email_digest(EMAIL)
+    # Keyed by SECRET_KEY (base_env's): a plain sha256 of the email would be reversible.
+    assert record.customer_email_sha256 == email_digest(EMAIL, derive_email_key("test-secret-key"))
+    assert record.customer_email_sha256 != hashlib.sha256(EMAIL.encode()).hexdigest()
     assert record.customer_id == "191167" and record.orders_requested == [450789469]
     assert EMAIL not in str(client.get("/api/privacy/requests", headers=auth_headers()).json)
 

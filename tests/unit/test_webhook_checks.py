@@ -1,13 +1,14 @@
 """The pure checks of a signed delivery: body shape per topic, the shop it names, the shop
 its body was first delivered for, its age;
 and whether a body names a redacted customer."""
+import dataclasses
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from shopify_app.sync.privacy_match import Customer, email_digest, matching_email, names_customer
+from shopify_app.sync.privacy_match import Customer, derive_email_key, email_digest, matching_email, names_customer
 from shopify_app.sync.webhook_checks import STALE_AFTER, delivery_problem, shop_problem, staleness_problem
 from shopify_app.sync.webhook_shapes import SHAPES, shape_problem
 
@@ -94,7 +95,8 @@ def test_a_body_first_delivered_for_another_shop_is_a_problem_for_any_topic():
                                               body_owner="b.myshopify.com")
 
 
-CUSTOMER = Customer("191167", email_digest("John@Example.com"), frozenset({"299938"}))
+EMAIL_KEY = derive_email_key("test-secret-key")
+CUSTOMER = Customer("191167", email_digest("John@Example.com", EMAIL_KEY), frozenset({"299938"}), EMAIL_KEY)
 
 
 def test_a_body_names_the_customer_by_id_email_hash_or_order():
@@ -114,5 +116,5 @@ def test_a_body_about_someone_else_is_not_named():
 
 def test_the_matching_email_is_found_from_its_hash():
     body = {"email": "JOHN@example.com", "other": "jane@example.com"}
-    assert matching_email(body, CUSTOMER.email_sha256) == "JOHN@example.com"
-    assert matching_email(body, None) is None
+    assert matching_email(body, CUSTOMER) == "JOHN@example.com"
+    assert matching_email(body, dataclasses.replace(CUSTOMER, email_hmac=None)) is None
