@@ -72,11 +72,16 @@ def register_commands(app: Flask) -> None:
 
     @tokens.command("rotate")
     def rotate():
-        """Re-encrypt every stored token with the first TOKEN_ENCRYPTION_KEY; the count is the last line."""
+        """Re-encrypt every stored token (shops' tokens, operators' two-step secrets) with the first
+        TOKEN_ENCRYPTION_KEY; the shops' token count is the last line."""
         result = rotate_stored_tokens()
         for domain in result.undecryptable_shops:
             click.echo(f"{domain}: no key decrypts its tokens; marked as needing re-authentication "
                        "(reopening the app reconnects it)")
+        for operator_id, email in result.undecryptable_operators:
+            click.echo(f"operator {operator_id} ({email}): no key decrypts their two-step secret; reset it "
+                       f"with `flask --app wsgi user reset-totp {email}`, then they set two-step up again")
+        click.echo(f"rotated {result.rotated_totp_secrets} two-step secrets")
         click.echo(f"rotated {result.rotated} tokens")
 
     @app.cli.group("order")

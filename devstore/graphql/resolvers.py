@@ -708,6 +708,15 @@ def r_order_fulfillments(o, info, first=None, query=None):
     return fs[:first] if first else fs
 
 
+@resolver("FulfillmentOrder", "fulfillments")
+def r_fo_fulfillments(fo, info, **args):
+    """The order's fulfillments that took lines of this fulfillment order, oldest first."""
+    order = _owner(info, fo) or {}
+    fs = [f for f in order.get("fulfillments", [])
+          if any(ref.get("id") == fo.get("id") for ref in f.get("fulfillmentOrders") or [])]
+    return paginate(info, fs, args, key=id_key)
+
+
 @resolver("Order", "refunds")
 def r_order_refunds(o, info, first=None):
     rs = o.get("refunds", [])

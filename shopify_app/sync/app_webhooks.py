@@ -1,12 +1,12 @@
 """The app's own lifecycle topics: `app/uninstalled` (applied only when Shopify no longer
 takes the shop's token) and `app/scopes_update` (the access level follows the scopes).
 
-An inactive shop is asked nothing, not even whether its token still works: its
-`app/uninstalled` is applied on the delivery's own checks (signed by Shopify, its body
-naming this shop by domain and Shopify id, triggered within Shopify's retry window:
-sync/webhook_checks.py). Waiting for an activation instead would keep a gone shop's
-data past its shop/redact, which applies only to an uninstalled shop. Were the delivery
-somehow not genuine, the merchant opening the app reconnects it (token exchange)."""
+The token is asked whatever the shop's status: an inactive shop too (the one question
+it is asked, sync/shop_gate.py), since a delivery's own checks (signed by Shopify, its
+body naming this shop, triggered within Shopify's retry window: sync/webhook_checks.py)
+do not show that Shopify's state agrees, and an uninstall leads to shop/redact erasing
+everything. A shop holding no token has nothing to ask with: applied on those checks.
+An inactive shop's deliveries kept for its activation are dropped with it."""
 from __future__ import annotations
 
 from sqlalchemy import null, update
@@ -25,15 +25,12 @@ def app_uninstalled(shop_domain: str, payload: dict) -> None:
     shop = find_shop(shop_domain)
     if shop is None or shop.status == ShopStatus.UNINSTALLED.value:
         return
-    if is_inactive(shop):
-        mark_uninstalled(shop)
-        drop_held(shop_domain)
-        db.session.commit()
-        return
     db.session.commit()  # no transaction held across the call to Shopify
     if token_still_works(shop):  # raises when Shopify cannot say: retried from the ledger
         db.session.commit()  # keeps the shop id Shopify answered with
         raise Rejected("Shopify still accepts the shop's token: the app is installed, the shop is kept")
+    if is_inactive(shop):
+        drop_held(shop_domain)
     mark_uninstalled(shop)
     db.session.commit()
 

@@ -77,11 +77,11 @@ def _thread_lock(shop_id: int) -> threading.Lock:
         return _thread_locks[shop_id]
 
 
-def access_token(shop_id: int, rejected: str | None = None) -> str:
+def access_token(shop_id: int, rejected: str | None = None, *, inactive_too: bool = False) -> str:
     """A usable access token for the shop, refreshed first when it is about to expire.
 
     `rejected` is a token Shopify just refused: a newer one is returned, or a
-    refresh is forced.
+    refresh is forced. `inactive_too`: only for the uninstall probe (see probe_client).
     """
     now = datetime.now(timezone.utc)
     with Session(db.engine) as session:
@@ -89,7 +89,8 @@ def access_token(shop_id: int, rejected: str | None = None) -> str:
         if shop is None:
             raise NeedsReauthentication("shop not found")
         # Asked before every request a client sends: a shop switched off mid-run stops here.
-        refuse_inactive(shop)
+        if not inactive_too:
+            refuse_inactive(shop)
         try:
             current = decrypt_token(shop.access_token_encrypted)
         except TokenDecryptionError:
@@ -104,7 +105,8 @@ def access_token(shop_id: int, rejected: str | None = None) -> str:
         session.execute(update(Shop).where(Shop.id == shop_id).values(needs_reauth=Shop.needs_reauth))
         shop = session.execute(select(Shop).where(Shop.id == shop_id).with_for_update(of=Shop)).scalar_one()
         try:
-            refuse_inactive(shop)  # no token refresh for an inactive shop either
+            if not inactive_too:
+                refuse_inactive(shop)  # no token refresh for an inactive shop either
         except ShopInactive:
             session.rollback()
             raise
@@ -159,22 +161,26 @@ def client_for(shop: Shop, *, min_level: AccessLevel | None = None) -> GraphQLCl
     return _client(shop, level, timeout=app_settings.current.http_timeout)
 
 
-def probe_client(shop: Shop, *, timeout: float, max_attempts: int) -> GraphQLClient:
+def probe_client(shop: Shop, *, timeout: float, max_attempts: int, inactive_too: bool = False) -> GraphQLClient:
     """A client for asking Shopify whether the stored token still works, whatever the
     shop's status or access level (an uninstall must be checked even at access none).
     It may read only what AccessLevel.READ allows; the caller reads no merchant data.
-    Not for an inactive shop: it is not asked anything (ShopInactive)."""
-    refuse_inactive(shop)
+    An inactive shop is refused (ShopInactive) unless `inactive_too`: the uninstall
+    probe, the one question an inactive shop is asked (its token refreshed first if it
+    expired), since an app/uninstalled is applied only when Shopify no longer takes it."""
+    if not inactive_too:
+        refuse_inactive(shop)
     timeout = min(timeout, app_settings.current.http_timeout)
-    return _client(shop, AccessLevel.READ, timeout=timeout, max_attempts=max_attempts)
+    return _client(shop, AccessLevel.READ, timeout=timeout, max_attempts=max_attempts, inactive_too=inactive_too)
 
 
-def _client(shop: Shop, level: AccessLevel, *, timeout: float, max_attempts: int | None = None) -> GraphQLClient:
+def _client(shop: Shop, level: AccessLevel, *, timeout: float, max_attempts: int | None = None,
+            inactive_too: bool = False) -> GraphQLClient:
     shop_id = shop.id
     last: dict[str, str | None] = {"token": None}
 
     def provide(rejected: bool) -> str:
-        token = access_token(shop_id, rejected=last["token"] if rejected else None)
+        token = access_token(shop_id, rejected=last["token"] if rejected else None, inactive_too=inactive_too)
         last["token"] = token
         return token
 

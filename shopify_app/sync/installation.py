@@ -25,7 +25,8 @@ def token_still_works(shop: Shop) -> bool:
     none to ask with); raises UnknownInstallState when Shopify cannot be reached."""
     if not shop.access_token_encrypted:
         return False
-    client = probe_client(shop, timeout=PROBE_TIMEOUT, max_attempts=PROBE_ATTEMPTS)
+    # Inactive or not: a shop is never marked uninstalled on a delivery's word alone.
+    client = probe_client(shop, timeout=PROBE_TIMEOUT, max_attempts=PROBE_ATTEMPTS, inactive_too=True)
     try:
         data = client.execute("app_installed")
     except (ShopifyUnauthorized, NeedsReauthentication):

@@ -1,14 +1,17 @@
 """Does this shop take work? The one answer for an inactive connection (switched off by the
-OMS operator): no call to Shopify at all (no GraphQL, no token refresh, no OAuth, no
-uninstall probe) and no job queued. Every place that could reach Shopify for a shop asks
-here: `client_for`, `probe_client` and `access_token` (sync/connection.py), the OAuth
-installs (sync/install.py), `queue_run` (sync/run_queue.py).
+OMS operator): no call to Shopify (no GraphQL, no token refresh, no OAuth) and no job
+queued, but for one question: before an `app/uninstalled` is applied, whether Shopify
+still takes the shop's token (sync/installation.py asks `probe_client` with
+`inactive_too`). Every place that could reach Shopify for a shop asks here: `client_for`,
+`probe_client` and `access_token` (sync/connection.py), the OAuth installs
+(sync/install.py), `queue_run` (sync/run_queue.py).
 
 Webhooks of an inactive shop are acknowledged and kept in the ledger (status `held`),
-applied on activation (sync/activation.py), for DATA_RETENTION_DAYS at most (sync/retention.py). A few topics are applied at once even so,
-since they need no call to Shopify and cannot wait: the compliance topics (the law gives
-the merchant 30 days, whatever our operator switched off) and the app's own lifecycle
-(`app/uninstalled`: the shop is gone; `app/scopes_update`: what it granted changed).
+applied on activation (sync/activation.py), for DATA_RETENTION_DAYS at most
+(sync/retention.py). A few topics are applied at once even so, since they cannot wait:
+the compliance topics (the law gives the merchant 30 days, whatever our operator switched
+off) and the app's own lifecycle (`app/uninstalled`: the shop is gone, once Shopify
+refuses its token; `app/scopes_update`: what it granted changed).
 """
 from __future__ import annotations
 

@@ -99,3 +99,31 @@ def test_a_fulfillment_lost_before_shopify_is_sent_again_only_after_looking(fulf
     assert len(theirs["fulfillments"]) == 1 and theirs["fulfillments"][0]["totalQuantity"] == 1
     record = l.get("fulfillments/LOST-UNSENT").json()
     assert record["status"] == "fulfilled" and record["fulfillment_ids"] == [theirs["fulfillments"][0]["id"]]
+
+
+SHIP_OUTSIDE_THE_APP = """mutation Ship($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) { fulfillment { id } userErrors { field message } }
+}"""
+
+
+def test_a_lost_answer_is_found_past_the_first_page_of_fulfillments_not_sent_again(fulfillment_shop, lost_answers):
+    l = fulfillment_shop()
+    order, skus = l.new_order((20,))
+    fo = l.order(order["id"])["fulfillmentOrders"][0]
+    for n in range(12):  # shipped earlier by someone else: more than one page of fulfillments (8)
+        answer = l.handle.graphql(SHIP_OUTSIDE_THE_APP, {"fulfillment": {
+            "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": [
+                {"id": fo["lineItems"][0]["id"], "quantity": 1}]}],
+            "trackingInfo": {"company": "UPS", "number": f"EARLIER-{n}"}, "notifyCustomer": False}})
+        assert answer["data"]["fulfillmentCreate"]["userErrors"] == [], answer
+    assert l.post("fulfillments", shipment(l, order, [(skus[0], 1)], "LOST-13TH")).status_code == 202
+    lost_answers.lose("fulfillmentCreate")
+    for _run in range(2):  # the next run too: it looks again before it would send
+        status, _counts, error = l.run()
+        assert status == "succeeded", error
+    assert len(lost_answers.lost) == 1 and lost_answers.sent("fulfillmentCreate") == 1  # never sent again
+    theirs = l.order(order["id"])
+    assert len(theirs["fulfillments"]) == 13
+    record = l.get("fulfillments/LOST-13TH").json()
+    assert record["status"] == "fulfilled", record
+    assert record["fulfillment_ids"] == [theirs["fulfillments"][-1]["id"]]

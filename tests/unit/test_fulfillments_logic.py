@@ -1,7 +1,7 @@
 """Fulfillment and refund decisions, as pure functions."""
 from datetime import datetime, timezone
 
-from shopify_app.sync.fulfillments.plan import find_existing, fulfillment_input, plan_fulfillment
+from shopify_app.sync.fulfillments.plan import NOT_KNOWN_YET, find_existing, fulfillment_input, plan_fulfillment
 from shopify_app.sync.fulfillments.validate import validate_fulfillment_body
 from shopify_app.sync.oms_requests.checks import body_hash, resolve_lines
 from shopify_app.sync.refunds.plan import find_existing_refund, marker, refund_input
@@ -83,6 +83,44 @@ def test_find_existing_after_crash():
     assert find_existing(part, {"number": "1Z"}, shopify, set(), since) == "F-ours"
     assert find_existing(part, {"number": "1Z"}, shopify, {"F-ours"}, since) is None
     assert find_existing(part, {"number": "1Z"}, shopify[:2], set(), since) is None
+
+
+def shopify_fulfillment(fid, lines, number="1Z", more_lines=False):
+    return {"id": fid, "createdAt": "2026-11-23T12:00:06Z", "trackingInfo": [{"number": number}],
+            "fulfillmentLineItems": {"nodes": [{"quantity": q, "lineItem": {"id": li}} for li, q in lines],
+                                     "pageInfo": {"hasNextPage": more_lines}}}
+
+
+BIG_PART = {"items": [{"fulfillment_order_id": "fo", "id": f"x{n}", "line_item_id": f"gid://shopify/LineItem/{n}",
+                       "quantity": 1} for n in range(40)]}
+SINCE = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+
+
+def test_a_part_maybe_among_fulfillments_not_read_is_not_known_yet_not_absent():
+    part = {"items": [{"fulfillment_order_id": "fo", "id": "x", "line_item_id": L1, "quantity": 2}]}
+    others = [shopify_fulfillment(f"F-{n}", [(L1, 2)], number="9X") for n in range(8)]
+    assert find_existing(part, {"number": "1Z"}, others, set(), SINCE, all_read=False) is NOT_KNOWN_YET
+    assert find_existing(part, {"number": "1Z"}, others, set(), SINCE, all_read=True) is None
+    # found among those read: known, whatever was not read
+    ours = [*others, shopify_fulfillment("F-ours", [(L1, 2)])]
+    assert find_existing(part, {"number": "1Z"}, ours, set(), SINCE, all_read=False) == "F-ours"
+
+
+def test_a_fulfillment_whose_lines_were_cut_off_may_be_the_part_only_when_what_was_read_fits():
+    read = [(f"gid://shopify/LineItem/{n}", 1) for n in range(30)]  # 30 of the part's 40 lines, and more
+    cut = shopify_fulfillment("F-big", read, more_lines=True)
+    assert find_existing(BIG_PART, {"number": "1Z"}, [cut], set(), SINCE) is NOT_KNOWN_YET
+    # read whole, the same fulfillment is found
+    whole = shopify_fulfillment("F-big", [(f"gid://shopify/LineItem/{n}", 1) for n in range(40)])
+    assert find_existing(BIG_PART, {"number": "1Z"}, [whole], set(), SINCE) == "F-big"
+    # Cut off but unable to be the part, however many lines follow: a line the part does not
+    # hold, more of a line than the part asks, another tracking number, another request's.
+    foreign = shopify_fulfillment("F-1", [("gid://shopify/LineItem/99", 1)], more_lines=True)
+    too_many = shopify_fulfillment("F-2", [("gid://shopify/LineItem/0", 2)], more_lines=True)
+    other_number = shopify_fulfillment("F-3", [("gid://shopify/LineItem/0", 1)], number="9X", more_lines=True)
+    claimed = shopify_fulfillment("F-4", [("gid://shopify/LineItem/0", 1)], more_lines=True)
+    found = find_existing(BIG_PART, {"number": "1Z"}, [foreign, too_many, other_number, claimed], {"F-4"}, SINCE)
+    assert found is None
 
 
 def test_return_validation_and_refund_input():

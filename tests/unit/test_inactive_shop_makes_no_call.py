@@ -202,17 +202,30 @@ def test_compliance_webhooks_of_an_inactive_shop_are_honoured_at_once(client, ap
     assert topics == {"customers/data_request", "customers/redact"}
 
 
-def test_app_uninstalled_of_an_inactive_shop_applies_without_asking_shopify(client, app, shopify):
+def test_app_uninstalled_of_an_inactive_shop_holding_a_token_waits_for_shopify_to_refuse_it(client, app, shopify):
     shop = create_shop(status="inactive")
     deliver(client, "products/update", sample("products/update"))
     assert deliver(client, "app/uninstalled", sample("app/uninstalled")).status_code == 200
     db.session.expire_all()
     shop = db.session.get(Shop, shop.id)
-    assert shop.status == "uninstalled" and shop.access_token_encrypted is None
+    assert shop.status == "inactive" and shop.access_token_encrypted is not None  # kept
     kept, uninstall = ledger()
+    assert uninstall.status == "rejected"
+    assert kept.status == "held" and kept.payload is not None  # still waiting for the activation
+    assert shopify == [f"/{SHOP}/admin/api/{API_VERSION}/graphql.json"]  # the probe, the one question asked
+
+    # A shop holding no token has nothing to ask with: applied on the delivery's own checks
+    # (its body naming the shop by the id the probe recorded).
+    assert shop.shopify_id == "gid://shopify/Shop/1"
+    shop.access_token_encrypted = shop.refresh_token_encrypted = None
+    db.session.commit()
+    assert deliver(client, "app/uninstalled", {**sample("app/uninstalled"), "id": 1}).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Shop, shop.id).status == "uninstalled"
+    kept, _refused, uninstall = ledger()
     assert uninstall.status == "processed"
     assert kept.status == "ignored" and kept.payload is None  # never applied, its personal data gone
-    assert shopify == []  # no probe
+    assert len(shopify) == 1  # no second call
 
 
 def test_a_run_in_progress_stops_at_its_next_call_once_the_shop_is_deactivated(app, shopify, only_flows):

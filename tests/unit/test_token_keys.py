@@ -4,16 +4,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyotp
 import pytest
 from cryptography.fernet import Fernet
 
-from shopify_app import create_app
+from shopify_app import create_app, operators
 from shopify_app.config import ConfigError, load_settings
 from shopify_app.crypto import UNDECRYPTABLE_REASON, decrypt_token, encrypt_token, token_decrypts
 from shopify_app.extensions import db
-from shopify_app.models import Shop
+from shopify_app.models import Operator, Shop
 
 from tests.conftest import base_env, create_shop
+from tests.console_support import PASSWORD, cheap_password_hashing, csrf_token, sign_in  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_A, KEY_B, KEY_C = (Fernet.generate_key().decode() for _ in range(3))
@@ -112,4 +114,54 @@ def test_tokens_rotate_marks_a_shop_no_key_decrypts_as_needing_reauthentication(
         lost = db.session.query(Shop).filter_by(domain="lost.myshopify.com").one()
         assert lost.needs_reauth is True and lost.reauth_reason == UNDECRYPTABLE_REASON
         assert db.session.query(Shop).filter_by(domain="kept.myshopify.com").one().needs_reauth is False
+        db.engine.dispose()
+
+
+def operator_with_two_step(email: str) -> str:
+    """An operator with two-step on, enrolled under the app's current keys; returns the secret."""
+    operator = operators.create_operator(email, PASSWORD, "staff", "")
+    secret = operators.start_totp_enrolment(operator)
+    assert operators.confirm_totp(operator, pyotp.TOTP(secret).now())
+    db.session.commit()
+    return secret
+
+
+def test_tokens_rotate_keeps_two_step_sign_in_working_once_the_old_key_is_dropped(database_url):
+    with app_with_keys(database_url, KEY_A).app_context():
+        create_shop("one.myshopify.com", token="shpat_one", refresh_token="shprt_one")
+        secret = operator_with_two_step("ops@example.com")
+        db.engine.dispose()
+
+    lines = rotate(app_with_keys(database_url, f"{KEY_B},{KEY_A}"))
+    assert lines[-2:] == ["rotated 1 two-step secrets", "rotated 2 tokens"]
+
+    app = app_with_keys(database_url, KEY_B)  # A dropped
+    with app.app_context():
+        client = app.test_client()
+        response = sign_in(client, email="ops@example.com")
+        assert response.status_code == 302 and response.headers["Location"] == "/console/login/code"
+        accepted = client.post("/console/login/code", data={"csrf_token": csrf_token(client, "/console/login/code"),
+                                                            "code": pyotp.TOTP(secret).now()})
+        assert accepted.status_code == 302 and accepted.headers["Location"] == "/console/"
+        assert client.get("/console/").status_code == 200
+        db.engine.dispose()
+
+
+def test_tokens_rotate_names_an_operator_whose_two_step_secret_no_key_decrypts(database_url):
+    with app_with_keys(database_url, KEY_C).app_context():
+        lost = operator_with_two_step("lost@example.com")
+        db.engine.dispose()
+    with app_with_keys(database_url, KEY_A).app_context():
+        operator_with_two_step("kept@example.com")
+        db.engine.dispose()
+
+    app = app_with_keys(database_url, f"{KEY_B},{KEY_A}")
+    lines = rotate(app)
+    assert lines[-2:] == ["rotated 1 two-step secrets", "rotated 0 tokens"]
+    with app.app_context():
+        lost_id = db.session.query(Operator).filter_by(email="lost@example.com").one().id
+        named = [line for line in lines if "lost@example.com" in line]
+        assert len(named) == 1 and f"operator {lost_id} " in named[0] and "reset-totp" in named[0]
+        assert not any(lost in line for line in lines)  # never the secret
+        assert not any("kept@example.com" in line for line in lines)
         db.engine.dispose()

@@ -98,6 +98,22 @@ def test_app_uninstalled_erases_tokens_and_stops_access(client, devstore_shop_in
     assert shop.uninstalled_at is not None
     assert shop.name == "Test Shop"  # data kept until shop/redact
 
+def test_app_uninstalled_of_an_inactive_shop_applies_once_shopify_refuses_its_token(client, devstore_shop_in_app):
+    handle, shop = devstore_shop_in_app
+    shop.status = "inactive"
+    db.session.commit()
+    deliver(client, "products/update", sample("products/update", handle.domain), shop=handle.domain)
+    handle.client.uninstall(handle.domain)  # Shopify revokes the token first
+    assert deliver(client, "app/uninstalled", sample("app/uninstalled", handle.domain),
+                   shop=handle.domain).status_code == 200
+    db.session.expire_all()
+    shop = db.session.get(Shop, shop.id)
+    assert shop.status == "uninstalled" and shop.access_token_encrypted is None
+    held, uninstall = db.session.execute(select(WebhookDelivery).order_by(WebhookDelivery.id)).scalars()
+    assert uninstall.status == "processed" and held.status == "ignored" and held.payload is None
+    asked = [c["path"] for c in handle.client.app_calls(handle.domain) if c["path"].endswith("/graphql.json")]
+    assert len(asked) == 1  # the probe, answered 401
+
 def test_a_redelivery_is_acknowledged_and_not_applied_twice(client, shop):
     webhook_id = str(uuid.uuid4())
     payload = sample("customers/data_request")

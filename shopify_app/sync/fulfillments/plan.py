@@ -52,13 +52,16 @@ def plan_fulfillment(wanted: list[dict], fulfillment_orders: list[dict]) -> tupl
     return list(parts.values()), errors
 
 
+def has_next_page(connection: dict | None) -> bool:
+    """Whether Shopify left more of this connection unread (a page limit)."""
+    return bool(((connection or {}).get("pageInfo") or {}).get("hasNextPage"))
+
+
 def truncated(order: dict) -> bool:
     """Whether the order query left line items or fulfillment orders out (a page limit)."""
-    def more(conn) -> bool:
-        return bool(((conn or {}).get("pageInfo") or {}).get("hasNextPage"))
-
     fos = order.get("fulfillmentOrders") or {}
-    return more(order.get("lineItems")) or more(fos) or any(more(fo.get("lineItems")) for fo in fos.get("nodes") or [])
+    return (has_next_page(order.get("lineItems")) or has_next_page(fos)
+            or any(has_next_page(fo.get("lineItems")) for fo in fos.get("nodes") or []))
 
 
 def fulfillment_input(part: dict, tracking: dict | None, notify: bool) -> dict:
@@ -83,18 +86,33 @@ def _line_quantities(items) -> dict[str, int]:
     return dict(out)
 
 
+class NotKnownYet:
+    """find_existing's answer when the part may be in what was not read of Shopify's
+    fulfillments (a page limit): neither found nor absent. Sending it now could ship it
+    twice; it is looked for again later."""
+
+    def __repr__(self) -> str:
+        return "NOT_KNOWN_YET"
+
+
+NOT_KNOWN_YET = NotKnownYet()
+
+
+def _could_become(got: dict[str, int], want: dict[str, int]) -> bool:
+    """Whether lines read so far could still add up to `want` once the rest is read."""
+    return all(line in want and quantity <= want[line] for line, quantity in got.items())
+
+
 def find_existing(part: dict, tracking: dict | None, fulfillments: list[dict], claimed: set[str],
-                  since: datetime | None) -> str | None:
-    """The id of a fulfillment in Shopify that is this part already sent, or None."""
+                  since: datetime | None, all_read: bool = True) -> str | NotKnownYet | None:
+    """The id of a fulfillment in Shopify that is this part already sent; None when it is
+    not there; NOT_KNOWN_YET when it may be among what was not read: `all_read` False
+    (more fulfillments than were read) or a fulfillment whose lines were cut off."""
     want = _line_quantities(part["items"])
     number = (tracking or {}).get("number")
+    maybe_unread = not all_read
     for f in fulfillments:
         if f.get("id") in claimed:
-            continue
-        got: dict[str, int] = defaultdict(int)
-        for node in ((f.get("fulfillmentLineItems") or {}).get("nodes") or []):
-            got[(node.get("lineItem") or {}).get("id")] += int(node.get("quantity") or 0)
-        if dict(got) != want:
             continue
         numbers = {t.get("number") for t in (f.get("trackingInfo") or [])}
         if number and number not in numbers:
@@ -103,5 +121,14 @@ def find_existing(part: dict, tracking: dict | None, fulfillments: list[dict], c
             created = parse_time_or_none(f.get("createdAt"))
             if created is not None and created < since - CLOCK_SLACK:
                 continue
-        return f["id"]
-    return None
+        lines = f.get("fulfillmentLineItems") or {}
+        got: dict[str, int] = defaultdict(int)
+        for node in lines.get("nodes") or []:
+            got[(node.get("lineItem") or {}).get("id")] += int(node.get("quantity") or 0)
+        if has_next_page(lines):
+            # More lines than were read: it is ours only if what was read fits the part.
+            maybe_unread = maybe_unread or _could_become(dict(got), want)
+            continue
+        if dict(got) == want:
+            return f["id"]
+    return NOT_KNOWN_YET if maybe_unread else None

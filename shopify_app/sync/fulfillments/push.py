@@ -2,10 +2,17 @@
 
 Each part is marked "sending" (committed) before its call. A part found "sending" on
 a later push (a crash between Shopify's answer and our commit) is first looked for
-among the order's fulfillments in Shopify; only when it is not there is it sent again.
+among its fulfillment order's fulfillments in Shopify; only when it is surely not there
+is it sent again.
 A call whose answer is lost (OutcomeUnknown: the client never resends a mutation) is
 looked for the same way at once: found, it is recorded with Shopify's id; not found,
 the part stays "sending" and the next push looks again before it sends.
+
+A part is looked for among the fulfillments of its (first) fulfillment order, every
+page of them. When they cannot all be read (more pages than FULFILLMENT_PAGES, or a
+fulfillment with more lines than one page) and the part may be in what was not read,
+nothing is sent: the request stays "sending", its error says why, and the next push
+looks again.
 """
 from __future__ import annotations
 
@@ -18,7 +25,13 @@ from ...models import FulfillmentRequest
 from ...shopify.graphql_client import OutcomeUnknown
 from ...shopify.times import parse_time_or_none
 from ..oms_requests.checks import resolve_lines
-from .plan import find_existing, fulfillment_input, plan_fulfillment, truncated
+from .plan import NOT_KNOWN_YET, NotKnownYet, find_existing, fulfillment_input, plan_fulfillment, truncated
+
+# Pages of a fulfillment order's fulfillments read when looking for a part (8 a page:
+# 240). Beyond, whether the part was sent is not known, and it is not sent again.
+FULFILLMENT_PAGES = 30
+NOT_ALL_READ = ("Shopify's fulfillments could not all be read (a page limit), and the fulfillment may be "
+                "among those not read: not sent again; looked for again on the next push")
 
 
 def _claimed_ids(shop_id: int, order_id: str, except_id: int) -> set[str]:
@@ -32,14 +45,38 @@ def _claimed_ids(shop_id: int, order_id: str, except_id: int) -> set[str]:
     return {fid for ids in rows for fid in (ids or [])}
 
 
-def _fulfillments_in_shopify(client, order_id: str) -> list[dict]:
-    found = (client.execute("fulfillment_order_fulfillments", {"id": order_id}) or {}).get("order") or {}
-    return found.get("fulfillments") or []
+class ShopifyFulfillments:
+    """The fulfillments of each fulfillment order a push looks in, each read once."""
+
+    def __init__(self, client):
+        self.client = client
+        self.read: dict[str, tuple[list[dict], bool]] = {}
+
+    def of(self, fulfillment_order_id: str) -> tuple[list[dict], bool]:
+        """(fulfillments, all_read): every page, up to FULFILLMENT_PAGES of them."""
+        if fulfillment_order_id not in self.read:
+            self.read[fulfillment_order_id] = self._read_pages(fulfillment_order_id)
+        return self.read[fulfillment_order_id]
+
+    def _read_pages(self, fulfillment_order_id: str) -> tuple[list[dict], bool]:
+        found: list[dict] = []
+        after = None
+        for _page in range(FULFILLMENT_PAGES):
+            data = self.client.execute("fulfillment_order_fulfillments", {"id": fulfillment_order_id, "after": after})
+            connection = ((data or {}).get("fulfillmentOrder") or {}).get("fulfillments") or {}
+            found.extend(connection.get("nodes") or [])
+            page = connection.get("pageInfo") or {}
+            if not page.get("hasNextPage"):
+                return found, True  # a fulfillment order Shopify does not know has no fulfillments either
+            after = page.get("endCursor")
+        return found, False
 
 
-def _already_sent(part: dict, req: FulfillmentRequest, fulfillments: list[dict], claimed: set[str]) -> str | None:
+def _already_sent(part: dict, req: FulfillmentRequest, shopify: ShopifyFulfillments,
+                  claimed: set[str]) -> str | NotKnownYet | None:
+    fulfillments, all_read = shopify.of(part["items"][0]["fulfillment_order_id"])
     since = parse_time_or_none(part.get("sending_at"))
-    return find_existing(part, req.tracking, fulfillments, claimed | set(req.fulfillment_ids or []), since)
+    return find_existing(part, req.tracking, fulfillments, claimed | set(req.fulfillment_ids or []), since, all_read)
 
 
 def _record_done(req: FulfillmentRequest, parts: list[dict], part: dict, fid: str) -> None:
@@ -68,19 +105,27 @@ def push_request(client, req: FulfillmentRequest, after_call=None) -> str:
         _fail(req, [{"field": ["order_id"], "message": "order not found in Shopify"}], "order not found")
         return req.status
     parts = [dict(p) for p in (req.parts or [])]
-    fulfillments: list[dict] = []
-    if any(p.get("status") == "sending" for p in parts):
-        fulfillments = _fulfillments_in_shopify(client, req.order_id)
+    shopify = ShopifyFulfillments(client)
     claimed = _claimed_ids(req.shop_id, req.order_id, req.id)
 
-    # A crash (or a lost answer) left parts "sending": were they fulfilled?
-    for part in parts:
+    # A crash (or a lost answer) left parts "sending": were they fulfilled? Each is
+    # decided before any is changed: one that cannot be told stops the whole push.
+    found: dict[int, str | NotKnownYet | None] = {}
+    taken = set(claimed)
+    for index, part in enumerate(parts):
         if part.get("status") == "sending":
-            found = _already_sent(part, req, fulfillments, claimed)
-            if found:
-                _record_done(req, parts, part, found)
-            else:
-                part["status"] = "pending"
+            found[index] = _already_sent(part, req, shopify, taken)
+            if isinstance(found[index], str):
+                taken.add(found[index])  # one fulfillment is one part, never two
+    if any(fid is NOT_KNOWN_YET for fid in found.values()):
+        req.error = NOT_ALL_READ
+        db.session.commit()
+        return req.status  # still "sending": nothing sent, nothing forgotten
+    for index, fid in found.items():
+        if fid:
+            _record_done(req, parts, parts[index], fid)
+        else:
+            parts[index]["status"] = "pending"
     if not any(p.get("status") == "done" for p in parts):
         if truncated(order):
             _fail(req, [{"field": ["order_id"], "message": "the order has more line items or fulfillment orders "
@@ -112,12 +157,13 @@ def push_request(client, req: FulfillmentRequest, after_call=None) -> str:
             )
         except OutcomeUnknown as exc:
             # Shopify may have fulfilled it: its state decides, never a blind resend.
-            found = _already_sent(part, req, _fulfillments_in_shopify(client, req.order_id), claimed)
-            if found is None:
-                req.error = f"Shopify's answer was lost and the fulfillment is not there (yet): {exc}"[:2000]
+            fid = _already_sent(part, req, ShopifyFulfillments(client), claimed)
+            if fid is None or fid is NOT_KNOWN_YET:
+                req.error = (f"Shopify's answer was lost and the fulfillment is not there (yet): {exc}" if fid is None
+                             else f"Shopify's answer was lost: {exc}; {NOT_ALL_READ}")[:2000]
                 db.session.commit()
                 return req.status  # "sending": the next push looks again, and only then sends
-            _record_done(req, parts, part, found)
+            _record_done(req, parts, part, fid)
             db.session.commit()
             continue
         if after_call is not None:
