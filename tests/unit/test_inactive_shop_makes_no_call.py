@@ -24,7 +24,7 @@ from shopify_app.sync.retention import EXPIRED_NOTE, purge_expired
 from shopify_app.sync.run_queue import queue_run
 from shopify_app.sync.shop_gate import ShopInactive, held_while_inactive
 
-from tests.conftest import SHOP, create_shop, reconfigure
+from tests.conftest import API_VERSION, SHOP, create_shop, reconfigure
 from tests.unit.test_webhooks import deliver
 
 ANSWER = {"data": {"shop": {"id": "gid://shopify/Shop/1", "name": "Test Shop"}},
