@@ -14,17 +14,19 @@ from .log_setup import configure_logging
 __all__ = ["create_app", "ConfigError"]
 
 
-def create_app(env: dict | None = None, **overrides) -> Flask:
-    """Build the app from the environment (or `env`); `overrides` are extra Flask settings."""
+def create_app(env: dict | None = None, *, surfaces: bool = True, **overrides) -> Flask:
+    """Build the app from the environment (or `env`); `overrides` are extra Flask settings.
+
+    `surfaces=False` builds it for a process that serves nothing (the clock, a worker:
+    wsgi.py decides): the same settings, extensions and commands, no blueprint, nothing
+    of web/ imported."""
     # First, so that the settings' own warnings are in LOG_FORMAT: json or text, redacted, with the log context.
     configure_logging(log_format_of(os.environ if env is None else env))
     settings = load_settings(env)
-    # The web layer and the commands are imported here, not at the top: this package's
-    # __init__ runs on any import of shopify_app.*, and a sync module (the scheduler, a
-    # flow run in a worker) must load without the views.
+    # The commands (and in register_surfaces the web layer) are imported here, not at the
+    # top: this package's __init__ runs on any import of shopify_app.*, and a sync module
+    # (the scheduler, a flow run in a worker) must load without the views.
     from .cli import register_commands
-    from .web import register_blueprints
-    from .web.json_bodies import BoundedJSONProvider
 
     app = Flask(
         __name__,
@@ -36,17 +38,27 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
     # Request bodies are limited per route (web/body_limits.py).
     app.config.update(SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url))
     app.config.update(overrides)
-    app.json = BoundedJSONProvider(app)
-    app.json.sort_keys = False  # keep documented key order in JSON answers
     init_error_reporting(settings.sentry_dsn, settings.app_env)  # SENTRY_DSN, when set
 
     app_settings.init_app(app, settings)
     db.init_app(app)
     _init_task_queue(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
-    register_blueprints(app)
+    if surfaces:
+        register_surfaces(app)
     register_commands(app)
     return app
+
+
+def register_surfaces(app: Flask) -> None:
+    """What serves requests: the JSON provider and every blueprint."""
+    # Imported here, not at the top: the clock and the workers build the app without web/.
+    from .web import register_blueprints
+    from .web.json_bodies import BoundedJSONProvider
+
+    app.json = BoundedJSONProvider(app)
+    app.json.sort_keys = False  # keep documented key order in JSON answers
+    register_blueprints(app)
 
 
 def _init_task_queue(app: Flask) -> None:
