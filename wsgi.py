@@ -4,6 +4,10 @@ is the Celery app when CELERY_BROKER_URL is set (`celery -A wsgi:celery worker -
 The database is brought to the migrations' head at start-up unless AUTO_MIGRATE=0
 (then run `flask --app wsgi db upgrade` yourself). `flask db ...` commands manage
 migrations themselves and are left alone.
+
+The clock (`flask --app wsgi scheduler`) and the workers (`flask --app wsgi worker`,
+`celery -A wsgi:celery worker`) serve nothing: their app has no blueprint and nothing
+of shopify_app.web is imported (create_app(surfaces=False)).
 """
 import os
 import sys
@@ -13,6 +17,8 @@ from shopify_app.db_setup import upgrade_if_needed
 from shopify_app.extensions import task_queue
 
 FLASK_OPTIONS_WITH_VALUES = {"--app", "-A", "--env-file", "-e"}
+# The `flask` sub-commands whose process serves no request.
+BACKGROUND_COMMANDS = {"scheduler", "worker"}
 
 
 def flask_command(argv: list[str]) -> str | None:
@@ -27,8 +33,15 @@ def flask_command(argv: list[str]) -> str | None:
     return args[0] if args else None
 
 
+def serves_requests(argv: list[str]) -> bool:
+    """False for the clock and the workers: gunicorn, `flask run` and the other commands get the whole app."""
+    if argv and os.path.basename(argv[0]) == "celery":
+        return False
+    return flask_command(argv) not in BACKGROUND_COMMANDS
+
+
 try:
-    app = create_app()
+    app = create_app(surfaces=serves_requests(sys.argv))
 except ConfigError as exc:
     sys.stderr.write(f"Configuration error: {exc}\n")
     raise SystemExit(2)

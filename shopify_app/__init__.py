@@ -15,17 +15,19 @@ from .log_setup import configure_logging
 __all__ = ["create_app", "ConfigError"]
 
 
-def create_app(env: dict | None = None, **overrides) -> Flask:
-    """Build the app from the environment (or `env`); `overrides` are extra Flask settings."""
+def create_app(env: dict | None = None, *, surfaces: bool = True, **overrides) -> Flask:
+    """Build the app from the environment (or `env`); `overrides` are extra Flask settings.
+
+    `surfaces=False` builds it for a process that serves nothing (the clock, a worker:
+    wsgi.py decides): the same settings, extensions and commands, no blueprint, nothing
+    of web/ imported."""
     # First, so that the settings' own warnings are in LOG_FORMAT: json or text, redacted, with the log context.
     configure_logging(log_format_of(os.environ if env is None else env))
     settings = load_settings(env)
-    # The web layer and the commands are imported here, not at the top: this package's
-    # __init__ runs on any import of shopify_app.*, and a sync module (the scheduler, a
-    # flow run in a worker) must load without the views.
+    # The commands (and in register_surfaces the web layer) are imported here, not at the
+    # top: this package's __init__ runs on any import of shopify_app.*, and a sync module
+    # (the scheduler, a flow run in a worker) must load without the views.
     from .cli import register_commands
-    from .web import register_blueprints
-    from .web.json_bodies import BoundedJSONProvider
 
     app = Flask(
         __name__,
@@ -38,15 +40,14 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
     app.config.update(SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url))
     app.config.update(overrides)
     _trust_proxies(app, settings.trusted_proxy_count)
-    app.json = BoundedJSONProvider(app)
-    app.json.sort_keys = False  # keep documented key order in JSON answers
     init_error_reporting(settings.sentry_dsn, settings.app_env)  # SENTRY_DSN, when set
 
     app_settings.init_app(app, settings)
     db.init_app(app)
     _init_task_queue(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
-    register_blueprints(app)
+    if surfaces:
+        register_surfaces(app)
     register_commands(app)
     return app
 
@@ -58,6 +59,17 @@ def _trust_proxies(app: Flask, count: int) -> None:
     so a forwarded Host would only let a client pick one."""
     if count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
+
+def register_surfaces(app: Flask) -> None:
+    """What serves requests: the JSON provider and every blueprint."""
+    # Imported here, not at the top: the clock and the workers build the app without web/.
+    from .web import register_blueprints
+    from .web.json_bodies import BoundedJSONProvider
+
+    app.json = BoundedJSONProvider(app)
+    app.json.sort_keys = False  # keep documented key order in JSON answers
+    register_blueprints(app)
 
 
 def _init_task_queue(app: Flask) -> None:
@@ -75,7 +87,7 @@ def _engine_options(url: str) -> dict:
         # several processes take it in turn.
         return {"connect_args": {"timeout": 30, "check_same_thread": False}, "hide_parameters": True}
     # Times come back in UTC whatever the server's TimeZone: the OMS lists write them
-    # as they come (web/oms/listing.py), with 'Z'.
+    # as they come (web/oms/row_json.py), with 'Z'.
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "hide_parameters": True,
             "connect_args": {"options": "-c TimeZone=UTC"}}
 

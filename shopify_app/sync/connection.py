@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, update
@@ -33,6 +34,23 @@ _thread_locks_guard = threading.Lock()
 
 class NeedsReauthentication(Exception):
     """The shop's tokens are gone or refused: the merchant must open the app again."""
+
+
+class NotPermitted(Exception):
+    """The shop may not be asked this: its access level does not allow the call, or it is
+    not active. Shopify's AccessDenied in sync/'s terms, with its message, for web/ (which
+    never catches the GraphQL client's errors)."""
+
+
+@contextmanager
+def denied_as_not_permitted():
+    """Within (or on a function it decorates), AccessDenied and ShopInactive are raised as
+    NotPermitted. Only on what web/ calls: flows and commands keep AccessDenied, which
+    the runner and the CLI already handle (and runs record by its name)."""
+    try:
+        yield
+    except AccessDenied as exc:
+        raise NotPermitted(str(exc)) from exc
 
 
 def oauth_client() -> OAuthClient:

@@ -11,6 +11,7 @@ from ..models import FlowState, MappingValue, OmsValue, Shop
 from .clone_plan import FLOWS_PART, MAPPING_PARTS, Change, ShopSettings, plan_clone
 from .mappings.apply import apply_changes
 from .mappings.catalogue import CATALOGUE_KIND
+from .mappings.changes import Proposal, ProposedRow
 from .registry import FLOWS
 from .runner import flow_state
 
@@ -36,13 +37,13 @@ def preview(source: Shop, target: Shop, parts: list[str]) -> list[Change]:
     return plan_clone(read_settings(source.id), read_settings(target.id), parts)
 
 
-def own_values(shop_id: int, catalogue_kind: str, wanted: set[str]) -> list[dict]:
-    """The source's own OMS values (beyond the defaults) the copied mappings point to."""
+def own_values(shop_id: int, catalogue_kind: str, wanted: set[str]) -> list[tuple[str, str | None]]:
+    """The source's own OMS values (beyond the defaults) the copied mappings point to: (value, label)."""
     if not wanted:
         return []
     rows = db.session.execute(select(OmsValue).where(
         OmsValue.shop_id == shop_id, OmsValue.kind == catalogue_kind, OmsValue.value.in_(sorted(wanted)))).scalars()
-    return [{"value": r.value, "label": r.label} for r in rows]
+    return [(r.value, r.label) for r in rows]
 
 
 def apply_clone(source: Shop, target: Shop, parts: list[str]) -> list[Change]:
@@ -55,12 +56,12 @@ def apply_clone(source: Shop, target: Shop, parts: list[str]) -> list[Change]:
         if not keys:
             continue
         pairs = {k: src.mappings[kind][k] for k in keys}
-        body: dict = {"mappings": [{"shopify_value": k, "oms_value": v, **({"carrier": c} if kind == "shipping_method" else {})}
-                                   for k, (v, c) in pairs.items()],
-                      "create_oms_values": own_values(source.id, CATALOGUE_KIND[kind], {v for v, _ in pairs.values()})}
-        if kind == "shipping_method":
-            body["create_carriers"] = own_values(source.id, "carrier", {c for _, c in pairs.values() if c})
-        apply_changes(target.id, kind, body)  # commits; raises MappingError
+        shipping = kind == "shipping_method"
+        proposal = Proposal(
+            [ProposedRow(i, k, v, c if shipping else None) for i, (k, (v, c)) in enumerate(pairs.items())],
+            own_values(source.id, CATALOGUE_KIND[kind], {v for v, _ in pairs.values()}),
+            own_values(source.id, "carrier", {c for _, c in pairs.values() if c}) if shipping else [])
+        apply_changes(target.id, kind, proposal)  # commits; raises MappingError
     if any(c.part == FLOWS_PART for c in changes):
         for name, (enabled, interval) in src.flows.items():
             state = flow_state(target.id, name)

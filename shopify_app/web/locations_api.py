@@ -6,18 +6,17 @@ from flask import Blueprint, current_app, g, jsonify, request
 from .. import audit
 from ..extensions import db
 from ..models import Facility, Location, Shop
-from ..shopify.access import AccessDenied
 from ..shopify.gids import gid_of
 from ..shopify.shop_domain import admin_url
-from ..sync.connection import NeedsReauthentication
+from ..sync.connection import NeedsReauthentication, NotPermitted
 from ..sync.locations import mapping as location_mapping
 from ..sync.inventory.ledger import levels_held
 from ..sync.inventory.zero import ZeroRefused, zero_pushed_levels
 from ..sync.locations.online import stop_online_selling
 from ..sync.locations.run import LocationsUnavailable, import_now
 from ..sync.locations.store import find_location, locations_of
-from ..sync.locations.warnings import location_warnings
 from .errors import json_error
+from .location_warnings import location_warnings
 from .session import session_token_required
 
 bp = Blueprint("locations_api", __name__, url_prefix="/api/locations")
@@ -86,7 +85,7 @@ def list_locations():
 def import_locations():
     try:
         counts = import_now(g.shop)
-    except AccessDenied as exc:
+    except NotPermitted as exc:
         db.session.rollback()
         return json_error(409, f"cannot read locations: {exc}")
     except NeedsReauthentication as exc:
@@ -190,7 +189,7 @@ def zero_levels(gid: str):
                                f'{loc.name} to 0 in Shopify')
     try:
         result = zero_pushed_levels(g.shop, loc)
-    except (AccessDenied, NeedsReauthentication) as exc:
+    except (NotPermitted, NeedsReauthentication) as exc:
         return not_connected(exc)
     except ZeroRefused as exc:
         return json_error(exc.status, str(exc))
@@ -215,7 +214,7 @@ def stop_online(gid: str):
                                'orders in Shopify')
     try:
         stop_online_selling(g.shop, loc)
-    except (AccessDenied, NeedsReauthentication) as exc:
+    except (NotPermitted, NeedsReauthentication) as exc:
         return not_connected(exc)
     except location_mapping.LocationError as exc:
         db.session.rollback()

@@ -6,16 +6,16 @@ from flask import Blueprint, g, jsonify, request
 from .. import audit
 from ..extensions import db
 from ..models import MappingValue
-from ..shopify.access import AccessDenied, AccessLevel
+from ..shopify.access import AccessLevel
 from ..shopify.times import json_time
-from ..sync.connection import NeedsReauthentication
-from ..sync.mappings.apply import apply_changes
+from ..sync.connection import NeedsReauthentication, NotPermitted
 from ..sync.mappings.catalogue import CATALOGUE_KIND, KINDS, oms_values
 from ..sync.mappings.changes import MappingError
 from ..sync.mappings.fold import channel_aliases, gateway_label, source_label
-from ..sync.mappings.import_values import import_mapping_values
+from ..sync.mappings.import_values import import_values_now
 from ..sync.mappings.values import recorded_values
 from .errors import json_error
+from .mapping_bodies import SAVE_STATUS, BodyError, save_body
 from .session import session_token_required
 
 bp = Blueprint("mappings_api", __name__, url_prefix="/api/mappings")
@@ -97,10 +97,13 @@ def put_mappings(kind: str):
         return json_error(400, "send a JSON object with \"mappings\"")
     before = {v["shopify_value"]: v["oms_value"] for v in describe(g.shop.id, kind)["values"]}
     try:
-        saved = apply_changes(g.shop.id, kind, body)
-    except MappingError as exc:
+        saved = save_body(g.shop.id, kind, body)
+    except BodyError as exc:
         db.session.rollback()
         return json_error(exc.status, str(exc))
+    except MappingError as exc:
+        db.session.rollback()
+        return json_error(SAVE_STATUS[exc.reason], str(exc))
     record_mapping_change(kind, before, saved)  # only the rows saved: a refused row changed nothing
     result = describe(g.shop.id, kind)
     result["errors"] = [e.as_dict() for e in saved.errors]
@@ -122,7 +125,7 @@ def import_values():
         return json_error(409, "the access level is none: the app calls Shopify for nothing on this shop")
     errors: list[str] = []
     try:
-        added = import_mapping_values(g.shop, errors=errors)
-    except (AccessDenied, NeedsReauthentication) as exc:
+        added = import_values_now(g.shop, errors)
+    except (NotPermitted, NeedsReauthentication) as exc:
         return json_error(409, str(exc))
     return jsonify({"added": added, "skipped": errors})

@@ -19,11 +19,10 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Facility, Location, Order, Product, PushedLevel, SyncRun, Variant
-from ..shopify.access import AccessDenied
 from ..shopify.times import json_time
-from ..sync.connection import NeedsReauthentication
+from ..sync.connection import NeedsReauthentication, NotPermitted
 from ..sync.orders.reconcile import latest_report
-from ..sync.orders.run import OrderNotFound, refetch_by_reference
+from ..sync.orders.run import OrderNotFound, refetch_for_merchant
 from ..sync.registry import FLOWS
 from ..sync.run_queue import queue_run
 from ..sync.runner import flow_state, skip_reason
@@ -114,10 +113,10 @@ def refetch_order():
     if not isinstance(ref, str) or not ref.strip() or len(ref) > 255:
         return json_error(400, 'send {"order": "#1001"} (an order name, number or Shopify id)')
     try:
-        outcome, order_gid, name = refetch_by_reference(g.shop, ref)
+        outcome, order_gid, name = refetch_for_merchant(g.shop, ref)
     except OrderNotFound as exc:
         return json_error(404, str(exc))
-    except (AccessDenied, NeedsReauthentication) as exc:
+    except (NotPermitted, NeedsReauthentication) as exc:
         db.session.rollback()
         return json_error(409, str(exc))
     db.session.commit()

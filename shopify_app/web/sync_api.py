@@ -20,10 +20,10 @@ from ..shopify.times import json_time
 from ..sync.flows import MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES
 from ..sync.registry import FLOWS, default_interval, interval_for
 from ..sync.run_queue import queue_run
-from ..sync.run_words import counts_summary, error_in_words, progress_summary
 from ..sync.runner import ABANDONED_ERROR, flow_state, reschedule, run_is_alive, skip_reason
 from .errors import json_error
 from .page_figures import done_of_total
+from .run_words import counts_summary, error_in_words, progress_summary
 from .session import session_token_required
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ from sqlalchemy import select
 from devstore.testing import new_shop
 from shopify_app.extensions import db
 from shopify_app.models import MappingValue, Order
-from shopify_app.sync.mappings.apply import apply_changes
 from shopify_app.sync.mappings.catalogue import KINDS
 from shopify_app.sync.runner import run_flow
+from shopify_app.web.mapping_bodies import save_body
 
 from tests.conftest import create_shop
 
@@ -33,9 +33,9 @@ def test_the_mappings_flow_imports_every_kind_and_later_orders_resolve(connected
         assert again.status == "succeeded" and sum(again.counts.values()) == 0
 
         # Map every gateway and shipping rate found; orders downloaded afterwards carry the OMS values.
-        apply_changes(shop_id, "payment_method",
-                               {"mappings": {g: "CREDIT_CARD" for g in found["payment_method"]}})
-        apply_changes(shop_id, "shipping_method", {"mappings": [
+        save_body(shop_id, "payment_method",
+                  {"mappings": {g: "CREDIT_CARD" for g in found["payment_method"]}})
+        save_body(shop_id, "shipping_method", {"mappings": [
             {"shopify_value": t, "oms_value": "STANDARD", "carrier": "UPS"} for t in found["shipping_method"]]})
         assert run_flow(shop_id, "orders", "schedule").status == "succeeded"
         orders = db.session.execute(select(Order).where(Order.shop_id == shop_id)).scalars().all()

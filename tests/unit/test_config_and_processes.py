@@ -1,4 +1,5 @@
 """Configuration from the environment, and the processes as a user starts them."""
+import json
 import os
 import subprocess
 import sys
@@ -132,3 +133,31 @@ def test_the_sync_layer_and_the_scheduler_load_without_the_web_layer():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("argv, serves", [
+    (["flask", "--app", "wsgi", "scheduler", "--help"], False),
+    (["flask", "--app", "wsgi", "worker", "--help"], False),
+    (["celery", "-A", "wsgi:celery", "worker"], False),
+    (["flask", "--app", "wsgi", "routes"], True),  # any other command, and gunicorn: the whole app
+])
+def test_the_clock_and_the_workers_build_their_app_without_the_web_layer(tmp_path, argv, serves):
+    """The clock and a worker, started as documented, load wsgi's app (through Flask's own
+    command line for `flask`): it has no blueprint and nothing of shopify_app.web is loaded."""
+    load = "from flask.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n" if argv[0] == "flask" else ""
+    code = (
+        "import json, sys\n"
+        f"sys.argv = {argv!r}\n"
+        f"{load}"
+        "import wsgi\n"
+        "web = sorted(m for m in sys.modules if m.startswith('shopify_app.web'))\n"
+        "print(json.dumps([sorted(wsgi.app.blueprints), web]))\n"
+    )
+    env = process_env(f"sqlite:///{tmp_path}/x.db", AUTO_MIGRATE="0")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    blueprints, web_modules = json.loads(out.stdout.strip().splitlines()[-1])
+    if serves:
+        assert "pages_api" in blueprints and "shopify_app.web.pages_api" in web_modules
+    else:
+        assert blueprints == [] and web_modules == []

@@ -1,9 +1,12 @@
-"""The locations' warnings, decided without I/O: in the merchant's words, each with its ways out."""
+"""The locations' warnings: decided without I/O (sync/), shown in the merchant's words, each
+with its ways out (web/)."""
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from shopify_app.sync.locations.warnings import location_warnings
+from shopify_app.sync.locations.warnings import LocationWarning
+from shopify_app.sync.locations.warnings import location_warnings as facts
+from shopify_app.web.location_warnings import location_warnings
 
 
 def loc(n, name, *, online=True, default=False, pos=False, facility=None, active=True):
@@ -37,3 +40,10 @@ def test_levels_left_where_we_no_longer_push_warn_with_a_way_out():
 def test_a_default_that_takes_no_online_orders_is_named():
     found = location_warnings([loc(1, "Kiosk", online=False, default=True, pos=True)], {})
     assert codes(found, 1) == ["default_not_online"]
+
+
+def test_sync_decides_the_facts_and_leaves_the_words_and_ways_out_to_the_page():
+    found = facts([loc(1, "Main", default=True), loc(2, "East")], {})
+    assert found == {"gid://shopify/Location/2": [LocationWarning("online_not_default", "East", "Main", 0)]}
+    assert not hasattr(found["gid://shopify/Location/2"][0], "actions")
+    assert not hasattr(found["gid://shopify/Location/2"][0], "message")

@@ -1,10 +1,20 @@
-"""A PUT /api/mappings body checked against the OMS catalogue: pure, no database, no HTTP."""
+"""A PUT /api/mappings body read (web/) and checked against the OMS catalogue (sync/):
+pure, no database, no HTTP."""
 import pytest
 
-from shopify_app.sync.mappings.changes import MappingError, parse_changes
+from shopify_app.sync.mappings.changes import (INVALID, NOT_IN_CATALOGUE, UNKNOWN_KIND, MappingError, Proposal,
+                                               ProposedRow, decide_changes)
+from shopify_app.web.mapping_bodies import BodyError, answer_of, read_body
 
 CATALOGUE = {"FINISHED_GOOD", "SERVICE"}
 CARRIERS = {"UPS"}
+
+
+def parse_changes(kind, body, oms, carriers):
+    """What PUT /api/mappings does with a body, without the database: read (web/),
+    decided against the catalogue (sync/), each refused row with its status."""
+    read = read_body(kind, body)
+    return answer_of(read, decide_changes(kind, read.proposal, oms, carriers))
 
 
 def refused(kind, body, oms=CATALOGUE, carriers=CARRIERS) -> tuple[int, str]:
@@ -12,7 +22,7 @@ def refused(kind, body, oms=CATALOGUE, carriers=CARRIERS) -> tuple[int, str]:
     (then nothing of it is saved either)."""
     try:
         request = parse_changes(kind, body, oms, carriers)
-    except MappingError as exc:
+    except BodyError as exc:
         return exc.status, str(exc)
     assert request.errors and not request.changes, request
     return request.errors[0].status, request.errors[0].error
@@ -80,3 +90,15 @@ def test_a_value_twice_in_one_save_saves_neither_row():
         {"shopify_value": "Shirts", "oms_value": None}]}, CATALOGUE, set())
     assert request.changes == {"Mugs": ("SERVICE", None)}
     assert [e.index for e in request.errors] == [0, 2]
+
+
+def test_the_decision_gives_reasons_and_knows_no_http_status():
+    request = decide_changes("shipping_method", Proposal([
+        ProposedRow(0, "Express", "NEXT_DAY", "DHL"), ProposedRow(1, "Pickup", None, "UPS"),
+        ProposedRow(2, "Local", "NEXT_DAY", "_NA_")]), {"NEXT_DAY"}, CARRIERS)
+    assert request.changes == {"Local": ("NEXT_DAY", None)}
+    assert [(e.index, e.reason) for e in request.errors] == [(0, NOT_IN_CATALOGUE), (1, INVALID)]
+    assert not any(hasattr(e, "status") for e in request.errors)
+    with pytest.raises(MappingError) as refused_kind:
+        decide_changes("colour", Proposal([]), set(), set())
+    assert refused_kind.value.reason == UNKNOWN_KIND and not hasattr(refused_kind.value, "status")

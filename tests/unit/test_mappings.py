@@ -12,9 +12,9 @@ from shopify_app.extensions import db
 from shopify_app.models import MappingValue, OmsValue
 from shopify_app.sync import mappings
 from shopify_app.sync.mappings import resolver
-from shopify_app.sync.mappings.apply import apply_changes
 from shopify_app.sync.mappings.import_values import import_mapping_values
 from shopify_app.sync.mappings.values import forget_seen, record_order_values
+from shopify_app.web.mapping_bodies import save_body
 from tests.conftest import ADMIN_SCHEMA, create_shop
 
 GRAPHQL_DIR = Path(__file__).resolve().parents[2] / "shopify_app" / "shopify" / "graphql"
@@ -48,7 +48,7 @@ def test_there_is_a_document_per_source():
 def test_record_seen_is_unique_per_shop_kind_value_and_keeps_mappings(app, shop):
     assert mappings.record_seen(shop, "product_type", ["Shirts", " Shirts ", "Mugs", "", None]) == 2
     db.session.commit()
-    apply_changes(shop.id, "product_type", {"mappings": [{"shopify_value": "Shirts", "oms_value": "FINISHED_GOOD"}]})
+    save_body(shop.id, "product_type", {"mappings": [{"shopify_value": "Shirts", "oms_value": "FINISHED_GOOD"}]})
     forget_seen()
     assert mappings.record_seen(shop, "product_type", ["Shirts", "Mugs", "Gift cards"]) == 1
     db.session.commit()
@@ -72,7 +72,7 @@ def test_resolve_returns_the_mapped_value_or_none_never_a_guess(app, shop):
     assert mappings.resolve(shop.id, "product_type", "Gift Card") is None  # not guessed as GIFT_CARD
     assert mappings.resolve(shop.id, "product_type", "FINISHED_GOOD") is None
     assert mappings.resolve(shop.id, "product_type", None) is None
-    apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "FINISHED_GOOD"}})
+    save_body(shop.id, "product_type", {"mappings": {"Shirts": "FINISHED_GOOD"}})
     assert mappings.resolve(shop.id, "product_type", "Shirts") == "FINISHED_GOOD"
     assert mappings.resolve(shop.id, "product_type", " Shirts ") == "FINISHED_GOOD"
     assert mappings.resolve(shop.id, "product_type", "shirts") is None  # Shopify's values are case-sensitive
@@ -81,7 +81,7 @@ def test_resolve_returns_the_mapped_value_or_none_never_a_guess(app, shop):
 
 
 def test_several_shopify_values_share_one_oms_value(app, shop):
-    apply_changes(shop.id, "payment_method", {"mappings": [
+    save_body(shop.id, "payment_method", {"mappings": [
         {"shopify_value": "shopify_payments", "oms_value": "CREDIT_CARD"},
         {"shopify_value": "stripe", "oms_value": "CREDIT_CARD"},
         {"shopify_value": "Cash on Delivery (COD)", "oms_value": "EXT_COD"},
@@ -92,17 +92,17 @@ def test_several_shopify_values_share_one_oms_value(app, shop):
 
 
 def test_a_changed_mapping_applies_to_later_resolutions(app, shop):
-    apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "FINISHED_GOOD"}})
+    save_body(shop.id, "product_type", {"mappings": {"Shirts": "FINISHED_GOOD"}})
     resolver = mappings.Resolver(shop.id)
     assert resolver.resolve("product_type", "Shirts") == "FINISHED_GOOD"
-    apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "SERVICE"}})
+    save_body(shop.id, "product_type", {"mappings": {"Shirts": "SERVICE"}})
     assert mappings.resolve(shop.id, "product_type", "Shirts") == "SERVICE"
     assert resolver.resolve("product_type", "Shirts") == "FINISHED_GOOD"  # a run's snapshot stays stable
     assert mappings.Resolver(shop.id).resolve("product_type", "Shirts") == "SERVICE"
 
 
 def test_a_change_made_by_another_process_is_seen_after_the_cache_ttl(app, shop, monkeypatch):
-    apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "FINISHED_GOOD"}})
+    save_body(shop.id, "product_type", {"mappings": {"Shirts": "FINISHED_GOOD"}})
     assert mappings.resolve(shop.id, "product_type", "Shirts") == "FINISHED_GOOD"
     row = db.session.execute(select(MappingValue)).scalar_one()
     row.oms_value = "SERVICE"  # as if changed elsewhere: no invalidation here
@@ -112,7 +112,7 @@ def test_a_change_made_by_another_process_is_seen_after_the_cache_ttl(app, shop,
 
 
 def test_shipping_method_maps_to_a_shipment_method_and_carrier(app, shop):
-    apply_changes(shop.id, "shipping_method", {"mappings": [
+    save_body(shop.id, "shipping_method", {"mappings": [
         {"shopify_value": "Express", "oms_value": "NEXT_DAY", "carrier": "UPS"},
         {"shopify_value": "Standard", "oms_value": "STANDARD"},
     ]})
@@ -124,7 +124,7 @@ def test_shipping_method_maps_to_a_shipment_method_and_carrier(app, shop):
 
 
 def test_sales_channel_resolves_source_name_then_app_name(app, shop):
-    apply_changes(shop.id, "sales_channel", {"mappings": {"web": "WEB_SALES_CHANNEL",
+    save_body(shop.id, "sales_channel", {"mappings": {"web": "WEB_SALES_CHANNEL",
                                                                    "Point of Sale": "POS_SALES_CHANNEL"}})
     assert mappings.resolve_sales_channel(shop.id, "web", "Online Store") == "WEB_SALES_CHANNEL"
     assert mappings.resolve_sales_channel(shop.id, "pos", "Point of Sale") == "POS_SALES_CHANNEL"
@@ -148,7 +148,7 @@ def test_record_order_values_from_graphql_nodes(app, shop):
 
 
 def test_resolution_is_cheap_per_order(app, shop):
-    apply_changes(shop.id, "payment_method", {"mappings": {"manual": "EXT_OFFLINE"}})
+    save_body(shop.id, "payment_method", {"mappings": {"manual": "EXT_OFFLINE"}})
     statements = []
     from sqlalchemy import event
 
@@ -329,7 +329,7 @@ def test_put_shipping_needs_known_carrier(client, shop, auth_headers):
     {"mappings": [{"shopify_value": "x" * 300, "oms_value": "FINISHED_GOOD"}]},
 ])
 def test_put_malformed_is_400_and_changes_nothing(client, shop, auth_headers, body):
-    apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "SERVICE"}})
+    save_body(shop.id, "product_type", {"mappings": {"Shirts": "SERVICE"}})
     resp = put(client, auth_headers, "product_type", body)
     assert resp.status_code == 400, (body, resp.json)
     assert "error" in resp.json
@@ -338,7 +338,7 @@ def test_put_malformed_is_400_and_changes_nothing(client, shop, auth_headers, bo
 
 
 def test_put_saves_the_good_rows_and_lists_the_bad_ones_by_index(client, shop, auth_headers):
-    apply_changes(shop.id, "product_type", {"mappings": {"Shirts": "SERVICE"}})
+    save_body(shop.id, "product_type", {"mappings": {"Shirts": "SERVICE"}})
     resp = put(client, auth_headers, "product_type", {
         "create_oms_values": ["KIT"],
         "mappings": [{"shopify_value": "Shirts", "oms_value": "FINISHED_GOOD"},

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from shopify_app.extensions import db
 from shopify_app.models import SyncRun
-from shopify_app.sync.run_words import counts_summary, error_in_words, progress_summary
+from shopify_app.web.run_words import counts_summary, error_in_words, progress_summary
 
 INTERNAL = ("placeholder_lines", "bulk_status", "bulk_objects", "ShopifyUnavailable", "GraphQL", "_")
 

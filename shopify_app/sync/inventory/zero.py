@@ -16,7 +16,7 @@ from ...extensions import db
 from ...models import Location, Shop
 from ...shopify.access import AccessLevel
 from ...shopify.graphql_client import GraphQLError
-from ..connection import client_for
+from ..connection import client_for, denied_as_not_permitted
 from .desired import load_targets
 from .ledger import Ledger, pushed_at_location
 from .levels import read_levels
@@ -32,9 +32,11 @@ class ZeroRefused(ValueError):
         self.status = status
 
 
+@denied_as_not_permitted()
 def zero_pushed_levels(shop: Shop, loc: Location) -> dict:
     """Set to 0 in Shopify the levels we pushed at `loc` that it still holds as we pushed
-    them. Raises ZeroRefused; AccessDenied / NeedsReauthentication as client_for does."""
+    them. Raises ZeroRefused; NotPermitted (AccessDenied as client_for raises it) and
+    NeedsReauthentication."""
     if loc.shopify_id in {t.location_id for t in load_targets(shop.id)}:
         raise ZeroRefused(
             f"We send stock to {loc.name}: the next push would set these levels again. Choose another default "

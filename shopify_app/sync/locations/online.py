@@ -9,7 +9,7 @@ from ...models import Location, Shop
 from ...shopify.access import AccessLevel
 from ...shopify.documents import load_document
 from ...shopify.graphql_client import GraphQLError, OutcomeUnknown
-from ..connection import client_for
+from ..connection import client_for, denied_as_not_permitted
 from .mapping import LocationError
 from .store import upsert_location
 
@@ -25,10 +25,11 @@ def access_denied(errors: list | None) -> bool:
                for e in errors or [])
 
 
+@denied_as_not_permitted()
 def stop_online_selling(shop: Shop, loc: Location) -> Location:
     """Make `loc` stop fulfilling online orders in Shopify and store what Shopify says.
-    Raises LocationError (in the merchant's words); AccessDenied / NeedsReauthentication
-    as client_for does."""
+    Raises LocationError (in the merchant's words); NotPermitted (AccessDenied as
+    client_for raises it) and NeedsReauthentication."""
     if loc.deleted or not loc.active:
         raise LocationError(f"{loc.name} is not an active location in Shopify", 422)
     if loc.is_default:

@@ -6,7 +6,7 @@ from ...extensions import db
 from ...models import Shop
 from ...shopify.access import AccessLevel
 from ...shopify.graphql_client import GraphQLError
-from ..connection import client_for
+from ..connection import client_for, denied_as_not_permitted
 from ..flows import RunContext
 from .store import ensure_default, find_location, locations_of, mark_deleted, upsert_location
 
@@ -53,10 +53,11 @@ def run_locations(ctx: RunContext) -> None:
         ctx.count(key, n)
 
 
+@denied_as_not_permitted()
 def import_now(shop: Shop) -> dict:
     """Import the shop's locations now (the merchant's "import" button). Raises
-    LocationsUnavailable when Shopify does not answer (AccessDenied, NeedsReauthentication
-    as client_for raises them)."""
+    LocationsUnavailable when Shopify does not answer; NotPermitted (AccessDenied as
+    client_for raises it) and NeedsReauthentication."""
     client = client_for(shop, min_level=AccessLevel.READ)
     try:
         return import_locations(shop, client)

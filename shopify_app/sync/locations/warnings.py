@@ -1,16 +1,16 @@
-"""What the merchant should know about a shop's locations, in their words: pure, no I/O.
+"""What the merchant should know about a shop's locations, as facts: pure, no I/O.
 
 The inventory push sends the online total to the default location and a store's own
 stock to a point-of-sale location with a facility, nothing elsewhere
 (`sync/inventory/plan.py`). So:
 - a location that fulfils online orders but is not the default keeps whatever stock
   Shopify holds there (ours from before, or not ours), and Shopify sells it online
-  beside the default's: online stock can count twice;
+  beside the default's: online stock can count twice (`online_not_default`);
 - a location we no longer push to (a former default, a store whose facility was
-  unmapped) still holds the levels we set there;
-- a default that does not fulfil online orders cannot sell the stock we send it.
-Each warning names its ways out (`actions`), which the API carries out after the
-merchant confirms: `stop_online_selling`, `zero_levels`, `choose_default`.
+  unmapped) still holds the levels we set there (`pushed_levels_left`);
+- a default that does not fulfil online orders cannot sell the stock we send it
+  (`default_not_online`).
+What the page says of each, and the ways out it offers, is web/location_warnings.py.
 """
 from __future__ import annotations
 
@@ -18,19 +18,20 @@ from dataclasses import dataclass
 
 from ..inventory.plan import LocationInfo, plan_targets
 
+DEFAULT_NOT_ONLINE = "default_not_online"
+ONLINE_NOT_DEFAULT = "online_not_default"
+PUSHED_LEVELS_LEFT = "pushed_levels_left"
+
 
 @dataclass(frozen=True)
 class LocationWarning:
+    """One thing to know about a location: `code` says what; `location` is its name,
+    `default` the default location's (None when the shop has none active), `held` how
+    many levels we pushed there Shopify still holds."""
     code: str
-    message: str
-    actions: tuple[str, ...]
-
-    def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "actions": list(self.actions)}
-
-
-def levels(n: int) -> str:
-    return f"{n} stock level{'s' if n != 1 else ''}"
+    location: str
+    default: str | None
+    held: int
 
 
 def location_warnings(locations: list, levels_held: dict[str, int]) -> dict[str, list[LocationWarning]]:
@@ -43,31 +44,15 @@ def location_warnings(locations: list, levels_held: dict[str, int]) -> dict[str,
     for loc in locations:
         if loc.deleted or not loc.active:
             continue
-        found: list[LocationWarning] = []
         held = levels_held.get(loc.shopify_id, 0)
+        codes = []
         if loc.is_default and not loc.fulfills_online_orders:
-            found.append(LocationWarning(
-                "default_not_online",
-                f"{loc.name} is the default location but does not fulfil online orders, so the online stock "
-                "we send there cannot be sold online. Choose a location that fulfils online orders as the default.",
-                ("choose_default",)))
+            codes.append(DEFAULT_NOT_ONLINE)
         if loc.fulfills_online_orders and not loc.is_default:
-            where = default.name if default else "the default location"
-            actions = ("stop_online_selling", "zero_levels") if held else ("stop_online_selling",)
-            found.append(LocationWarning(
-                "online_not_default",
-                f"{loc.name} fulfils online orders but is not the default location. We send online stock to "
-                f"{where} only; the stock Shopify holds at {loc.name} (ours or not) is sold online too, so online "
-                f"stock can count twice. Stop online selling at {loc.name}"
-                + (", or set the levels we pushed there to 0." if held else "."),
-                actions))
+            codes.append(ONLINE_NOT_DEFAULT)
         if held and loc.shopify_id not in pushed_to:
-            found.append(LocationWarning(
-                "pushed_levels_left",
-                f"{loc.name} still holds {levels(held)} we set there (when it was the default, or before its "
-                f"facility was unmapped); we no longer update them. Set them to 0 if they are not real stock "
-                f"at {loc.name}.",
-                ("zero_levels",)))
-        if found:
-            out[loc.shopify_id] = found
+            codes.append(PUSHED_LEVELS_LEFT)
+        if codes:
+            out[loc.shopify_id] = [LocationWarning(code, loc.name, default.name if default else None, held)
+                                   for code in codes]
     return out

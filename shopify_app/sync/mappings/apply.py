@@ -8,20 +8,20 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models.mappings import MappingValue, OmsValue
 from .catalogue import CATALOGUE_KIND, KINDS, oms_value_exists, oms_values
-from .changes import ChangeRequest, parse_changes
+from .changes import ChangeRequest, Proposal, decide_changes
 from .fold import channel_aliases
 from .reach import reach_stored
 from .resolver import invalidate
 
 
-def apply_changes(shop_id: int, kind: str, body) -> ChangeRequest:
-    """Apply a PUT /api/mappings/<kind> body (see `changes`): every row that is right is
-    saved, and reaches the stored records carrying its value; the others are listed in
-    the answer's `errors`. A body wrong as a whole raises MappingError."""
+def apply_changes(shop_id: int, kind: str, proposal: Proposal) -> ChangeRequest:
+    """Apply a save of mappings (see `changes`): every row that is right is saved, and
+    reaches the stored records carrying its value; the others are listed in `errors`.
+    An unknown kind raises MappingError."""
     catalogue_kind = CATALOGUE_KIND.get(kind)
     known = {v["value"] for v in oms_values(shop_id, catalogue_kind)} if kind in KINDS else set()
     carriers = {v["value"] for v in oms_values(shop_id, "carrier")} if kind == "shipping_method" else set()
-    request = parse_changes(kind, body, known, carriers)
+    request = decide_changes(kind, proposal, known, carriers)
     changes = dict(request.changes)
     if kind == "sales_channel":
         # A channel's other name (its app's, "Online Store" for `web`) takes the same mapping.

@@ -31,7 +31,7 @@ from ...shopify.access import AccessLevel
 from ...shopify.gids import gid_of
 from ...shopify.times import search_time
 from .. import bulk, mappings
-from ..connection import client_for
+from ..connection import client_for, denied_as_not_permitted
 from ..flows import RunContext
 from .fetch import bulk_query, fetch_order, find_by_name, order_count, order_pages
 from .filter import import_query
@@ -148,6 +148,13 @@ def refetch_by_reference(shop: Shop, ref: str) -> tuple[str, str, str | None]:
     outcome = apply_order(shop.id, order_from_node(node), mapper, settings=shop.settings, only_held_or_wanted=False)
     mapper.record()
     return outcome, node["id"], node.get("name")
+
+
+@denied_as_not_permitted()
+def refetch_for_merchant(shop: Shop, ref: str) -> tuple[str, str, str | None]:
+    """`refetch_by_reference` as the merchant's page asks it: NotPermitted where the
+    operator's console and the CLI see AccessDenied (or ShopInactive)."""
+    return refetch_by_reference(shop, ref)
 
 
 def order_stats(shop: Shop) -> dict:

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Location, MappingValue
 from ...sync.locations import mapping as location_mapping
-from ...sync.mappings.apply import apply_changes
 from ...sync.mappings.catalogue import KINDS
 from ...sync.mappings.changes import MappingError
+from ..mapping_bodies import BodyError, save_body
 from .auth import record, requires
 from .connections import shop_or_404
 from .shop_detail import back_to
@@ -87,9 +87,9 @@ def mapping_update(domain: str, kind: str):
                              ).scalar_one_or_none()
     before = {"oms_value": row.oms_value, "carrier": row.oms_carrier} if row else {"oms_value": None, "carrier": None}
     try:
-        saved = apply_changes(shop.id, kind, {"mappings": [item]})  # commits, as the merchant's PUT does
+        saved = save_body(shop.id, kind, {"mappings": [item]})  # read and committed as the merchant's PUT is
         refused = saved.errors[0].error if saved.errors else None  # rows are saved one by one
-    except MappingError as exc:
+    except (BodyError, MappingError) as exc:
         refused = str(exc)
     if refused:
         db.session.rollback()
