@@ -19,10 +19,13 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
     # First, so that the settings' own warnings are in LOG_FORMAT: json or text, redacted, with the log context.
     configure_logging(log_format_of(os.environ if env is None else env))
     settings = load_settings(env)
-    # The web layer and the commands are imported here, not at the top: this package's
-    # __init__ runs on any import of shopify_app.*, and a sync module (the scheduler, a
-    # flow run in a worker) must load without the views.
+    # The web layer, the commands and the task table (it brings the whole sync layer) are
+    # imported here, not at the top: this package's __init__ runs on any import of
+    # shopify_app.* (gunicorn's master loads shopify_app.log_setup, Alembic the models),
+    # and a sync module (the scheduler, a flow run in a worker) must load without the views.
     from .cli import register_commands
+    from .sync.flows import shutdown_event
+    from .sync.tasks import TASKS, Later
     from .web import register_blueprints
     from .web.json_bodies import BoundedJSONProvider
 
@@ -42,18 +45,11 @@ def create_app(env: dict | None = None, **overrides) -> Flask:
 
     app_settings.init_app(app, settings)
     db.init_app(app)
-    _init_task_queue(app)
+    task_queue.init_app(app, TASKS, Later, cleanup=db.session.remove, on_worker_stop=shutdown_event.set)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     register_blueprints(app)
     register_commands(app)
     return app
-
-
-def _init_task_queue(app: Flask) -> None:
-    from .sync.flows import shutdown_event
-    from .sync.tasks import TASKS, Later
-
-    task_queue.init_app(app, TASKS, Later, cleanup=db.session.remove, on_worker_stop=shutdown_event.set)
 
 
 def _engine_options(url: str) -> dict:

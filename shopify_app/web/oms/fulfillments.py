@@ -5,7 +5,7 @@ from ...models import FulfillmentRequest, Shop
 from ...shopify.times import json_time
 from ...sync.fulfillments.requests import find_request, submit_fulfillment
 from ...sync.oms_requests.checks import MAX_LINES
-from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
+from .common import create_by_external_id, external_id_paths, external_id_record, openapi_part, read_by_external_id
 from .listing import store_json
 from .constraints import REQUEST_LINE, SHOP_DOMAIN, non_blank, optional_text, shopify_id
 
@@ -70,30 +70,21 @@ OPENAPI = openapi_part(
                 "external_id": non_blank(255, description="Your id of this fulfillment: posting it again is idempotent"),
             },
         },
-        "Fulfillment": {
-            "type": "object",
-            "required": ["shop", "product_store", "external_id"],
-            "properties": {
-                "shop": {"type": "string"},
-                "product_store": {"$ref": "#/components/schemas/ProductStoreRef"},
-                "external_id": {"type": "string"},
-                "order_id": {"type": "string"},
-                "lines": {"type": "array", "items": {"type": "object"}},
-                "tracking": {"type": "object", "nullable": True},
-                "notify_customer": {"type": "boolean"},
-                "status": {"type": "string", "enum": ["pending", "sending", "fulfilled", "failed"]},
-                "fulfillment_ids": {"type": "array", "items": {"type": "string"}},
-                "parts": {"type": "array", "items": {"type": "object", "properties": {
-                    "location_id": {"type": "string"}, "status": {"type": "string"},
-                    "fulfillment_id": {"type": "string", "nullable": True},
-                    "lines": {"type": "array", "items": {"type": "object"}}}}},
-                "user_errors": {"type": "array", "items": {"type": "object", "properties": {
-                    "field": {"nullable": True}, "message": {"type": "string"}}}},
-                "error": {"type": "string", "nullable": True},
-                "attempts": {"type": "integer"},
-                "created_at": {"type": "string", "format": "date-time"},
-                "sent_at": {"type": "string", "format": "date-time", "nullable": True},
-            },
-        },
+        "Fulfillment": external_id_record(
+            tracking={"type": "object", "nullable": True},
+            notify_customer={"type": "boolean"},
+            status={"type": "string", "enum": ["pending", "sending", "fulfilled", "failed"]},
+            fulfillment_ids={"type": "array", "items": {"type": "string"}},
+            parts={"type": "array", "items": {"type": "object", "properties": {
+                "location_id": {"type": "string"}, "status": {"type": "string"},
+                "fulfillment_id": {"type": "string", "nullable": True},
+                "lines": {"type": "array", "items": {"type": "object"}}}}},
+            user_errors={"type": "array", "items": {"type": "object", "properties": {
+                "field": {"nullable": True}, "message": {"type": "string"}}}},
+            error={"type": "string", "nullable": True},
+            attempts={"type": "integer"},
+            created_at={"type": "string", "format": "date-time"},
+            sent_at={"type": "string", "format": "date-time", "nullable": True},
+        ),
     },
 )

@@ -6,7 +6,7 @@ from ...shopify.times import json_time
 from ...sync.refunds.requests import find_return, submit_return
 from ...sync.oms_requests.checks import MAX_LINES
 from ...sync.refunds.validate import RESTOCK_TYPES
-from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
+from .common import create_by_external_id, external_id_paths, external_id_record, openapi_part, read_by_external_id
 from .listing import store_json
 from .constraints import REQUEST_LINE, SHOP_DOMAIN, non_blank, optional_text, shopify_id
 from .returns_list import LIST_OPERATION, SCHEMAS as LIST_SCHEMAS
@@ -89,25 +89,16 @@ OPENAPI = openapi_part(
                 ]},
             ],
         },
-        "Return": {
-            "type": "object",
-            "required": ["shop", "product_store", "external_id"],
-            "properties": {
-                "shop": {"type": "string"},
-                "product_store": {"$ref": "#/components/schemas/ProductStoreRef"},
-                "external_id": {"type": "string"},
-                "order_id": {"type": "string"},
-                "lines": {"type": "array", "items": {"type": "object"}},
-                "note": {"type": "string", "nullable": True},
-                "amount": {"type": "string", "nullable": True},
-                "restock_type": {"type": "string"},
-                "status": {"type": "string", "enum": ["kept", "pending", "sending", "refunded", "failed"]},
-                "refund_id": {"type": "string", "nullable": True},
-                "user_errors": {"type": "array", "items": {"type": "object"}},
-                "error": {"type": "string", "nullable": True},
-                "attempts": {"type": "integer"},
-                "created_at": {"type": "string", "format": "date-time"},
-            },
-        },
+        "Return": external_id_record(
+            note={"type": "string", "nullable": True},
+            amount={"type": "string", "nullable": True},
+            restock_type={"type": "string"},
+            status={"type": "string", "enum": ["kept", "pending", "sending", "refunded", "failed"]},
+            refund_id={"type": "string", "nullable": True},
+            user_errors={"type": "array", "items": {"type": "object"}},
+            error={"type": "string", "nullable": True},
+            attempts={"type": "integer"},
+            created_at={"type": "string", "format": "date-time"},
+        ),
     },
 )
