@@ -126,24 +126,6 @@ def external_id_paths(collection: str, *, record_schema: str, request_schema: st
     }
 
 
-def external_id_record(**properties) -> dict:
-    """The OpenAPI schema of a record created by `external_id` and read back: what every
-    such record carries (its shop and product store, its id, the order and the lines), then
-    `properties`, the record's own."""
-    return {
-        "type": "object",
-        "required": ["shop", "product_store", "external_id"],
-        "properties": {
-            "shop": {"type": "string"},
-            "product_store": {"$ref": "#/components/schemas/ProductStoreRef"},
-            "external_id": {"type": "string"},
-            "order_id": {"type": "string"},
-            "lines": {"type": "array", "items": {"type": "object"}},
-            **properties,
-        },
-    }
-
-
 def api_key_required(view):
     """`Authorization: Bearer <API key>`; sets g.api_key."""
 

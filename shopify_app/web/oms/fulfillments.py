@@ -5,33 +5,29 @@ from ...models import FulfillmentRequest, Shop
 from ...shopify.times import json_time
 from ...sync.fulfillments.requests import find_request, submit_fulfillment
 from ...sync.oms_requests.checks import MAX_LINES
-from .common import create_by_external_id, external_id_paths, external_id_record, openapi_part, read_by_external_id
-from .listing import store_json
+from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
 from .constraints import REQUEST_LINE, SHOP_DOMAIN, non_blank, optional_text, shopify_id
+from .records import external_id_record, record_json
 
 
 def request_json(req: FulfillmentRequest, shop: Shop) -> dict:
-    return {
-        "shop": shop.domain,
-        "product_store": store_json(shop.product_store),
-        "external_id": req.external_id,
-        "order_id": req.order_id,
-        "lines": req.lines,
-        "tracking": req.tracking,
-        "notify_customer": req.notify_customer,
-        "status": req.status,
-        "fulfillment_ids": req.fulfillment_ids or [],
-        "parts": [
+    return record_json(
+        req, shop,
+        tracking=req.tracking,
+        notify_customer=req.notify_customer,
+        status=req.status,
+        fulfillment_ids=req.fulfillment_ids or [],
+        parts=[
             {"location_id": p.get("location_id"), "status": p.get("status"), "fulfillment_id": p.get("fulfillment_id"),
              "lines": [{"line_item_id": i["line_item_id"], "quantity": i["quantity"]} for i in p.get("items", [])]}
             for p in (req.parts or [])
         ],
-        "user_errors": req.user_errors or [],
-        "error": req.error,
-        "attempts": req.attempts,
-        "created_at": json_time(req.created_at),
-        "sent_at": json_time(req.sent_at),
-    }
+        user_errors=req.user_errors or [],
+        error=req.error,
+        attempts=req.attempts,
+        created_at=json_time(req.created_at),
+        sent_at=json_time(req.sent_at),
+    )
 
 
 post_fulfillment = create_by_external_id("post_fulfillment", submit_fulfillment, request_json, "write_fulfillments")

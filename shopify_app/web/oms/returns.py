@@ -6,30 +6,26 @@ from ...shopify.times import json_time
 from ...sync.refunds.requests import find_return, submit_return
 from ...sync.oms_requests.checks import MAX_LINES
 from ...sync.refunds.validate import RESTOCK_TYPES
-from .common import create_by_external_id, external_id_paths, external_id_record, openapi_part, read_by_external_id
-from .listing import store_json
+from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
 from .constraints import REQUEST_LINE, SHOP_DOMAIN, non_blank, optional_text, shopify_id
+from .records import external_id_record, record_json
 from .returns_list import LIST_OPERATION, SCHEMAS as LIST_SCHEMAS
 
 
 def return_json(req: ReturnRequest, shop: Shop) -> dict:
     body = req.body or {}
-    return {
-        "shop": shop.domain,
-        "product_store": store_json(shop.product_store),
-        "external_id": req.external_id,
-        "order_id": req.order_id,
-        "lines": req.lines,
-        "note": req.note,
-        "amount": body.get("amount"),
-        "restock_type": body.get("restock_type"),
-        "status": req.status,
-        "refund_id": req.refund_id,
-        "user_errors": req.user_errors or [],
-        "error": req.error,
-        "attempts": req.attempts,
-        "created_at": json_time(req.created_at),
-    }
+    return record_json(
+        req, shop,
+        note=req.note,
+        amount=body.get("amount"),
+        restock_type=body.get("restock_type"),
+        status=req.status,
+        refund_id=req.refund_id,
+        user_errors=req.user_errors or [],
+        error=req.error,
+        attempts=req.attempts,
+        created_at=json_time(req.created_at),
+    )
 
 
 post_return = create_by_external_id("post_return", submit_return, return_json, "write_returns")
