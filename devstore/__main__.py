@@ -7,6 +7,11 @@ import os
 import signal
 import sys
 
+from werkzeug.serving import make_server
+
+from devstore.config import Config
+from devstore.server import create_devstore
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m devstore", description="A local stand-in for Shopify.")
@@ -36,11 +41,6 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s devstore %(levelname)s %(message)s")
     if args.quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    from werkzeug.serving import make_server
-
-    from devstore.config import Config
-    from devstore.server import create_devstore
-
     shops = [s.strip() for s in args.shops.split(",") if s.strip()]
     cfg = Config.load(api_key=args.api_key, api_secret=args.api_secret, app_url=args.app_url,
                       toml_path=args.toml, host=args.host, port=args.port, seed=args.seed,

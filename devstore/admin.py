@@ -29,6 +29,8 @@ from urllib.parse import urlencode, urlsplit
 from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request,
                    send_from_directory, url_for)
 
+from devstore import payloads
+
 bp = Blueprint("devstore_admin", __name__, template_folder="templates", static_folder="static",
                static_url_path="/_devstore/admin-static")
 
@@ -224,7 +226,6 @@ def install(shop, api_key):
     state.install(shop, list(cfg.scopes or []))
     if was_installed and set(previous) != set(cfg.scopes or []):
         try:
-            from devstore import payloads
             payload = payloads.app_scopes_update_payload(getattr(st, "shop", {}) or shop, previous, list(cfg.scopes),
                                                          time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
             if hasattr(state, "emit"):

@@ -15,9 +15,9 @@ from graphql import FieldNode, GraphQLList, GraphQLNonNull, execute
 from devstore.graphql import events
 from devstore.graphql import schema as schemamod
 from devstore.graphql.cost import collect_fields
-from devstore.graphql.resolvers import Context, field_resolver, resolver, type_resolver
+from devstore.graphql.documents import prepare
+from devstore.graphql.resolvers import Context, field_resolver, registrar, type_resolver
 from devstore.graphql.schema import is_connection, named
-from devstore.graphql_api import prepare
 from devstore.store import gid_num, now_iso
 
 log = logging.getLogger("devstore")
@@ -28,6 +28,8 @@ MAX_CONNECTIONS = 5
 MAX_DEPTH = 2
 CHUNK = 250
 ACTIVE = ("CREATED", "RUNNING", "CANCELING")
+RESOLVERS: dict = {}  # this module's mutations (joined in devstore/graphql_api.py)
+resolver = registrar(RESOLVERS)
 
 
 @bp.get("/_devstore/bulk/<shop>/<name>")
@@ -220,7 +222,8 @@ def m_bulk_run(_, info, query, groupObjects=False):
               "query": query, "type": "QUERY", "_cancel": False, "groupObjects": bool(groupObjects)}
         st.bulk_operations[oid] = op
         st.index[oid] = op
-    bulk_ctx = Context(ctx.state, st, set(ctx.scopes), token=ctx.token, api_version=ctx.api_version)
+    bulk_ctx = Context(ctx.state, st, set(ctx.scopes), token=ctx.token, api_version=ctx.api_version,
+                       resolvers=ctx.resolvers)
     snapshot = dict(op)   # the answer shows the operation as created, whatever the thread does next
     t = threading.Thread(target=_run, args=(ctx.state, st, op, bulk_ctx, doc, root_key, shape),
                          name=f"devstore-bulk-{gid_num(oid)}", daemon=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -128,6 +129,5 @@ class Config:
             if v is not None and hasattr(cfg, k):
                 setattr(cfg, k, v)
         if not cfg.data_dir:
-            import tempfile
             cfg.data_dir = tempfile.mkdtemp(prefix="devstore-")
         return cfg

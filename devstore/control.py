@@ -13,10 +13,14 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
+from devstore import payloads
 from devstore.config import API_VERSION, PLANS
 from devstore.graphql import events
 from devstore.graphql import returns as returns_mod
 from devstore.graphql.mutations import refund_order
+from devstore.graphql.orders import build_order, commit_order_stock, fulfillment_order_of_line, move_stock
+from devstore.graphql.orders import edit_order as do_edit
+from devstore.oauth import issue
 from devstore.store import gid, gid_num, now_iso
 
 bp = Blueprint("devstore_control", __name__)
@@ -360,7 +364,6 @@ def shop_uninstall(shop):
 
 
 def _issue_token(st, expiring, scopes):
-    from devstore.oauth import issue
     with st.lock:
         body = issue(_state(), st, scopes or st.granted_scopes, bool(expiring))
     return body if expiring else body["access_token"]
@@ -373,7 +376,6 @@ def shop_new_token(shop):
     data = _json()
     if not st.installed:
         _bad("the app is not installed on this shop", 409)
-    from devstore.oauth import issue
     with st.lock:
         body = issue(_state(), st, data.get("scopes") or st.granted_scopes, bool(data.get("expiring")))
     return jsonify(body), 201
@@ -896,7 +898,6 @@ def create_order(shop):
     "location_id"?, "shipping_address"?}`. One fulfillment order per assigned location (a line's
     location_id, else the order's); see devstore.graphql.orders.build_order."""
     st = _shop(shop)
-    from devstore.graphql.orders import build_order, commit_order_stock
     data = _json()
     with st.lock:
         try:
@@ -922,7 +923,6 @@ def edit_order(shop, oid):
     "shipping_address": {...}, "email", "note", "tags"}`. Quantity changes and additions are an
     order edit (orders/edited); every change also sends orders/updated."""
     st = _shop(shop)
-    from devstore.graphql.orders import fulfillment_order_of_line, edit_order as do_edit, move_stock
     data = _json()
     with st.lock:
         o = _find_order(st, oid)
@@ -960,12 +960,10 @@ def cancel_order(shop, oid):
         o = _find_order(st, oid)
         if o.get("cancelledAt"):
             _bad("order is already cancelled", 409)
-        from devstore.graphql.orders import commit_order_stock
         if data.get("restock", True):
             changed = commit_order_stock(st, o, -1)          # committed -> available
         else:
             changed = []
-            from devstore.graphql.orders import fulfillment_order_of_line, move_stock
             for li in o.get("lineItems", []):
                 loc, _fo, fl = fulfillment_order_of_line(o, li["id"])
                 if fl and fl["remainingQuantity"]:
@@ -1196,7 +1194,6 @@ def compliance(shop, topic):
     """`customers/redact`, `customers/data_request` (body: `{"customer_id"?}`) or `shop/redact`."""
     st = _shop(shop)
     data = _json()
-    from devstore import payloads
     if topic == "shop/redact":
         payload = payloads.shop_redact_payload(st.shop)
     elif topic in ("customers/redact", "customers/data_request"):

@@ -10,7 +10,7 @@ import time
 from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
 
 import jwt
-from flask import Blueprint, current_app, jsonify, redirect, render_template_string, request
+from flask import Blueprint, current_app, jsonify, redirect, render_template, render_template_string, request
 from jinja2 import TemplateNotFound
 
 from devstore.store import now_iso
@@ -103,7 +103,6 @@ def authorize(shop):
                hidden=hidden, action=f"/{shop}/admin/oauth/authorize", cancel=f"/{shop}/admin",
                online="per-user" in grant)
     try:
-        from flask import render_template
         return render_template("oauth_consent.html", **ctx)
     except TemplateNotFound:
         return render_template_string(CONSENT_HTML, **ctx)

@@ -12,7 +12,10 @@ import zlib
 import jwt
 from flask import Flask, jsonify
 
+from devstore import admin, bulk, control, graphql_api, oauth
+from devstore import seed as seedmod
 from devstore.config import Config, PLANS
+from devstore.graphql import events
 from devstore.store import ShopState, now_iso
 from devstore.webhooks import WebhookDispatcher, subscriptions_from_toml
 
@@ -86,7 +89,6 @@ class DevStore:
         return st
 
     def uninstall(self, domain: str) -> bool:
-        from devstore.graphql import events
         st = self.shop(domain)
         if not st or not st.installed:
             return False
@@ -173,11 +175,6 @@ class DevStore:
 
 
 def _generate(seed, products, orders, locations, domain, currency, image_base=None):
-    try:
-        from devstore import seed as seedmod
-    except ImportError:
-        log.warning("devstore.seed not available: shop %s starts empty", domain)
-        return None
     kw = {"image_base": image_base} if image_base else {}
     return seedmod.generate(seed=seed, products=products, orders=orders, locations=locations,
                             shop_domain=domain, currency=currency, **kw)
@@ -220,18 +217,13 @@ def create_devstore(config: Config | None = None, **overrides) -> Flask:
     state = DevStore(cfg)
     app.extensions["devstore"] = state
 
-    from devstore import oauth, graphql_api, bulk, control
     app.register_blueprint(oauth.bp)
     app.register_blueprint(graphql_api.bp)
     app.register_blueprint(bulk.bp)
     app.register_blueprint(control.bp)
     control.install_app_call_log(app)  # first: a call a fault then refuses is still a call
     control.install_fault_hooks(app)
-    try:
-        from devstore import admin
-        app.register_blueprint(admin.bp)
-    except ImportError:
-        log.warning("devstore.admin not available yet")
+    app.register_blueprint(admin.bp)
 
     @app.get("/_devstore/health")
     def health():

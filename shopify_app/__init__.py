@@ -24,10 +24,14 @@ def create_app(env: dict | None = None, *, surfaces: bool = True, **overrides) -
     # First, so that the settings' own warnings are in LOG_FORMAT: json or text, redacted, with the log context.
     configure_logging(log_format_of(os.environ if env is None else env))
     settings = load_settings(env)
-    # The commands (and in register_surfaces the web layer) are imported here, not at the
-    # top: this package's __init__ runs on any import of shopify_app.*, and a sync module
-    # (the scheduler, a flow run in a worker) must load without the views.
+    # The commands and the task table (it brings the whole sync layer), and in
+    # register_surfaces the web layer, are imported here, not at the top: this package's
+    # __init__ runs on any import of shopify_app.* (gunicorn's master loads
+    # shopify_app.log_setup, Alembic the models), and a sync module (the scheduler, a flow
+    # run in a worker) must load without the views.
     from .cli import register_commands
+    from .sync.flows import shutdown_event
+    from .sync.tasks import TASKS, Later
 
     app = Flask(
         __name__,
@@ -44,7 +48,7 @@ def create_app(env: dict | None = None, *, surfaces: bool = True, **overrides) -
 
     app_settings.init_app(app, settings)
     db.init_app(app)
-    _init_task_queue(app)
+    task_queue.init_app(app, TASKS, Later, cleanup=db.session.remove, on_worker_stop=shutdown_event.set)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     if surfaces:
         register_surfaces(app)
@@ -70,13 +74,6 @@ def register_surfaces(app: Flask) -> None:
     app.json = BoundedJSONProvider(app)
     app.json.sort_keys = False  # keep documented key order in JSON answers
     register_blueprints(app)
-
-
-def _init_task_queue(app: Flask) -> None:
-    from .sync.flows import shutdown_event
-    from .sync.tasks import TASKS, Later
-
-    task_queue.init_app(app, TASKS, Later, cleanup=db.session.remove, on_worker_stop=shutdown_event.set)
 
 
 def _engine_options(url: str) -> dict:

@@ -17,10 +17,14 @@ import os
 import threading
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timezone
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from .shopify.times import parse_time_or_none
 
 log = logging.getLogger(__name__)
 
@@ -114,14 +118,9 @@ def observe_graphql_throttled(shop: str) -> None:
 
 def lag_since(triggered_at: str | None, now: datetime | None = None) -> float | None:
     """Seconds from Shopify's X-Shopify-Triggered-At (ISO 8601) to `now`; None when unreadable."""
-    if not triggered_at:
+    moment = parse_time_or_none(triggered_at)
+    if moment is None:
         return None
-    try:
-        moment = datetime.fromisoformat(triggered_at.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
     return ((now or datetime.now(timezone.utc)) - moment).total_seconds()
 
 
@@ -184,10 +183,6 @@ def serve_work_metrics(port: int | None, token: str | None, production: bool) ->
     METRICS_TOKEN when set; none in production without one. Returns the server, or None."""
     if not port or (production and not token):
         return None
-    from wsgiref.simple_server import WSGIRequestHandler, make_server
-
-    from prometheus_client.exposition import ThreadingWSGIServer
-
     class Quiet(WSGIRequestHandler):
         def log_message(self, *_args):  # a scrape every few seconds is no news
             pass

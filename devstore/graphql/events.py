@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from devstore import payloads
 from devstore.store import gid_num
 
 log = logging.getLogger("devstore")
@@ -11,9 +12,8 @@ log = logging.getLogger("devstore")
 
 def _call(name, *args, fallback=None):
     try:
-        from devstore import payloads
         fn = getattr(payloads, name)
-    except (ImportError, AttributeError):
+    except AttributeError:
         return fallback() if fallback else {}
     try:
         return fn(*args)
@@ -42,7 +42,6 @@ def order_payload(o):
 
 def order_edited_payload(o, edit=None):
     try:
-        from devstore import payloads
         if hasattr(payloads, "order_edit_payload"):
             return payloads.order_edit_payload(o, edit) if edit is not None else payloads.order_edit_payload(o)
     except Exception:
@@ -77,7 +76,6 @@ def fulfillment_payload(f, o):
                 "tracking_company": (f.get("trackingInfo") or [{}])[0].get("company") if f.get("trackingInfo") else None,
                 "admin_graphql_api_id": f["id"]}
     try:
-        from devstore import payloads
         if hasattr(payloads, "fulfillment_payload"):
             return payloads.fulfillment_payload(f, o)
     except Exception:

@@ -9,9 +9,12 @@ from decimal import Decimal, InvalidOperation
 from graphql import GraphQLError, value_from_ast_untyped
 
 from devstore.graphql import events
-from devstore.graphql.resolvers import RESOLVERS, resolver
+from devstore.graphql.orders import move_stock
+from devstore.graphql.resolvers import id_key, paginate, position_key, registrar
 from devstore.store import gid_num, gid_type, now_iso
 
+RESOLVERS: dict = {}  # this module's mutations (joined in devstore/graphql_api.py)
+resolver = registrar(RESOLVERS)
 MAX_INPUT = 250
 INVENTORY_REASONS = {"correction", "cycle_count_available", "damaged", "movement_canceled", "movement_created",
                      "movement_received", "movement_updated", "other", "promotion", "quality_control",
@@ -290,7 +293,6 @@ def m_fulfillment_create(_, info, fulfillment, message=None):
                     if k in li and li[k] is not None:
                         li[k] = max(0, li[k] - qty)
             f_lines.append({"id": st.new_id("FulfillmentLineItem"), "lineItem": {"id": line_ref}, "quantity": qty})
-        from devstore.graphql.orders import move_stock
         stock_changed = []
         for fo, foli, qty in plan:   # shipped: committed and on hand go down at the fulfilling location
             loc_id = ((fo.get("assignedLocation") or {}).get("location") or {}).get("id")
@@ -416,7 +418,6 @@ def refund_order(ctx, st, inp, source="app"):
         if "refundableQuantity" in li and li["refundableQuantity"] is not None:
             li["refundableQuantity"] = max(0, li["refundableQuantity"] - rl["quantity"])
         if rli["restocked"] and loc:
-            from devstore.graphql.orders import move_stock
             item_id = li.get("inventoryItemId") or ((st.variants.get((li.get("variant") or {}).get("id")) or {})
                                                     .get("inventoryItem") or {}).get("id")
             if restock == "CANCEL":     # not shipped: released from committed
@@ -478,13 +479,11 @@ def m_refund_create(_, info, input):
 
 @resolver("Refund", "refundLineItems")
 def r_refund_lines(refund, info, **args):
-    from devstore.graphql.resolvers import paginate, position_key
     return paginate(info, refund.get("refundLineItems", []), args, key=position_key)
 
 
 @resolver("Refund", "transactions")
 def r_refund_txs(refund, info, **args):
-    from devstore.graphql.resolvers import paginate, id_key
     return paginate(info, refund.get("transactions", []), args, key=id_key)
 
 

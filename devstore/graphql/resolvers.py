@@ -15,24 +15,44 @@ from devstore.graphql import search
 from devstore.graphql.schema import get_scopes, is_connection
 from devstore.store import gid_num, gid_type
 
-RESOLVERS: dict = {}
 MAX_PAGE = 250
 QUANTITY_NAMES = ("available", "committed", "damaged", "incoming", "on_hand", "quality_control",
                   "reserved", "safety_stock")
 
 
-def resolver(type_name, field_name):
-    def deco(fn):
-        RESOLVERS[(type_name, field_name)] = fn
-        return fn
-    return deco
+def registrar(table: dict):
+    """A decorator listing a function in `table` as the resolver of `type_name.field_name`.
+    Each module that defines resolvers keeps its own table; devstore/graphql_api.py joins them."""
+    def resolver(type_name, field_name):
+        def deco(fn):
+            table[(type_name, field_name)] = fn
+            return fn
+        return deco
+    return resolver
+
+
+def joined(*tables: dict) -> dict:
+    """One table of resolvers from several; a field answered in two of them is a mistake."""
+    out: dict = {}
+    for table in tables:
+        twice = out.keys() & table.keys()
+        if twice:
+            raise ValueError(f"resolvers defined twice: {sorted(twice)}")
+        out.update(table)
+    return out
+
+
+RESOLVERS: dict = {}  # this module's resolvers (joined in devstore/graphql_api.py)
+resolver = registrar(RESOLVERS)
 
 
 class Context:
     """Per-request context: devstore state, shop, the token's scopes, bulk mode."""
 
-    def __init__(self, state, shop, scopes, token=None, api_version=API_VERSION, bulk=None, request_info=None):
+    def __init__(self, state, shop, scopes, token=None, api_version=API_VERSION, bulk=None, request_info=None, *,
+                 resolvers):
         self.state = state
+        self.resolvers = resolvers  # (type, field) -> resolver: devstore/graphql_api.py's table
         self.shop = shop
         self.scopes = scopes
         self.token = token
@@ -88,7 +108,7 @@ def field_resolver(parent, info, **args):
     if ctx.bulk is not None and info.path.prev is None and "items" in ctx.bulk:
         off, lim = ctx.bulk["offset"], ctx.bulk["limit"]
         return _conn(ctx.bulk["items"][off:off + lim], ctx.bulk["key"], False, False)
-    fn = RESOLVERS.get((info.parent_type.name, info.field_name))
+    fn = ctx.resolvers.get((info.parent_type.name, info.field_name))
     if fn is not None:
         return fn(parent, info, **args)
     return default_resolve(parent, info, args)

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from devstore.graphql import events
 from devstore.graphql.orders import move_stock
-from devstore.graphql.resolvers import RESOLVERS, default_resolve, id_key, paginate, resolver
+from devstore.graphql.resolvers import default_resolve, id_key, paginate, registrar
 from devstore.store import now_iso
 
 REASONS = ("COLOR", "DEFECTIVE", "NOT_AS_DESCRIBED", "OTHER", "SIZE_TOO_LARGE", "SIZE_TOO_SMALL", "STYLE",
            "UNKNOWN", "UNWANTED", "WRONG_ITEM")
 CLOSED_FOR_LINES = ("DECLINED", "CANCELED")  # their lines may be returned again
+RESOLVERS: dict = {}  # this module's resolvers and mutations (joined in devstore/graphql_api.py)
+resolver = registrar(RESOLVERS)
 
 
 def _ue(field, message, code=None):

@@ -36,7 +36,7 @@ from ..extensions import task_queue
 from .flows import RunContext, StepLater
 from .shop import find_shop
 
-__all__ = ["BATCH_LINES", "BulkOperationFailed", "BulkResult", "Sink", "ingest", "is_newer", "mark_finished",
+__all__ = ["BATCH_LINES", "BulkOperationFailed", "BulkResult", "Sink", "ingest", "mark_finished",
            "run", "wait", "window_start"]
 
 log = logging.getLogger(__name__)
@@ -51,17 +51,6 @@ def window_start(cursor: str | None, overlap: timedelta) -> datetime | None:
     committed late in Shopify (stamped before the cursor) are not skipped."""
     at = parse_time(cursor)
     return None if at is None else at - overlap
-
-
-def is_newer(incoming, stored) -> bool:
-    """Does an incoming version replace the stored one? Equal versions re-apply (idempotent);
-    an unversioned incoming record never replaces a versioned one."""
-    incoming, stored = parse_time(incoming), parse_time(stored)
-    if stored is None:
-        return True
-    if incoming is None:
-        return False
-    return incoming >= stored
 
 
 class Sink:

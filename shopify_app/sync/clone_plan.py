@@ -11,7 +11,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-MAPPING_PARTS = ("sales_channel", "product_type", "payment_method", "shipping_method")
+from ..models.mappings import MAPPING_KINDS
+
+MAPPING_PARTS = MAPPING_KINDS  # a part per kind the merchant maps
 FLOWS_PART = "flows"
 PARTS = (*MAPPING_PARTS, FLOWS_PART)
 PART_LABELS = {

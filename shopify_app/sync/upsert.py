@@ -23,6 +23,8 @@ from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..shopify.times import parse_time
+
 DEFAULT_BATCH_SIZE = 1000
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 # From this many rows on PostgreSQL, rows go through COPY into a staging table.
@@ -120,6 +122,18 @@ def _named(dialect):
 def _comparable(column):
     """JSON as its text (PostgreSQL's `json` has no equality; we write it with one serialiser)."""
     return cast(column, Text) if isinstance(column.type, JSON) else column
+
+
+def is_newer(incoming, stored) -> bool:
+    """`newer`'s rule in Python, for what never reaches the guard (versions met within one
+    batch): does an incoming version replace the stored one? Equal versions re-apply
+    (idempotent); an unversioned incoming record never replaces a versioned one."""
+    incoming, stored = parse_time(incoming), parse_time(stored)
+    if stored is None:
+        return True
+    if incoming is None:
+        return False
+    return incoming >= stored
 
 
 def upsert(

@@ -49,7 +49,7 @@ def check_database() -> str:
 
 def check_broker(url: str, timeout: float = BROKER_TIMEOUT_SECONDS) -> str:
     """One connection attempt, no retry: a probe must answer within its own timeout."""
-    from kombu import Connection  # only processes with a broker pay for it
+    from kombu import Connection  # optional dependency, imported only when configured (CELERY_BROKER_URL)
 
     try:
         with Connection(url, connect_timeout=timeout, transport_options={"max_retries": 0}) as connection:

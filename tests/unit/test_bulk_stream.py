@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import random
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
 from shopify_app.extensions import db
-from shopify_app.models import FlowState, Order, OrderLine, Product, SyncRun, Variant
+from shopify_app.models import FlowState, Order, OrderLine, Product, Variant
 from shopify_app.shopify.bulk_operations import parse_lines, pick_started
 from shopify_app.shopify.gids import gid, typename
 from shopify_app.shopify.times import parse_time
@@ -21,6 +22,7 @@ from shopify_app.sync.orders.normalize import order_row_from_node
 from shopify_app.sync.orders.sink import OrderSink
 from shopify_app.sync.products.sink import ProductSink
 from shopify_app.sync.products.type_mapping import TypeResolver
+from shopify_app.sync.upsert import is_newer
 
 
 def jsonl(objs) -> list[bytes]:
@@ -54,7 +56,7 @@ def test_parse_time_normalises_offsets_to_utc():
     (None, "2026-01-01T00:00:00Z", False),
 ])
 def test_which_version_wins(incoming, stored, wins):
-    assert bulk.is_newer(incoming, stored) is wins
+    assert is_newer(incoming, stored) is wins
 
 
 def test_the_window_overlaps_the_last_one():
@@ -210,17 +212,29 @@ def test_a_failed_fetch_is_a_failed_run_never_completed_with_zero(app, shop, mon
 
 
 def test_the_finish_webhook_marks_the_waiting_operation(app, shop):
+    """Seen through the wait itself: marked, the operation's run wakes at its next nap."""
     from shopify_app.sync.runner import flow_state
     from shopify_app.sync.registry import TOPICS
 
     finish = TOPICS["bulk_operations/finish"].handler
+    op = "gid://shopify/BulkOperation/7"
     state = flow_state(shop.id, "products")
-    state.state = {"bulk": {"id": "gid://shopify/BulkOperation/7", "kind": "products_full", "lines_done": 0}}
+    state.state = {"bulk": {"id": op, "kind": "products_full", "lines_done": 0}}
     db.session.commit()
+
+    def naps_of_one_wait():
+        """What a wait sleeps on an operation running at the first look and final at the next."""
+        answers = iter([{"id": op, "status": "RUNNING"}, {"id": op, "status": "COMPLETED"}])
+        client = SimpleNamespace(execute=lambda name, variables: {"bulkOperation": next(answers)})
+        ctx = SimpleNamespace(client=client, state=state, stepped=False, report_progress=lambda **_: None)
+        naps = []
+        bulk.wait(ctx, op, sleep=naps.append)
+        return naps
+
     finish(shop.domain, {"admin_graphql_api_id": "gid://shopify/BulkOperation/8", "status": "completed"})
-    assert not bulk._webhook_finished(state.id)  # not ours
-    finish(shop.domain, {"admin_graphql_api_id": "gid://shopify/BulkOperation/7", "status": "completed"})
-    assert bulk._webhook_finished(state.id)
+    assert naps_of_one_wait() == [0.5, 0.5]  # not ours: the whole poll delay
+    finish(shop.domain, {"admin_graphql_api_id": op, "status": "completed"})
+    assert naps_of_one_wait() == [0.5]  # ours: woken after the first nap
 
 
 def test_a_finish_webhook_never_revives_an_operation_its_run_already_ingested(app, shop):

@@ -13,6 +13,7 @@ import pytest
 
 from shopify_app.shopify.graphql_client import GraphQLClient, OutcomeUnknown, ShopifyUnavailable, is_mutation
 from shopify_app.shopify.throttle import Bucket
+from tests.conftest import API_VERSION
 
 QUERY = "query { shop { name } }"
 MUTATION = 'mutation { webhookSubscriptionDelete(id: "gid://shopify/WebhookSubscription/1") { userErrors { message } } }'
@@ -69,7 +70,7 @@ def server():
         scripts[:] = [script]
         origin = f"http://127.0.0.1:{port or httpd.server_address[1]}/{{shop}}"
         return GraphQLClient("demo.myshopify.com", lambda _rejected: "shpat_x", "read_write", shop_origin=origin,
-                             api_version="2026-10", bucket=Bucket(), sleep=lambda _s: None, timeout=5,
+                             api_version=API_VERSION, bucket=Bucket(), sleep=lambda _s: None, timeout=5,
                              max_attempts=3)
 
     yield client

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Facility, Location, Shop
-from ...shopify.gids import gid_of
+from ...shopify.gids import gid_of, number_of
 from .decide import choose_default, sells_online
 from .normalize import address_from_node, is_pos
 
@@ -33,7 +33,7 @@ def upsert_location(shop: Shop, node: dict) -> Location:
     if loc is None:
         loc = Location(shop_id=shop.id, shopify_id=gid, is_default=False)
         db.session.add(loc)
-    loc.legacy_id = str(node.get("legacyResourceId") or gid.rsplit("/", 1)[-1])
+    loc.legacy_id = str(node.get("legacyResourceId") or number_of(gid) or "")
     loc.name = node.get("name") or loc.name or ""
     loc.address = address_from_node(node.get("address"))
     loc.active = bool(node.get("isActive", True))

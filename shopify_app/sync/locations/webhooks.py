@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...extensions import db
 from ...models import Location, Shop
-from ...shopify.gids import gid_of
+from ...shopify.gids import gid_of, number_of
 from ..run_queue import queue_run
 from ..shop import find_shop
 from .normalize import address_from_rest
@@ -20,7 +20,7 @@ def apply_rest_location(shop: Shop, payload: dict) -> Location | None:
     if created:
         loc = Location(shop_id=shop.id, shopify_id=gid, fulfills_online_orders=False, pos=False, is_default=False,
                        address={}, active=True, deleted=False)
-    loc.legacy_id = gid.rsplit("/", 1)[-1]
+    loc.legacy_id = number_of(gid)
     loc.name = payload.get("name") or loc.name or ""
     loc.address = address_from_rest(payload)
     if payload.get("active") is not None:

@@ -1,8 +1,9 @@
 """Products into our tables: one whole product, deletions, images, the sweep.
 
 "Newer wins" is decided in one place: the upsert's version guard (`newer=`), in SQL,
-where a webhook and a pull racing on one product meet. Python never compares versions
-itself; it reads back which version is stored to learn whether its own landed.
+where a webhook and a pull racing on one product meet. Python compares versions only
+within one batch, by the guard's own rule (`upsert.is_newer`); it reads back which version
+is stored to learn whether its own landed.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 
 from ...extensions import db
 from ...models import Product, Variant
-from ..upsert import upsert
+from ..upsert import is_newer, upsert
 
 VERSION = "shopify_updated_at"
 
@@ -32,16 +33,9 @@ def newest_of_each(items: list[tuple[dict, list[dict] | None]]) -> list[tuple[di
     kept: dict[str, tuple[dict, list[dict] | None]] = {}
     for row, variants in items:
         held = kept.get(row["shopify_id"])
-        if held is None or not _older(row[VERSION], held[0][VERSION]):
+        if held is None or is_newer(row[VERSION], held[0][VERSION]):
             kept[row["shopify_id"]] = (row, variants)
     return list(kept.values())
-
-
-def _older(version, than) -> bool:
-    """Is `version` older than `than`? An unversioned record is older than any version."""
-    if than is None:
-        return False
-    return version is None or version < than
 
 
 def apply_product(shop_id: int, row: dict, variant_rows: list[dict] | None) -> bool:
@@ -70,7 +64,7 @@ def apply_products(shop_id: int, items: list[tuple[dict, list[dict] | None]]) ->
             r[VERSION] = max(filter(None, [r[VERSION], row[VERSION]]), default=None)
             held = variant_rows.get(r["shopify_id"])
             # A variant moved from one product to another: the newer product's word wins.
-            if held is None or not _older(r[VERSION], held[VERSION]):
+            if held is None or is_newer(r[VERSION], held[VERSION]):
                 variant_rows[r["shopify_id"]] = r
     upsert(db.session, Variant, list(variant_rows.values()), newer=VERSION)
     # A variant belongs to one product: what none of these products still carries is gone.

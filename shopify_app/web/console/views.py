@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+import qrcode
+import qrcode.image.svg
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
 from ... import operators
@@ -115,9 +117,6 @@ def account():
 
 def qr_svg(uri: str) -> str:
     """The otpauth URI as an inline SVG QR code, made here (no image service)."""
-    import qrcode
-    import qrcode.image.svg
-
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
     return image.to_string(encoding="unicode")
 

@@ -6,32 +6,28 @@ from ...shopify.times import json_time
 from ...sync.fulfillments.requests import find_request, submit_fulfillment
 from ...sync.oms_requests.checks import MAX_LINES
 from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
-from .listing import store_json
 from .constraints import REQUEST_LINE, SHOP_DOMAIN, non_blank, optional_text, shopify_id
+from .records import external_id_record, record_json
 
 
 def request_json(req: FulfillmentRequest, shop: Shop) -> dict:
-    return {
-        "shop": shop.domain,
-        "product_store": store_json(shop.product_store),
-        "external_id": req.external_id,
-        "order_id": req.order_id,
-        "lines": req.lines,
-        "tracking": req.tracking,
-        "notify_customer": req.notify_customer,
-        "status": req.status,
-        "fulfillment_ids": req.fulfillment_ids or [],
-        "parts": [
+    return record_json(
+        req, shop,
+        tracking=req.tracking,
+        notify_customer=req.notify_customer,
+        status=req.status,
+        fulfillment_ids=req.fulfillment_ids or [],
+        parts=[
             {"location_id": p.get("location_id"), "status": p.get("status"), "fulfillment_id": p.get("fulfillment_id"),
              "lines": [{"line_item_id": i["line_item_id"], "quantity": i["quantity"]} for i in p.get("items", [])]}
             for p in (req.parts or [])
         ],
-        "user_errors": req.user_errors or [],
-        "error": req.error,
-        "attempts": req.attempts,
-        "created_at": json_time(req.created_at),
-        "sent_at": json_time(req.sent_at),
-    }
+        user_errors=req.user_errors or [],
+        error=req.error,
+        attempts=req.attempts,
+        created_at=json_time(req.created_at),
+        sent_at=json_time(req.sent_at),
+    )
 
 
 post_fulfillment = create_by_external_id("post_fulfillment", submit_fulfillment, request_json, "write_fulfillments")
@@ -70,30 +66,21 @@ OPENAPI = openapi_part(
                 "external_id": non_blank(255, description="Your id of this fulfillment: posting it again is idempotent"),
             },
         },
-        "Fulfillment": {
-            "type": "object",
-            "required": ["shop", "product_store", "external_id"],
-            "properties": {
-                "shop": {"type": "string"},
-                "product_store": {"$ref": "#/components/schemas/ProductStoreRef"},
-                "external_id": {"type": "string"},
-                "order_id": {"type": "string"},
-                "lines": {"type": "array", "items": {"type": "object"}},
-                "tracking": {"type": "object", "nullable": True},
-                "notify_customer": {"type": "boolean"},
-                "status": {"type": "string", "enum": ["pending", "sending", "fulfilled", "failed"]},
-                "fulfillment_ids": {"type": "array", "items": {"type": "string"}},
-                "parts": {"type": "array", "items": {"type": "object", "properties": {
-                    "location_id": {"type": "string"}, "status": {"type": "string"},
-                    "fulfillment_id": {"type": "string", "nullable": True},
-                    "lines": {"type": "array", "items": {"type": "object"}}}}},
-                "user_errors": {"type": "array", "items": {"type": "object", "properties": {
-                    "field": {"nullable": True}, "message": {"type": "string"}}}},
-                "error": {"type": "string", "nullable": True},
-                "attempts": {"type": "integer"},
-                "created_at": {"type": "string", "format": "date-time"},
-                "sent_at": {"type": "string", "format": "date-time", "nullable": True},
-            },
-        },
+        "Fulfillment": external_id_record(
+            tracking={"type": "object", "nullable": True},
+            notify_customer={"type": "boolean"},
+            status={"type": "string", "enum": ["pending", "sending", "fulfilled", "failed"]},
+            fulfillment_ids={"type": "array", "items": {"type": "string"}},
+            parts={"type": "array", "items": {"type": "object", "properties": {
+                "location_id": {"type": "string"}, "status": {"type": "string"},
+                "fulfillment_id": {"type": "string", "nullable": True},
+                "lines": {"type": "array", "items": {"type": "object"}}}}},
+            user_errors={"type": "array", "items": {"type": "object", "properties": {
+                "field": {"nullable": True}, "message": {"type": "string"}}}},
+            error={"type": "string", "nullable": True},
+            attempts={"type": "integer"},
+            created_at={"type": "string", "format": "date-time"},
+            sent_at={"type": "string", "format": "date-time", "nullable": True},
+        ),
     },
 )

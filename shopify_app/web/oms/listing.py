@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
 
 from flask import request
 from sqlalchemy import and_, or_, select
@@ -13,7 +12,7 @@ from sqlalchemy import and_, or_, select
 from ...extensions import db
 from ...models import ProductStore, Shop
 from ...shopify.shop_domain import InvalidShopDomain, validate_shop_domain
-from ...shopify.times import json_time
+from ...shopify.times import json_time, parse_time
 from .common import tenancy
 from .constraints import CURSOR, SHOP_DOMAIN
 
@@ -69,14 +68,14 @@ def parse_time_filter(raw: str | None):
     if raw is None:
         return None
     text = raw.strip().replace(" ", "+")  # a '+' of an offset left unescaped in the URL
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
     try:
-        moment = datetime.fromisoformat(text)
         # In UTC, as stored; a moment near year 1 or 9999 may not have one.
-        return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        moment = parse_time(text)
     except (ValueError, OverflowError):
-        raise ValueError("updated_since must be an ISO 8601 timestamp, e.g. 2026-11-01T00:00:00Z") from None
+        moment = None
+    if moment is None:  # '' is no timestamp either
+        raise ValueError("updated_since must be an ISO 8601 timestamp, e.g. 2026-11-01T00:00:00Z")
+    return moment
 
 
 def shop_and_since_filters(model) -> list:

@@ -7,29 +7,25 @@ from ...sync.refunds.requests import find_return, submit_return
 from ...sync.oms_requests.checks import MAX_LINES
 from ...sync.refunds.validate import RESTOCK_TYPES
 from .common import create_by_external_id, external_id_paths, openapi_part, read_by_external_id
-from .listing import store_json
 from .constraints import REQUEST_LINE, SHOP_DOMAIN, non_blank, optional_text, shopify_id
+from .records import external_id_record, record_json
 from .returns_list import LIST_OPERATION, SCHEMAS as LIST_SCHEMAS
 
 
 def return_json(req: ReturnRequest, shop: Shop) -> dict:
     body = req.body or {}
-    return {
-        "shop": shop.domain,
-        "product_store": store_json(shop.product_store),
-        "external_id": req.external_id,
-        "order_id": req.order_id,
-        "lines": req.lines,
-        "note": req.note,
-        "amount": body.get("amount"),
-        "restock_type": body.get("restock_type"),
-        "status": req.status,
-        "refund_id": req.refund_id,
-        "user_errors": req.user_errors or [],
-        "error": req.error,
-        "attempts": req.attempts,
-        "created_at": json_time(req.created_at),
-    }
+    return record_json(
+        req, shop,
+        note=req.note,
+        amount=body.get("amount"),
+        restock_type=body.get("restock_type"),
+        status=req.status,
+        refund_id=req.refund_id,
+        user_errors=req.user_errors or [],
+        error=req.error,
+        attempts=req.attempts,
+        created_at=json_time(req.created_at),
+    )
 
 
 post_return = create_by_external_id("post_return", submit_return, return_json, "write_returns")
@@ -89,25 +85,16 @@ OPENAPI = openapi_part(
                 ]},
             ],
         },
-        "Return": {
-            "type": "object",
-            "required": ["shop", "product_store", "external_id"],
-            "properties": {
-                "shop": {"type": "string"},
-                "product_store": {"$ref": "#/components/schemas/ProductStoreRef"},
-                "external_id": {"type": "string"},
-                "order_id": {"type": "string"},
-                "lines": {"type": "array", "items": {"type": "object"}},
-                "note": {"type": "string", "nullable": True},
-                "amount": {"type": "string", "nullable": True},
-                "restock_type": {"type": "string"},
-                "status": {"type": "string", "enum": ["kept", "pending", "sending", "refunded", "failed"]},
-                "refund_id": {"type": "string", "nullable": True},
-                "user_errors": {"type": "array", "items": {"type": "object"}},
-                "error": {"type": "string", "nullable": True},
-                "attempts": {"type": "integer"},
-                "created_at": {"type": "string", "format": "date-time"},
-            },
-        },
+        "Return": external_id_record(
+            note={"type": "string", "nullable": True},
+            amount={"type": "string", "nullable": True},
+            restock_type={"type": "string"},
+            status={"type": "string", "enum": ["kept", "pending", "sending", "refunded", "failed"]},
+            refund_id={"type": "string", "nullable": True},
+            user_errors={"type": "array", "items": {"type": "object"}},
+            error={"type": "string", "nullable": True},
+            attempts={"type": "integer"},
+            created_at={"type": "string", "format": "date-time"},
+        ),
     },
 )
