@@ -6,9 +6,12 @@ installs (sync/install.py), `queue_run` (sync/run_queue.py).
 
 Webhooks of an inactive shop are acknowledged and kept in the ledger (status `held`),
 applied on activation (sync/activation.py). A few topics are applied at once even so,
-since they need no call to Shopify and cannot wait: the compliance topics (the law gives
-the merchant 30 days, whatever our operator switched off) and the app's own lifecycle
-(`app/uninstalled`: the shop is gone; `app/scopes_update`: what it granted changed).
+since they need no call to Shopify and cannot wait, marked `applied_while_inactive` in
+TOPICS (sync/registry.py): the compliance topics (the law gives the merchant 30 days,
+whatever our operator switched off) and the app's own lifecycle (`app/uninstalled`: the
+shop is gone; `app/scopes_update`: what it granted changed). `held_while_inactive` in
+sync/webhooks.py decides it (this module is reached from the registry's handlers, so it
+cannot read the registry).
 """
 from __future__ import annotations
 
@@ -17,11 +20,6 @@ from ..shopify.access import AccessDenied
 
 # The ledger status of a delivery kept for an inactive shop, applied when it is activated.
 HELD = "held"
-
-APPLIED_WHILE_INACTIVE = frozenset({
-    "customers/data_request", "customers/redact", "shop/redact",
-    "app/uninstalled", "app/scopes_update",
-})
 
 
 class ShopInactive(AccessDenied):
@@ -37,8 +35,3 @@ def refuse_inactive(shop: Shop | None) -> None:
     """Raise ShopInactive for an inactive shop; anything else passes (other checks follow)."""
     if is_inactive(shop):
         raise ShopInactive(f"shop {shop.domain} is inactive: the OMS operator switched it off")
-
-
-def held_while_inactive(topic: str, shop: Shop | None) -> bool:
-    """Whether a delivery of `topic` for `shop` is kept, not applied, now. A pure decision."""
-    return is_inactive(shop) and topic not in APPLIED_WHILE_INACTIVE
