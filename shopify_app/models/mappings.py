@@ -3,6 +3,7 @@ methods) found per shop, each with the OMS value it maps to; and the OMS values 
 added to the catalogue beside the built-in defaults (see shopify_app.sync.mappings)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
@@ -10,8 +11,26 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
 
-# The Shopify-side kinds the merchant maps, and the OMS catalogue kinds.
-MAPPING_KINDS = ("sales_channel", "product_type", "payment_method", "shipping_method")
+
+
+@dataclass(frozen=True)
+class MappingKind:
+    """What the app says of a mapping kind wherever it lists the kinds."""
+    catalogue: str  # the OMS catalogue kind (OMS_VALUE_KINDS) its values map to
+    records: str  # the stored records that carry its mapped value: "orders" or "products"
+    label: str  # its values, in words (the console's headings)
+
+
+# The Shopify-side kinds the merchant maps: the one table of them (where each kind's
+# values are met: sync/mappings/catalogue.py; README, "A new mapping kind").
+MAPPING_KIND_TABLE: dict[str, MappingKind] = {
+    "sales_channel": MappingKind("sales_channel", "orders", "Sales channels"),
+    "product_type": MappingKind("product_type", "products", "Product types"),
+    "payment_method": MappingKind("payment_method", "orders", "Payment methods"),
+    "shipping_method": MappingKind("shipment_method", "orders", "Shipping methods"),
+}
+MAPPING_KINDS = tuple(MAPPING_KIND_TABLE)
+# The OMS catalogue kinds.
 OMS_VALUE_KINDS = ("sales_channel", "product_type", "payment_method", "shipment_method", "carrier")
 
 

@@ -16,7 +16,7 @@ from ..models import ShopStatus, WebhookDelivery
 from .installation import token_still_works
 from .shop import find_shop, mark_uninstalled, update_scopes
 from .shop_gate import HELD, is_inactive
-from .webhook_checks import Rejected
+from .rejected import Rejected
 
 DROPPED_NOTE = "not applied: the app was uninstalled while the shop was inactive"
 

@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 from ..extensions import db
 from ..models import ComplianceRequest, ShopStatus
 from . import privacy
-from .privacy_match import CustomerRef, email_digest
+from .privacy_match import CustomerRef, OrderIdAt, email_digest
 from .shop import find_shop
-from .webhook_checks import Rejected
+from .rejected import Rejected
 
 
 def customer_ref(shop, payload: dict) -> CustomerRef:
@@ -51,10 +51,12 @@ def customers_data_request(shop_domain: str, payload: dict) -> None:
     db.session.commit()
 
 
-def customers_redact(shop_domain: str, payload: dict) -> None:
+def customers_redact(shop_domain: str, payload: dict, order_id_at: OrderIdAt) -> None:
+    """`order_id_at`: where each topic's body holds its order's id, for the ledger's scrub
+    (bound in TOPICS, sync/registry.py, which this module cannot import)."""
     record = compliance_record(shop_domain, "customers/redact", payload)
     shop = find_shop(shop_domain)
-    counts = privacy.redact_customer(customer_ref(shop, payload)) if shop else {}
+    counts = privacy.redact_customer(customer_ref(shop, payload), order_id_at) if shop else {}
     record.result = {"redacted": counts}
     record.completed_at = datetime.now(timezone.utc)
     db.session.commit()

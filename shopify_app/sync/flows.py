@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,6 +159,10 @@ class Flow:
     description: str = ""
     # shop -> extra figures for GET /api/sync (e.g. products imported in the last 24 h)
     stats: Callable[[Shop], dict] | None = None
+    # Those figures as the cards show them when `stats` fails (the keys always there).
+    blank_stats: Mapping[str, object] = field(default_factory=dict)
+    # A card on the merchant's pages (GET /api/sync lists it), in FLOWS' order.
+    card: bool = False
 
 
 MIN_INTERVAL_MINUTES = 1

@@ -20,7 +20,8 @@ from ..shopify.times import parse_time, parse_time_or_none
 from . import mappings
 from .orders import privacy as order_privacy
 from .returns import privacy as return_privacy
-from .privacy_match import Customer, CustomerRef, derive_email_key, email_digest, matching_email, names_customer
+from .privacy_match import (Customer, CustomerRef, OrderIdAt, derive_email_key, email_digest, matching_email,
+                            names_customer)
 
 REDACTED_NOTE = "payload erased by a customer redaction"
 
@@ -44,10 +45,11 @@ def customer_data(ref: CustomerRef) -> dict:
     return {name: keeper.export(ref) for name, keeper in sorted(RECORD_KEEPERS.items())}
 
 
-def redact_customer(ref: CustomerRef) -> dict[str, int]:
-    """Erase the customer everywhere: the registered tables, the ledger, the exports."""
+def redact_customer(ref: CustomerRef, order_id_at: OrderIdAt) -> dict[str, int]:
+    """Erase the customer everywhere: the registered tables, the ledger (whose bodies hold
+    their orders' ids where `order_id_at` says), the exports."""
     counts = {name: keeper.redact(ref) for name, keeper in sorted(RECORD_KEEPERS.items())}
-    counts["webhook_deliveries"] = scrub_ledger(ref)
+    counts["webhook_deliveries"] = scrub_ledger(ref, order_id_at)
     counts["data_request_exports"] = scrub_exports(ref)
     return counts
 
@@ -62,7 +64,7 @@ def _customer(ref: CustomerRef) -> Customer:
     return Customer(ref.customer_id, email_digest(ref.email, key), frozenset(ref.order_ids), key)
 
 
-def scrub_ledger(ref: CustomerRef) -> int:
+def scrub_ledger(ref: CustomerRef, order_id_at: OrderIdAt) -> int:
     """Erase the payload of every delivery still kept for the shop that names the customer.
 
     The row stays (its webhook id keeps de-duplicating Shopify's retries); with no
@@ -77,7 +79,7 @@ def scrub_ledger(ref: CustomerRef) -> int:
     ).scalars()
     scrubbed = 0
     for delivery in rows:
-        if names_customer(delivery.topic, delivery.payload, customer):
+        if names_customer(delivery.topic, delivery.payload, customer, order_id_at):
             delivery.payload = None
             delivery.status = "redacted"
             delivery.error = REDACTED_NOTE  # an error text may have quoted the payload
@@ -141,7 +143,7 @@ def purge_export(record: ComplianceRequest, now: datetime | None = None) -> None
 
 
 def reapply_redactions(shop: Shop | None, topic: str, payload: dict, triggered_at: str | None,
-                       received_at: datetime | None) -> int:
+                       received_at: datetime | None, order_id_at: OrderIdAt) -> int:
     """After a delivery was applied: redact again every customer it names whose redaction
     came after the delivery's data was produced (a retry of a delivery received before
     the redaction, or Shopify's late retry of an older event). Returns how many."""
@@ -157,7 +159,7 @@ def reapply_redactions(shop: Shop | None, topic: str, payload: dict, triggered_a
     for record in db.session.execute(query).scalars():
         customer = Customer(record.customer_id, record.customer_email_sha256,
                             frozenset(str(o) for o in record.orders_requested or ()), key)
-        if not names_customer(topic, payload, customer):
+        if not names_customer(topic, payload, customer, order_id_at):
             continue
         ref = CustomerRef(shop=shop, customer_id=record.customer_id,
                           email=matching_email(payload, customer),
@@ -169,7 +171,8 @@ def reapply_redactions(shop: Shop | None, topic: str, payload: dict, triggered_a
 
 
 def reapply_redactions_to_batch(shop: Shop | None, topic: str,
-                                deliveries: list[tuple[dict, str | None, datetime | None]]) -> int:
+                                deliveries: list[tuple[dict, str | None, datetime | None]],
+                                order_id_at: OrderIdAt) -> int:
     """`reapply_redactions` for a batch of (payload, triggered_at, received_at): one
     query when no redaction came after the oldest of them (the usual case)."""
     if shop is None or not deliveries:
@@ -181,7 +184,7 @@ def reapply_redactions_to_batch(shop: Shop | None, topic: str,
         query = query.where(ComplianceRequest.received_at >= min(parse_time(p) for p in produced))
     if db.session.execute(query.limit(1)).first() is None:
         return 0
-    return sum(reapply_redactions(shop, topic, *delivery) for delivery in deliveries)
+    return sum(reapply_redactions(shop, topic, *delivery, order_id_at) for delivery in deliveries)
 
 
 def erase_shop(shop: Shop) -> dict[str, int]:

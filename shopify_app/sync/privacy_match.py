@@ -3,7 +3,9 @@
 A redaction knows the customer by Shopify id, by a keyed hash of the email (a record
 of a redaction keeps no email) and by the orders Shopify listed. A body names the
 customer when a `customer` object in it carries that id, when any email in it hashes to
-that hash, or when it is one of those orders (its top-level id, for order topics).
+that hash, or when it is one of those orders: the id found where its topic's body holds
+the order's (`Topic.order_id_at` in sync/registry.py, handed in as an `OrderIdAt`: the
+registry's handlers reach this module, so it cannot import the registry).
 
 The hash is an HMAC-SHA256 under a key derived from SECRET_KEY: a plain sha256 of an
 email is reversed by hashing a list of candidate addresses, so it would still be
@@ -12,9 +14,9 @@ personal data. Changing SECRET_KEY makes earlier records match by ids only.
 from __future__ import annotations
 
 import hashlib
-import hmac
-from collections.abc import Iterator
 import dataclasses
+import hmac
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,8 +25,8 @@ from ..shopify.gids import number_of
 if TYPE_CHECKING:  # a type only: this module does no I/O
     from ..models import Shop
 
-# Topics whose body is an order, or points at one, and the field that holds its id.
-ORDER_ID_FIELDS = {"orders/": "id", "refunds/": "order_id", "fulfillments/": "order_id"}
+# topic -> where its body holds the id of the order it is or points at (None: nowhere).
+OrderIdAt = Callable[[str], tuple[str, ...] | None]
 
 
 # What the email key is derived for, so that SECRET_KEY's other uses never share it.
@@ -87,19 +89,22 @@ def emails_in(payload) -> set[str]:
     return {v for _, v in _walk(payload) if isinstance(v, str) and "@" in v and len(v) <= 320}
 
 
-def _order_id(topic: str, payload: dict) -> str | None:
-    if topic == "orders/edited":
-        return _numeric((payload.get("order_edit") or {}).get("order_id"))
-    for prefix, field in ORDER_ID_FIELDS.items():
-        if topic.startswith(prefix):
-            return _numeric(payload.get(field))
-    return None
+def order_id_in(payload: dict, path: tuple[str, ...] | None) -> str | None:
+    """The order id at `path` in the body (None: no path, or nothing there)."""
+    if not path:
+        return None
+    value = payload
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return _numeric(value)
 
 
-def names_customer(topic: str, payload, customer: Customer) -> bool:
+def names_customer(topic: str, payload, customer: Customer, order_id_at: OrderIdAt) -> bool:
     if not isinstance(payload, dict):
         return False
-    if customer.order_ids and _order_id(topic, payload) in customer.order_ids:
+    if customer.order_ids and order_id_in(payload, order_id_at(topic)) in customer.order_ids:
         return True
     for key, item in _walk(payload):
         if customer.customer_id and key == "customer" and isinstance(item, dict):

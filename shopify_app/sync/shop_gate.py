@@ -8,10 +8,13 @@ still takes the shop's token (sync/installation.py asks `probe_client` with
 
 Webhooks of an inactive shop are acknowledged and kept in the ledger (status `held`),
 applied on activation (sync/activation.py), for DATA_RETENTION_DAYS at most
-(sync/retention.py). A few topics are applied at once even so, since they cannot wait:
-the compliance topics (the law gives the merchant 30 days, whatever our operator switched
-off) and the app's own lifecycle (`app/uninstalled`: the shop is gone, once Shopify
-refuses its token; `app/scopes_update`: what it granted changed).
+(sync/retention.py). A few topics are applied at once even so, since they cannot wait,
+marked `applied_while_inactive` in TOPICS (sync/registry.py): the compliance topics (the
+law gives the merchant 30 days, whatever our operator switched off) and the app's own
+lifecycle (`app/uninstalled`: the shop is gone, once Shopify refuses its token;
+`app/scopes_update`: what it granted changed). `held_while_inactive` in sync/webhooks.py
+decides it (this module is reached from the registry's handlers, so it cannot read the
+registry).
 """
 from __future__ import annotations
 
@@ -20,11 +23,6 @@ from ..shopify.access import AccessDenied
 
 # The ledger status of a delivery kept for an inactive shop, applied when it is activated.
 HELD = "held"
-
-APPLIED_WHILE_INACTIVE = frozenset({
-    "customers/data_request", "customers/redact", "shop/redact",
-    "app/uninstalled", "app/scopes_update",
-})
 
 
 class ShopInactive(AccessDenied):
@@ -40,8 +38,3 @@ def refuse_inactive(shop: Shop | None) -> None:
     """Raise ShopInactive for an inactive shop; anything else passes (other checks follow)."""
     if is_inactive(shop):
         raise ShopInactive(f"shop {shop.domain} is inactive: the OMS operator switched it off")
-
-
-def held_while_inactive(topic: str, shop: Shop | None) -> bool:
-    """Whether a delivery of `topic` for `shop` is kept, not applied, now. A pure decision."""
-    return is_inactive(shop) and topic not in APPLIED_WHILE_INACTIVE

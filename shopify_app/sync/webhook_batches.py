@@ -32,10 +32,11 @@ from ..models import Shop, WebhookDelivery
 from . import privacy
 from .body_owners import first_shops
 from .instrumentation import count_delivery
-from .registry import TOPICS, Batch
+from .registry import TOPICS, Batch, order_id_at
 from .shop import find_shop
-from .shop_gate import HELD, held_while_inactive
+from .shop_gate import HELD
 from .webhook_checks import delivery_problem
+from .webhooks import held_while_inactive
 from .webhook_retry import WEBHOOK_MAX_ATTEMPTS
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,8 @@ def apply_batch(limit: int = BATCH_SIZE) -> int:
             with db.session.begin_nested():
                 shop_id = group.batch.apply(group.shop.domain, [row.payload for row in group.rows])
                 privacy.reapply_redactions_to_batch(
-                    group.shop, group.topic, [(row.payload, row.triggered_at, row.received_at) for row in group.rows])
+                    group.shop, group.topic, [(row.payload, row.triggered_at, row.received_at) for row in group.rows],
+                    order_id_at)
         except Exception as exc:
             with log_context.scope(shop=group.shop.domain, topic=group.topic):
                 log.exception("a batch of %d %s deliveries failed: applied one by one", len(group.rows), group.topic)

@@ -15,11 +15,8 @@ from datetime import datetime, timedelta
 
 from ..shopify.gids import gid_of
 from ..shopify.times import parse_time_or_none
+from .registry import TOPICS
 from .webhook_shapes import shape_problem
-
-
-class Rejected(Exception):
-    """The delivery contradicts Shopify's own state: record it, never apply or retry it."""
 
 # Shopify retries a failed delivery 8 times over 4 hours (shopify.dev changelog,
 # "Updates to webhook retry mechanism", September 2024); anything triggered earlier
@@ -29,17 +26,6 @@ STALE_AFTER = SHOPIFY_RETRY_WINDOW + timedelta(hours=1)
 # A trigger time this far ahead of our clock is no real one either.
 FUTURE_TOLERANCE = timedelta(minutes=10)
 
-# Where each topic's body names its shop: domain fields, and the shop id field.
-_COMPLIANCE_CLAIMS = (("shop_domain",), "shop_id")
-SHOP_CLAIMS: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "customers/data_request": _COMPLIANCE_CLAIMS,
-    "customers/redact": _COMPLIANCE_CLAIMS,
-    "shop/redact": _COMPLIANCE_CLAIMS,
-    # `domain` is the primary domain: compared only when it is a myshopify.com one.
-    "app/uninstalled": (("myshopify_domain", "domain"), "id"),
-    "app/scopes_update": ((), "shop_id"),
-}
-
 
 def _is_myshopify(value: str) -> bool:
     return value.endswith(".myshopify.com")
@@ -47,7 +33,8 @@ def _is_myshopify(value: str) -> bool:
 
 def shop_problem(topic: str, payload: dict, shop_domain: str, shop_gid: str | None) -> str | None:
     """Why the body is about another shop than the header's, or None."""
-    domain_fields, id_field = SHOP_CLAIMS.get(topic, ((), None))
+    entry = TOPICS.get(topic)  # where its body names its shop: `Topic.shop_claims`
+    domain_fields, id_field = entry.shop_claims if entry is not None else ((), None)
     for name in domain_fields:
         claimed = payload.get(name)
         if not isinstance(claimed, str) or not claimed:

@@ -8,8 +8,9 @@ delivery with a conditional UPDATE, so that a delivery is applied once however m
 times its task is delivered; a failed one is retried by its task with back-off
 (sync/webhook_retry.py), and handlers apply the newest version of a record only.
 
-A delivery for an inactive shop is kept (`held`), not applied, except the few topics
-sync/shop_gate.py lists; activating the shop applies the kept ones in order.
+A delivery for an inactive shop is kept (`held`), not applied, except for the few topics
+marked `applied_while_inactive` (sync/shop_gate.py says why); activating the shop applies
+the kept ones in order.
 
 Before its handler, a delivery is judged (sync/webhook_checks.py `delivery_problem`, as
 the batch path judges it): the headers the signature does not cover are checked against
@@ -28,21 +29,24 @@ from datetime import datetime, timezone
 from sqlalchemy import update
 
 from ..extensions import db
-from ..models import WebhookDelivery
+from ..models import Shop, WebhookDelivery
 from . import privacy
 from .body_owners import first_shops
 from .instrumentation import count_delivery, observed_apply, observed_delivery
-from .registry import TOPICS
+from .registry import TOPICS, order_id_at
 from .shop import find_shop
-from .shop_gate import HELD, held_while_inactive
-from .webhook_checks import Rejected, delivery_problem
+from .rejected import Rejected
+from .shop_gate import HELD, is_inactive
+from .webhook_checks import delivery_problem
 from .webhook_retry import WEBHOOK_MAX_ATTEMPTS, webhook_backoff
 
 log = logging.getLogger(__name__)
 
 
-# Topics whose handlers deal with the customer's data themselves (no re-redaction after).
-COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
+def held_while_inactive(topic: str, shop: Shop | None) -> bool:
+    """Whether a delivery of `topic` for `shop` is kept, not applied, now. A pure decision."""
+    entry = TOPICS.get(topic)
+    return is_inactive(shop) and not (entry is not None and entry.applied_while_inactive)
 
 
 def refusal(topic: str, payload: dict, shop_domain: str, triggered_at: str | None,
@@ -117,10 +121,10 @@ def process(delivery: WebhookDelivery) -> WebhookDelivery:
     payload = delivery.payload or {}
     try:
         handler(delivery.shop_domain, payload)
-        if delivery.topic not in COMPLIANCE_TOPICS:
+        if not entry.compliance:  # a compliance handler deals with the customer's data itself
             # A redaction that came after this delivery's data was produced erases it again.
             if privacy.reapply_redactions(find_shop(delivery.shop_domain), delivery.topic, payload,
-                                          delivery.triggered_at, delivery.received_at):
+                                          delivery.triggered_at, delivery.received_at, order_id_at):
                 db.session.commit()
     except Rejected as exc:
         db.session.rollback()

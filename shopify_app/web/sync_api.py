@@ -30,15 +30,8 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api/sync")
 
-# The flows the merchant's page shows, in order (DESIGN.md, GET /api/sync).
-FLOW_NAMES = ("products", "orders", "inventory", "fulfillments", "locations")
-
-# What the cards show before a flow module provides its own figures.
-DEFAULT_STATS = {
-    "products": {"imported_24h": 0, "total": 0},
-    "orders": {"imported_15m": 0, "total": 0},
-    "inventory": {"last_pushed_at": None},
-}
+# The flows the merchant's page shows, in order (DESIGN.md, GET /api/sync): `Flow.card`.
+FLOW_NAMES = tuple(name for name, flow in FLOWS.items() if flow.card)
 
 
 def run_json(run: SyncRun) -> dict:
@@ -94,8 +87,8 @@ def _latest_runs(shop_id: int) -> tuple[dict, dict, dict]:
 
 
 def _stats(name: str, shop: Shop) -> dict:
-    stats = dict(DEFAULT_STATS.get(name, {}))
     flow = FLOWS.get(name)
+    stats = dict(flow.blank_stats) if flow is not None else {}
     if flow is not None and flow.stats is not None:
         try:
             stats.update(flow.stats(shop) or {})

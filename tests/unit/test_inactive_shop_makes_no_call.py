@@ -22,7 +22,8 @@ from shopify_app.sync.connection import access_token, client_for, probe_client
 from shopify_app.sync.install import connect_by_token_exchange, install_from_authorization_code
 from shopify_app.sync.retention import EXPIRED_NOTE, purge_expired
 from shopify_app.sync.run_queue import queue_run
-from shopify_app.sync.shop_gate import ShopInactive, held_while_inactive
+from shopify_app.sync.shop_gate import ShopInactive
+from shopify_app.sync.webhooks import held_while_inactive
 
 from tests.conftest import API_VERSION, SHOP, create_shop, reconfigure
 from tests.unit.test_webhooks import deliver

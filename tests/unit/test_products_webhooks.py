@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from shopify_app.extensions import db
 from shopify_app.models import Order, OrderLine, Product, Variant
-from shopify_app.sync.registry import TOPICS
+from shopify_app.sync.registry import TOPICS, order_id_at
 
 SAMPLES = "/work/shared/shopify/webhooks"
 
@@ -127,7 +127,7 @@ def test_customer_redaction_and_export_cover_orders(app, shop):
     ref = privacy.CustomerRef(shop=shop, customer_id=str(created["customer"]["id"]), email=created["email"], order_ids=())
     exported = privacy.customer_data(ref)["orders"]
     assert exported and exported[0]["order_id"] == "gid://shopify/Order/820982911946154508"
-    assert privacy.redact_customer(ref)["orders"] == 1
+    assert privacy.redact_customer(ref, order_id_at)["orders"] == 1
     db.session.expire_all()
     o = db.session.execute(select(Order)).scalar_one()
     assert o.email is None and o.shipping_address is None and o.customer is None

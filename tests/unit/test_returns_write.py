@@ -14,6 +14,7 @@ from shopify_app.sync.orders.mapper import Mapper
 from shopify_app.sync.orders.normalize import order_from_node
 from shopify_app.sync.orders.write import apply_order
 from shopify_app.sync.returns.normalize import return_from_node
+from shopify_app.sync.registry import order_id_at
 from shopify_app.sync.returns.write import apply_returns, order_of_return
 
 from tests.conftest import create_shop
@@ -116,7 +117,7 @@ def test_a_customer_redaction_erases_the_notes_of_their_returns_and_an_export_li
     ref = privacy.CustomerRef(shop=shop, customer_id="3", email="ada@example.com", order_ids=())
     assert privacy.customer_data(ref)["order_returns"] == [
         {"return_id": RETURN["id"], "order_id": NODE["id"], "customer_notes": ["too small"]}]
-    counts = privacy.redact_customer(ref)
+    counts = privacy.redact_customer(ref, order_id_at)
     db.session.commit()
     db.session.expire_all()
     assert counts["order_returns"] == 1 and counts["orders"] == 1

@@ -9,7 +9,9 @@ Kinds (Shopify side)   where the values come from                    OMS catalog
                        method definitions (the rate names checkout        + carrier
                        shows, which become the shipping line titles)
 
-The OMS values of a shop are the built-in defaults below and those it added.
+The kinds themselves, each with its catalogue, the records carrying it and its label,
+are one table: MAPPING_KIND_TABLE in models/mappings.py. The OMS values of a shop are
+the built-in defaults below and those it added.
 """
 from __future__ import annotations
 
@@ -18,16 +20,16 @@ import re
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models.mappings import MAPPING_KINDS, OMS_VALUE_KINDS, OmsValue
+from ...models.mappings import MAPPING_KIND_TABLE, MAPPING_KINDS, OMS_VALUE_KINDS, OmsValue
 
 KINDS = MAPPING_KINDS
 # The OMS catalogue kind each mapping kind points to.
-CATALOGUE_KIND = {
-    "sales_channel": "sales_channel",
-    "product_type": "product_type",
-    "payment_method": "payment_method",
-    "shipping_method": "shipment_method",
-}
+CATALOGUE_KIND = {kind: facts.catalogue for kind, facts in MAPPING_KIND_TABLE.items()}
+
+
+def kinds_carried_by(records: str) -> tuple[str, ...]:
+    """The kinds whose mapped values `records` ("orders", "products") carry."""
+    return tuple(kind for kind, facts in MAPPING_KIND_TABLE.items() if facts.records == records)
 
 # The OMS values every shop has from the start (Apache OFBiz-style identifiers).
 DEFAULT_OMS_VALUES: dict[str, tuple[tuple[str, str], ...]] = {

@@ -22,7 +22,10 @@ from .catalogue import normalize
 # Shopify values per `IN (...)` list: well under SQLite's and PostgreSQL's bind limits.
 VALUES_PER_STATEMENT = 500
 
-# The kinds read from one column, and the kinds read from a list of the order.
+# The kinds read from one column, and the kinds read from a list of the order. Written
+# out, not derived from MAPPING_KIND_TABLE: each needs its own update (`scalar_update` or
+# `LIST_COLUMNS` in reach.py, `order_list_changes` here), and a kind in neither is
+# refused (reach_stored raises) rather than sent down another kind's.
 SCALAR_KINDS = ("sales_channel", "product_type")
 LIST_KINDS = ("payment_method", "shipping_method")
 

@@ -33,6 +33,7 @@ from ...shopify.times import search_time
 from .. import bulk, mappings
 from ..connection import client_for, denied_as_not_permitted
 from ..flows import RunContext
+from ..mappings.catalogue import kinds_carried_by
 from .fetch import bulk_query, fetch_order, find_by_name, order_count, order_pages
 from .filter import import_query
 from .mapper import Mapper
@@ -165,7 +166,7 @@ def order_stats(shop: Shop) -> dict:
     return {"imported_15m": new, "total": total}
 
 
-ORDER_MAPPING_KINDS = ("sales_channel", "payment_method", "shipping_method")
+ORDER_MAPPING_KINDS = kinds_carried_by("orders")
 
 
 def run_orders(ctx: RunContext) -> None:

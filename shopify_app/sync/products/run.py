@@ -14,6 +14,7 @@ from ...shopify.times import parse_time, search_time
 from .. import bulk, mappings
 from ..bulk import window_start
 from ..flows import RunContext
+from ..mappings.catalogue import kinds_carried_by
 from .fetch import bulk_query, changed_since, products_page, shopify_count
 from .normalize import images_from_media, product_from_node, variant_from_node
 from .sink import ProductSink
@@ -21,6 +22,7 @@ from .type_mapping import TypeResolver
 from .write import apply_product, sweep_deleted
 
 FLOW = "products"
+PRODUCT_MAPPING_KINDS = kinds_carried_by("products")
 OVERLAP = timedelta(minutes=10)
 BULK_THRESHOLD = 2000  # changed products above which an incremental run uses a bulk operation
 
@@ -66,7 +68,7 @@ def run_products(ctx: RunContext) -> None:
     mapping saved meanwhile."""
     started = datetime.now(timezone.utc)
     download_products(ctx)
-    mappings.settle_after_run(ctx.shop.id, ("product_type",), started)
+    mappings.settle_after_run(ctx.shop.id, PRODUCT_MAPPING_KINDS, started)
 
 
 def download_products(ctx: RunContext) -> None:

@@ -11,7 +11,7 @@ from ...extensions import db
 from .. import mappings
 from ..shop import shop_taking
 from .normalize import product_from_rest, product_gid_of
-from .run import FLOW
+from .run import FLOW, PRODUCT_MAPPING_KINDS
 from .type_mapping import TypeResolver
 from .write import apply_products, mark_deleted
 
@@ -39,7 +39,7 @@ def products_changed(shop_domain: str, payloads: list[dict]) -> int | None:
 def settle_product_types(shop_id: int, started: datetime) -> None:
     """After the commit: a product-type mapping saved in another process moments ago may
     not have reached what was just written."""
-    mappings.settle_after_run(shop_id, ("product_type",), started)
+    mappings.settle_after_run(shop_id, PRODUCT_MAPPING_KINDS, started)
 
 
 def product_deleted(shop_domain: str, payload: dict) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import FlowState, Shop, SyncRun
+from ...models.mappings import MAPPING_KIND_TABLE
 from ...product_stores import list_stores
 from ...shopify.access import AccessLevel, max_level_for_scopes
 from ...sync.clone_plan import PART_LABELS, PARTS
@@ -29,8 +30,6 @@ from .connections import shop_or_404
 
 RECENT_RUNS = 5
 RUNS_PER_PAGE = 25
-KIND_LABELS = {"sales_channel": "Sales channels", "product_type": "Product types",
-               "payment_method": "Payment methods", "shipping_method": "Shipping methods"}
 
 
 def page_url(shop: Shop, anchor: str = "") -> str:
@@ -61,7 +60,7 @@ def flows_of(shop: Shop) -> list[dict]:
 
 
 def mappings_of(shop: Shop) -> list[dict]:
-    return [{"kind": kind, "label": KIND_LABELS.get(kind, kind), "values": recorded_values(shop.id, kind),
+    return [{"kind": kind, "label": MAPPING_KIND_TABLE[kind].label, "values": recorded_values(shop.id, kind),
              "oms_values": oms_values(shop.id, CATALOGUE_KIND[kind]),
              "carriers": oms_values(shop.id, "carrier") if kind == "shipping_method" else []} for kind in KINDS]
 
