@@ -41,7 +41,7 @@ def test_a_new_topic_is_applied_while_inactive_when_its_row_says(new_topic, monk
 
 
 def test_a_redaction_finds_a_new_topic_s_order_where_its_row_says(new_topic):
-    customer = Customer("1", None, frozenset({"42"}))
+    customer = Customer("1", None, frozenset({"42"}), b"key")
     assert order_id_at(new_topic) == ("thing", "order")
     assert names_customer(new_topic, {"thing": {"order": 42}}, customer, order_id_at)
     assert not names_customer(new_topic, {"id": 42}, customer, order_id_at)
