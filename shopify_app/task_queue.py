@@ -165,7 +165,7 @@ def make_celery(dispatcher: Dispatcher, broker: str, on_worker_stop):
     celery.conf.update(
         task_default_queue=app.config.get("CELERY_QUEUE") or QUEUE_NAME,
         # A task is acknowledged once done, and given back if its worker dies: the work is
-        # redelivered, never lost (the tasks are idempotent: sync/run_steps.py, sync/webhooks.py).
+        # redelivered, never lost (the tasks are idempotent: sync/run_steps.py, sync/webhooks/apply.py).
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_cancel_long_running_tasks_on_connection_loss=True,

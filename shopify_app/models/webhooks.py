@@ -27,7 +27,7 @@ class WebhookDelivery(Base):
     triggered_at: Mapped[str | None] = mapped_column(String(64))
     # X-Shopify-Hmac-Sha256 as verified: a keyed SHA-256 of the exact body, so the same
     # body always has the same digest. A body first recorded for another shop is a
-    # replay under a forged X-Shopify-Shop-Domain (sync/body_owners.py). NULL on rows
+    # replay under a forged X-Shopify-Shop-Domain (sync/webhooks/body_owners.py). NULL on rows
     # recorded before it was kept.
     body_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -25,7 +25,7 @@ from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import FlowState, Shop, ShopStatus, SyncRun, WebhookDelivery
-from . import webhooks as topics
+from .webhooks import apply as topics
 from .flows import shutdown_event
 from .registry import FLOWS
 from .run_queue import queued_run

@@ -18,7 +18,7 @@ from functools import partial
 
 from ..models import FlowState
 from ..shopify.access import AccessLevel
-from . import app_webhooks, bulk, compliance_webhooks
+from . import bulk
 from .flows import Flow
 from .fulfillments.run import run_fulfillments
 from .inventory import webhooks as inventory_webhooks
@@ -31,6 +31,8 @@ from .orders.run import order_stats, run_orders
 from .products import webhooks as product_webhooks
 from .products.run import product_stats, run_products
 from .returns import webhooks as return_webhooks
+from .webhooks import app_lifecycle
+from .webhooks import compliance as compliance_webhooks
 
 FLOWS: dict[str, Flow] = {flow.name: flow for flow in (
     Flow("products", run_products, AccessLevel.READ, 15,
@@ -54,7 +56,7 @@ FLOWS: dict[str, Flow] = {flow.name: flow for flow in (
 @dataclass(frozen=True)
 class Batch:
     """How a burst of one topic's deliveries for one shop is applied at once
-    (sync/webhook_batches.py): `apply(shop domain, payloads)` writes them without
+    (sync/webhooks/batches.py): `apply(shop domain, payloads)` writes them without
     committing and returns the shop's id (None: nothing taken); `settle(shop id, started)`
     runs after the commit."""
     apply: Callable[[str, list[dict]], int | None]
@@ -65,22 +67,22 @@ class Batch:
 class Topic:
     handler: Callable[[str, dict], None]  # (shop domain, payload)
     # Deferred handlers ask Shopify for more (a refetch). Every delivery is now applied
-    # by its task, off the request (sync/webhooks.py); the mark says which ones call Shopify.
+    # by its task, off the request (sync/webhooks/apply.py); the mark says which ones call Shopify.
     deferred: bool = False
     # Topics that come in bursts, applied many deliveries to a transaction.
     batch: Batch | None = None
     # What every real delivery's body holds, field -> its type(s) (see ../shared/shopify/webhooks/):
-    # a body relabelled with another topic lacks them and is refused (sync/webhook_shapes.py).
+    # a body relabelled with another topic lacks them and is refused (sync/webhooks/shapes.py).
     # The fields the handler relies on; None: not checked.
     shape: Mapping[str, type | tuple[type, ...]] | None = None
     # Where the body names its shop: its domain fields and its shop id field, each compared
-    # with the delivery's header (sync/webhook_checks.py).
+    # with the delivery's header (sync/webhooks/checks.py).
     shop_claims: tuple[tuple[str, ...], str | None] = ((), None)
     # Applied at once even for an inactive shop, not held (sync/shop_gate.py): it needs no
     # call to Shopify and cannot wait.
     applied_while_inactive: bool = False
     # A compliance topic: its handler deals with the customer's data itself, so no
-    # redaction is applied again after it (sync/webhooks.py).
+    # redaction is applied again after it (sync/webhooks/apply.py).
     compliance: bool = False
     # Where the body holds the id of the order it is, or points at (a path of keys): a
     # redaction reaches the deliveries about the orders Shopify lists (sync/privacy_match.py).
@@ -118,9 +120,9 @@ TOPICS: dict[str, Topic] = {
     # The app's own lifecycle, applied while inactive: the shop is gone, or what it granted changed.
     # Shopify's own sample (what `shopify app webhook trigger` sends) has no myshopify_domain;
     # `domain` is the primary domain: compared only when it is a myshopify.com one.
-    "app/uninstalled": Topic(app_webhooks.app_uninstalled, shape={"id": ID},
+    "app/uninstalled": Topic(app_lifecycle.app_uninstalled, shape={"id": ID},
                              shop_claims=(("myshopify_domain", "domain"), "id"), applied_while_inactive=True),
-    "app/scopes_update": Topic(app_webhooks.app_scopes_update, shape={"current": list},
+    "app/scopes_update": Topic(app_lifecycle.app_scopes_update, shape={"current": list},
                                shop_claims=((), "shop_id"), applied_while_inactive=True),
     "customers/data_request": Topic(compliance_webhooks.customers_data_request, **COMPLIANCE_ROW, shape={
         **COMPLIANCE_BODY, "customer": dict, "orders_requested": list}),

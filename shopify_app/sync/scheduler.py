@@ -12,7 +12,7 @@ few seconds a tick
    pull, the schedule), or whose task went quiet (its message lost).
 Less often, a sweep plants the flow states of new shops, records runs whose worker
 died (their lease expired) interrupted and sends their resumption, sends again the
-webhook deliveries no task will apply (sync/webhook_retry.py), and about hourly the
+webhook deliveries no task will apply (sync/webhooks/retry.py), and about hourly the
 purge of personal data past DATA_RETENTION_DAYS.
 
 One run at a time per shop and flow, whatever the number of workers: the runner's
@@ -40,7 +40,7 @@ from .run_queue import queue_run
 from .run_steps import abandon
 from .runner import CLAIM_GRACE, WORKER_ID, flow_state, run_is_alive, skip_reason
 from .activation import apply_kept_webhooks
-from .webhook_retry import WEBHOOK_MAX_ATTEMPTS, sweep_due
+from .webhooks.retry import WEBHOOK_MAX_ATTEMPTS, sweep_due
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def recover_stale_runs(now: datetime | None = None) -> int:
 
 
 def sweep_webhooks(now: datetime | None = None, limit: int = WEBHOOK_SWEEP_BATCH) -> int:
-    """Send again the deliveries no task will apply (sync/webhook_retry.py); returns how many."""
+    """Send again the deliveries no task will apply (sync/webhooks/retry.py); returns how many."""
     now = now or datetime.now(UTC)
     rows = db.session.execute(
         select(WebhookDelivery.id, WebhookDelivery.status, WebhookDelivery.attempts, WebhookDelivery.received_at)

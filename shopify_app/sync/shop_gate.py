@@ -1,10 +1,10 @@
 """Does this shop take work? The one answer for an inactive connection (switched off by the
 OMS operator): no call to Shopify (no GraphQL, no token refresh, no OAuth) and no job
 queued, but for one question: before an `app/uninstalled` is applied, whether Shopify
-still takes the shop's token (sync/installation.py asks `probe_client` with
+still takes the shop's token (sync/still_installed.py asks `probe_client` with
 `inactive_too`). Every place that could reach Shopify for a shop asks here: `client_for`,
 `probe_client` and `access_token` (sync/connection.py), the OAuth installs
-(sync/install.py), `queue_run` (sync/run_queue.py).
+(sync/oauth_install.py), `queue_run` (sync/run_queue.py).
 
 Webhooks of an inactive shop are acknowledged and kept in the ledger (status `held`),
 applied on activation (sync/activation.py), for DATA_RETENTION_DAYS at most
@@ -12,7 +12,7 @@ applied on activation (sync/activation.py), for DATA_RETENTION_DAYS at most
 marked `applied_while_inactive` in TOPICS (sync/registry.py): the compliance topics (the
 law gives the merchant 30 days, whatever our operator switched off) and the app's own
 lifecycle (`app/uninstalled`: the shop is gone, once Shopify refuses its token;
-`app/scopes_update`: what it granted changed). `held_while_inactive` in sync/webhooks.py
+`app/scopes_update`: what it granted changed). `held_while_inactive` in sync/webhooks/apply.py
 decides it (this module is reached from the registry's handlers, so it cannot read the
 registry).
 """

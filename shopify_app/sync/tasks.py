@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..extensions import app_settings
-from . import retention, run_steps, webhook_batches
-from . import webhooks as deliveries
+from . import retention, run_steps
+from .webhooks import apply as deliveries
+from .webhooks import batches as webhook_batches
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def webhook(delivery_id: int, redelivered: bool = False) -> Later | None:
 
 def webhook_batch(redelivered: bool = False) -> Later | None:
     """Apply the waiting deliveries of bursty topics, a batch to a transaction
-    (sync/webhook_batches.py); sent again at once while more wait."""
+    (sync/webhooks/batches.py); sent again at once while more wait."""
     return Later(0) if webhook_batches.apply_waiting() else None
 
 

@@ -14,7 +14,8 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 from ..shopify.hmac_checks import verify_query_hmac, verify_query_timestamp
 from ..shopify.session_token import InvalidSessionToken
 from ..shopify.shop_domain import InvalidShopDomain, decode_host, embedded_app_url, validate_shop_domain
-from ..sync.install import InstallFailed, StaleIdToken, connect_by_token_exchange, has_usable_token, needs_token_exchange
+from ..sync.oauth_install import (InstallFailed, StaleIdToken, connect_by_token_exchange, has_usable_token,
+                                  needs_token_exchange)
 from ..sync.shop import find_shop
 from .oauth import auth_start_throttle, authorization_redirect
 from .csp import frame_ancestors

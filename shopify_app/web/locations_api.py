@@ -11,7 +11,7 @@ from ..shopify.shop_domain import admin_url
 from ..sync.connection import NeedsReauthentication, NotPermitted
 from ..sync.locations import mapping as location_mapping
 from ..sync.inventory.ledger import levels_held
-from ..sync.inventory.zero import ZeroRefused, zero_pushed_levels
+from ..sync.inventory.zero import SHOPIFY_FAILED, STILL_PUSHED, ZeroRefused, zero_pushed_levels
 from ..sync.locations.online import stop_online_selling
 from ..sync.locations.run import LocationsUnavailable, import_now
 from ..sync.locations.store import find_location, locations_of
@@ -20,6 +20,12 @@ from .location_warnings import location_warnings
 from .session import session_token_required
 
 bp = Blueprint("locations_api", __name__, url_prefix="/api/locations")
+
+# The status each refusal of sync/ answers.
+LOCATION_STATUS = {location_mapping.NOT_NOW: 422, location_mapping.TAKEN: 409, location_mapping.UNKNOWN: 404,
+                   location_mapping.NOT_GRANTED: 409, location_mapping.SHOPIFY_REFUSED: 422,
+                   location_mapping.NO_ANSWER: 502}
+ZERO_STATUS = {STILL_PUSHED: 409, SHOPIFY_FAILED: 502}
 
 
 def location_admin_url(shop_domain: str, loc: Location) -> str:
@@ -109,7 +115,7 @@ def create_facility(gid: str):
         location_mapping.create_facility(g.shop, loc)
     except location_mapping.LocationError as exc:
         db.session.rollback()
-        return json_error(exc.status, str(exc))
+        return json_error(LOCATION_STATUS[exc.reason], str(exc))
     result = location_json(g.shop, loc)
     record_location_action("location.create_facility", loc, {"facility_id": result["facility_id"]})
     response = jsonify(result)
@@ -149,7 +155,7 @@ def update_location(gid: str):
         taken_from = location_mapping.update_location(g.shop, loc, changes)
     except location_mapping.LocationError as exc:
         db.session.rollback()
-        return json_error(exc.status, str(exc))
+        return json_error(LOCATION_STATUS[exc.reason], str(exc))
     result = location_json(g.shop, loc)
     if taken_from is not None:
         result["taken_from"] = {"id": taken_from.shopify_id, "name": taken_from.name}
@@ -192,7 +198,7 @@ def zero_levels(gid: str):
     except (NotPermitted, NeedsReauthentication) as exc:
         return not_connected(exc)
     except ZeroRefused as exc:
-        return json_error(exc.status, str(exc))
+        return json_error(ZERO_STATUS[exc.reason], str(exc))
     record_location_action("location.zero_levels", loc, {"zeroed": result["zeroed"]})
     message = f"Set {result['zeroed']} stock level{'s' if result['zeroed'] != 1 else ''} at {loc.name} to 0 in Shopify."
     if result["changed_in_shopify"]:
@@ -218,7 +224,7 @@ def stop_online(gid: str):
         return not_connected(exc)
     except location_mapping.LocationError as exc:
         db.session.rollback()
-        return json_error(exc.status, str(exc))
+        return json_error(LOCATION_STATUS[exc.reason], str(exc))
     record_location_action("location.stop_online_selling", loc, {"fulfills_online_orders": False})
     return jsonify({**location_json(g.shop, loc),
                     "message": f"{loc.name} no longer fulfils online orders in Shopify."})

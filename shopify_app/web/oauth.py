@@ -20,8 +20,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..shopify.hmac_checks import verify_query_hmac, verify_query_timestamp
 from ..shopify.shop_domain import InvalidShopDomain, embedded_app_url, validate_shop_domain
-from ..sync.install import (STATE_LIFETIME, InstallFailed, begin_authorization, consume_state,
-                            install_from_authorization_code)
+from ..sync.oauth_install import (STATE_LIFETIME, InstallFailed, begin_authorization, consume_state,
+                                  install_from_authorization_code)
 from ..sync.shop_gate import ShopInactive
 
 bp = Blueprint("oauth", __name__)

@@ -3,8 +3,8 @@
 Acknowledged at the door: verified on the raw body, recorded in the ledger in one
 statement (de-duplicated by X-Shopify-Webhook-Id, and by X-Shopify-Event-Id within a
 shop), its task sent, and answered 200 before any handler work. A bursty topic's
-delivery rings its batch task instead (sync/webhook_batches.py): one message to the
-broker for the many deliveries of a moment. The task (sync/webhooks.py)
+delivery rings its batch task instead (sync/webhooks/batches.py): one message to the
+broker for the many deliveries of a moment. The task (sync/webhooks/apply.py)
 applies it, once, and retries it with back-off when it fails: never lost, never
 answered with a 5xx.
 
@@ -28,7 +28,7 @@ from ..models import WebhookDelivery
 from ..shopify.hmac_checks import verify_webhook_hmac
 from ..shopify.shop_domain import is_valid_shop_domain
 from ..sync.upsert import insert_new
-from ..sync.webhook_batches import is_batched
+from ..sync.webhooks.batches import is_batched
 from .errors import json_error
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def receive():
         "triggered_at": triggered_at,
         # The signature as verified (stripped as verify_webhook_hmac compares it): the same
         # body's every delivery has it, so its task can tell a body replayed under another
-        # shop's header (sync/body_owners.py). Written in this one insert, no query here.
+        # shop's header (sync/webhooks/body_owners.py). Written in this one insert, no query here.
         "body_digest": request.headers["X-Shopify-Hmac-Sha256"].strip(),
         "payload": payload,
         "status": "received",

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from shopify_app.extensions import db
 from shopify_app.models import Product, WebhookDelivery
-from shopify_app.sync import webhook_batches
+from shopify_app.sync.webhooks import batches as webhook_batches
 
 from tests.conftest import create_shop
 from tests.unit.test_webhook_batches import product_payload, rings  # noqa: F401 (a fixture)

@@ -124,7 +124,7 @@ def test_the_sync_layer_and_the_scheduler_load_without_the_web_layer():
     sync/registry.py: nothing of web/ is imported to find them."""
     code = (
         "import sys\n"
-        "import shopify_app.sync.registry, shopify_app.sync.scheduler, shopify_app.sync.webhooks\n"
+        "import shopify_app.sync.registry, shopify_app.sync.scheduler, shopify_app.sync.webhooks.apply\n"
         "from shopify_app.sync.registry import FLOWS, TOPICS\n"
         "assert {'products', 'orders', 'inventory', 'fulfillments', 'locations'} <= set(FLOWS)\n"
         "assert 'orders/updated' in TOPICS and 'shop/redact' in TOPICS\n"

@@ -1,5 +1,5 @@
 """An inactive shop (switched off by the OMS operator) makes no call to Shopify, at the one
-choke point (sync/shop_gate.py, asked by sync/connection.py, sync/install.py and
+choke point (sync/shop_gate.py, asked by sync/connection.py, sync/oauth_install.py and
 queue_run): no GraphQL request, no token refresh, no OAuth exchange, no job queued. The
 "Shopify" here is a real HTTP server on 127.0.0.1 that counts what reaches it."""
 from __future__ import annotations
@@ -19,11 +19,11 @@ from shopify_app.models import ComplianceRequest, Product, Shop, SyncRun, Webhoo
 from shopify_app.sync import scheduler
 from shopify_app.sync.activation import activate_shop, apply_kept_webhooks
 from shopify_app.sync.connection import access_token, client_for, probe_client
-from shopify_app.sync.install import connect_by_token_exchange, install_from_authorization_code
+from shopify_app.sync.oauth_install import connect_by_token_exchange, install_from_authorization_code
 from shopify_app.sync.retention import EXPIRED_NOTE, purge_expired
 from shopify_app.sync.run_queue import queue_run
 from shopify_app.sync.shop_gate import ShopInactive
-from shopify_app.sync.webhooks import held_while_inactive
+from shopify_app.sync.webhooks.apply import held_while_inactive
 
 from tests.conftest import API_VERSION, SHOP, create_shop, reconfigure
 from tests.unit.test_webhooks import deliver

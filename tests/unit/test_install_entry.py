@@ -144,13 +144,13 @@ class TestCallback:
     def test_a_state_is_used_only_once(self, client, monkeypatch):
         state = self.start(client)
         calls = []
-        from shopify_app.sync import install
+        from shopify_app.sync import oauth_install
 
         def refuse(*a, **k):
             calls.append(1)
             raise RuntimeError("no Shopify here")
 
-        monkeypatch.setattr(install, "oauth_client", refuse)
+        monkeypatch.setattr(oauth_install, "oauth_client", refuse)
         client.application.config["PROPAGATE_EXCEPTIONS"] = False
         self.callback(client, state=state)
         assert self.callback(client, state=state).status_code == 400

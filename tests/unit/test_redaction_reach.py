@@ -14,7 +14,7 @@ from shopify_app import ConfigError, create_app
 from shopify_app.extensions import db
 from shopify_app.models import ComplianceRequest, Order, WebhookDelivery
 from shopify_app.sync import scheduler as sched
-from shopify_app.sync import webhooks as topics
+from shopify_app.sync.webhooks import apply as topics
 from shopify_app.sync.privacy_match import derive_email_key, email_digest
 from shopify_app.sync.registry import TOPICS, Topic
 from shopify_app.sync.retention import purge_expired

@@ -22,10 +22,11 @@ from shopify_app import create_app
 from shopify_app.extensions import db
 from shopify_app.models import FlowState, SyncRun, WebhookDelivery
 from shopify_app.shopify.access import AccessLevel
-from shopify_app.sync import run_steps, runner, tasks, webhook_retry
+from shopify_app.sync import run_steps, runner, tasks
 from shopify_app.sync import scheduler as sched
 from shopify_app.sync.flows import StepLater, shutdown_event
 from shopify_app.sync.registry import TOPICS, Topic
+from shopify_app.sync.webhooks import retry as webhook_retry
 from tests.conftest import base_env, create_shop
 
 ROOT = Path(__file__).resolve().parents[2]

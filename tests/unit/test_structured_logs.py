@@ -14,7 +14,7 @@ from shopify_app.extensions import db
 from shopify_app.log_setup import StructuredGunicornLogger
 from shopify_app.models import WebhookDelivery
 from shopify_app.sync import registry, runner
-from shopify_app.sync import webhooks as delivery_processing
+from shopify_app.sync.webhooks import apply as delivery_processing
 
 from tests.conftest import SHOP, base_env, create_shop, in_app_context
 from tests.unit.test_webhooks import deliver

@@ -7,9 +7,9 @@ import pytest
 from shopify_app.models import Shop
 from shopify_app.sync.privacy_match import Customer, names_customer
 from shopify_app.sync.registry import TOPICS, Topic, order_id_at
-from shopify_app.sync.webhook_checks import shop_problem
-from shopify_app.sync.webhook_shapes import shape_problem
-from shopify_app.sync.webhooks import held_while_inactive
+from shopify_app.sync.webhooks.checks import shop_problem
+from shopify_app.sync.webhooks.shapes import shape_problem
+from shopify_app.sync.webhooks.apply import held_while_inactive
 
 SHOP = "a-shop.myshopify.com"
 ROW = Topic(lambda domain, payload: None, shape={"thing": dict, "shop": str}, shop_claims=(("shop",), None),

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from shopify_app.extensions import db, task_queue
 from shopify_app.models import Product, Variant, WebhookDelivery
-from shopify_app.sync import webhook_batches
+from shopify_app.sync.webhooks import batches as webhook_batches
 from shopify_app.sync.registry import TOPICS, Batch, Topic
 from shopify_app.task_queue import Dispatcher
 
@@ -116,7 +116,7 @@ def test_a_failing_batch_is_rolled_back_marked_failed_and_applied_one_by_one(cli
     assert sorted(sent) == sorted(("webhook", i) for i in failed)
 
     monkeypatch.undo()  # the one-by-one path, with the real handler
-    from shopify_app.sync.webhooks import apply_delivery
+    from shopify_app.sync.webhooks.apply import apply_delivery
     for _, delivery_id in sent:
         apply_delivery(delivery_id)
     db.session.expire_all()
@@ -172,7 +172,7 @@ def test_a_deleted_products_order_line_placeholder_stays_deleted_when_its_create
 
 
 def test_an_applied_deliverys_payload_is_erased_as_sql_null(client, shop, rings):
-    from shopify_app.sync.webhooks import apply_delivery
+    from shopify_app.sync.webhooks.apply import apply_delivery
 
     deliver(client, "products/update", product_payload(1))  # the batch path
     deliver(client, "products/delete", {"id": 7_000_009})  # one by one (applied at once here)

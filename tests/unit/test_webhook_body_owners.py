@@ -12,8 +12,8 @@ from sqlalchemy import event, func, select
 from shopify_app.extensions import db
 from shopify_app.models import Location, Order, Product, Shop, WebhookDelivery
 from shopify_app.shopify.hmac_checks import webhook_hmac
-from shopify_app.sync import webhook_batches
-from shopify_app.sync.webhooks import apply_delivery
+from shopify_app.sync.webhooks import batches as webhook_batches
+from shopify_app.sync.webhooks.apply import apply_delivery
 
 from tests.conftest import API_SECRET, SHOP, create_shop
 from tests.unit.test_webhook_batches import product_payload, rings  # noqa: F401 (a fixture)

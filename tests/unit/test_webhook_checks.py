@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from shopify_app.sync.privacy_match import Customer, derive_email_key, email_digest, matching_email, names_customer
-from shopify_app.sync.webhook_checks import STALE_AFTER, delivery_problem, shop_problem, staleness_problem
+from shopify_app.sync.webhooks.checks import STALE_AFTER, delivery_problem, shop_problem, staleness_problem
 from shopify_app.sync.registry import TOPICS, order_id_at
-from shopify_app.sync.webhook_shapes import shape_problem
+from shopify_app.sync.webhooks.shapes import shape_problem
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "shopify" / "webhooks"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)

@@ -24,12 +24,18 @@ from .plan import Change
 from .push import push_changes
 
 
-class ZeroRefused(ValueError):
-    """The levels cannot be set to 0 (the message says why, in the merchant's words)."""
+# Why the levels are not set to 0 (web/ answers each with its status).
+STILL_PUSHED = "still_pushed"  # we push to this location: the next push would set them again
+SHOPIFY_FAILED = "shopify_failed"  # Shopify did not answer, or refused the change
 
-    def __init__(self, message: str, status: int = 409):
+
+class ZeroRefused(ValueError):
+    """The levels cannot be set to 0, in the merchant's words; `reason` says why
+    (STILL_PUSHED, SHOPIFY_FAILED)."""
+
+    def __init__(self, reason: str, message: str):
         super().__init__(message)
-        self.status = status
+        self.reason = reason
 
 
 @denied_as_not_permitted()
@@ -39,8 +45,8 @@ def zero_pushed_levels(shop: Shop, loc: Location) -> dict:
     NeedsReauthentication."""
     if loc.shopify_id in {t.location_id for t in load_targets(shop.id)}:
         raise ZeroRefused(
-            f"We send stock to {loc.name}: the next push would set these levels again. Choose another default "
-            f"location (or unmap its facility) first.")
+            STILL_PUSHED, f"We send stock to {loc.name}: the next push would set these levels again. Choose another "
+            f"default location (or unmap its facility) first.")
     pushed = pushed_at_location(shop.id, loc.shopify_id)
     if not pushed:
         return {"zeroed": 0, "changed_in_shopify": 0, "rejected": 0, "left": 0}
@@ -58,7 +64,7 @@ def zero_pushed_levels(shop: Shop, loc: Location) -> dict:
                               reference=f"gid://oms-connector/LocationLevels/{loc.legacy_id}")
     except (GraphQLError, RuntimeError) as exc:
         db.session.rollback()
-        raise ZeroRefused("Shopify did not answer, or refused the change. Levels already set to 0 stay so; "
-                          "try again in a moment.", 502) from exc
+        raise ZeroRefused(SHOPIFY_FAILED, "Shopify did not answer, or refused the change. Levels already set to 0 "
+                          "stay so; try again in a moment.") from exc
     return {"zeroed": result.pushed, "changed_in_shopify": sum(1 for k in keys if fresh.get(k) != pushed[k[0]]),
             "rejected": len(result.rejected), "left": result.deferred}

@@ -12,12 +12,22 @@ from .decide import facility_external_id, sells_online, shop_facility_external_i
 from .store import locations_of
 
 
-class LocationError(ValueError):
-    """A mapping request that cannot be carried out (the message says why)."""
+# Why a location request is refused (web/ answers each with its status).
+NOT_NOW = "not_now"  # the location's state forbids it: deleted, inactive, the default, not selling online
+TAKEN = "taken"  # the location or facility is mapped elsewhere, or the facility is another shop's
+UNKNOWN = "unknown"  # no such facility of this shop, or a location Shopify no longer knows
+NOT_GRANTED = "not_granted"  # the store has not let the app edit its locations
+SHOPIFY_REFUSED = "shopify_refused"  # Shopify answered the change with user errors
+NO_ANSWER = "no_answer"  # Shopify did not answer, or did not confirm the change
 
-    def __init__(self, message: str, status: int = 422):
+
+class LocationError(ValueError):
+    """A location request that cannot be carried out, in the merchant's words; `reason`
+    says why (one of the reasons above)."""
+
+    def __init__(self, reason: str, message: str):
         super().__init__(message)
-        self.status = status
+        self.reason = reason
 
 
 def find_facility(external_id: str) -> Facility | None:
@@ -27,9 +37,9 @@ def find_facility(external_id: str) -> Facility | None:
 def create_facility(shop: Shop, loc: Location) -> Facility:
     """Create an OMS facility from this location, with its details, and map it (one to one)."""
     if loc.deleted:
-        raise LocationError("this location was deleted in Shopify")
+        raise LocationError(NOT_NOW, "this location was deleted in Shopify")
     if loc.facility_id is not None:
-        raise LocationError("this location is already mapped to a facility; unmap it first", 409)
+        raise LocationError(TAKEN, "this location is already mapped to a facility; unmap it first")
     external_id = facility_external_id(loc)
     facility = find_facility(external_id)
     if facility is not None and facility.shop_id != shop.id:
@@ -39,11 +49,11 @@ def create_facility(shop: Shop, loc: Location) -> Facility:
         facility = Facility(shop_id=shop.id, external_id=external_id, name=loc.name, address=dict(loc.address or {}))
         db.session.add(facility)
     elif facility.shop_id != shop.id:
-        raise LocationError("a facility with this id belongs to another shop", 409)
+        raise LocationError(TAKEN, "a facility with this id belongs to another shop")
     else:
         taken = location_of_facility(facility.id)
         if taken is not None and taken.id != loc.id:
-            raise LocationError(f"facility {external_id} is mapped to another location", 409)
+            raise LocationError(TAKEN, f"facility {external_id} is mapped to another location")
     facility.name = loc.name
     facility.address = dict(loc.address or {})
     facility.sells_online = sells_online(loc)
@@ -61,8 +71,8 @@ def update_location(shop: Shop, loc: Location, changes: dict) -> Location | None
     """Map, unmap or re-map (`facility_id`), and choose the default (`default: true`).
 
     A facility mapped to another location moves here only when `take` is true (else
-    409 naming that location); returns the location it was taken from, or None. Only a
-    location that fulfils online orders can be the default (422)."""
+    TAKEN, naming that location); returns the location it was taken from, or None. Only
+    a location that fulfils online orders can be the default (else NOT_NOW)."""
     taken_from = None
     if "facility_id" in changes:
         wanted = changes["facility_id"]
@@ -70,18 +80,18 @@ def update_location(shop: Shop, loc: Location, changes: dict) -> Location | None
             loc.facility_id = None
         else:
             if loc.deleted:
-                raise LocationError("this location was deleted in Shopify")
+                raise LocationError(NOT_NOW, "this location was deleted in Shopify")
             facility = find_facility(wanted)
             if facility is None or facility.shop_id != shop.id:
                 # Another shop's facility answers as an unknown one: its existence is not ours to tell.
-                raise LocationError(f"unknown facility {wanted!r}", 404)
+                raise LocationError(UNKNOWN, f"unknown facility {wanted!r}")
             other = location_of_facility(facility.id)
             if other is not None and other.id != loc.id:
                 if not changes.get("take"):
                     raise LocationError(
-                        f"Facility {wanted} is mapped to {other.name}. Mapping it to {loc.name} takes it from "
+                        TAKEN, f"Facility {wanted} is mapped to {other.name}. Mapping it to {loc.name} takes it from "
                         f"{other.name}, which is then mapped to no facility; confirm to move it "
-                        '(send "take": true).', 409)
+                        '(send "take": true).')
                 # Re-map, confirmed: the facility moves here (one to one).
                 other.facility_id = None
                 taken_from = other
@@ -89,10 +99,10 @@ def update_location(shop: Shop, loc: Location, changes: dict) -> Location | None
             loc.facility_id = facility.id
     if changes.get("default") is True:
         if loc.deleted or not loc.active:
-            raise LocationError("only an active location can be the default")
+            raise LocationError(NOT_NOW, "only an active location can be the default")
         if not loc.fulfills_online_orders:
             raise LocationError(
-                f"Only a location that fulfils online orders can be the default: {loc.name} does not. "
+                NOT_NOW, f"Only a location that fulfils online orders can be the default: {loc.name} does not. "
                 "Turn on \"Fulfil online orders from this location\" for it in Shopify admin first.")
         for other in locations_of(shop.id, include_deleted=True):
             if other.id != loc.id and other.is_default:
@@ -100,7 +110,7 @@ def update_location(shop: Shop, loc: Location, changes: dict) -> Location | None
         db.session.flush()
         loc.is_default = True
     elif changes.get("default") is False and loc.is_default:
-        raise LocationError("choose another location as the default instead (a shop always has one)")
+        raise LocationError(NOT_NOW, "choose another location as the default instead (a shop always has one)")
     db.session.commit()
     return taken_from
 

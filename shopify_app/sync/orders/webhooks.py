@@ -27,7 +27,7 @@ def order_changed(shop_domain: str, payload: dict) -> None:
 def orders_changed(shop_domain: str, payloads: list[dict]) -> int | None:
     """Apply orders/create|updated|cancelled payloads, oldest delivery first (each order's
     newest version wins in SQL); the caller commits. Returns the shop's id, or None when
-    the shop takes no orders now. A burst is one batch (sync/webhook_batches.py)."""
+    the shop takes no orders now. A burst is one batch (sync/webhooks/batches.py)."""
     shop = shop_taking(shop_domain, FLOW)
     if shop is None:
         return None

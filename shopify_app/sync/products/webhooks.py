@@ -1,7 +1,7 @@
 """`products/create|update|delete` webhooks.
 
 A burst of `products/update` deliveries is applied as a batch (`products_changed`, run by
-sync/webhook_batches.py inside its transaction); a single delivery is a batch of one.
+sync/webhooks/batches.py inside its transaction); a single delivery is a batch of one.
 """
 from __future__ import annotations
 

@@ -2,21 +2,21 @@
 
 Shopify signs the body, never the headers: the topic, shop domain, webhook and
 event ids and the trigger time are only claims. A delivery is applied only when
-its body fits its topic (webhook_shapes), every shop the body names is the shop
+its body fits its topic (shapes.py), every shop the body names is the shop
 of the X-Shopify-Shop-Domain header (and the stored shop's Shopify id, where we
 know it), the body was not first recorded for another shop (a data topic's body
 names no shop: a body replayed under another shop's header is known by its
-digest, sync/body_owners.py finds its owner), and it was not triggered before
+digest, sync/webhooks/body_owners.py finds its owner), and it was not triggered before
 Shopify's retry window (nor in the future).
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..shopify.gids import gid_of
-from ..shopify.times import parse_time_or_none
-from .registry import TOPICS
-from .webhook_shapes import shape_problem
+from ...shopify.gids import gid_of
+from ...shopify.times import parse_time_or_none
+from ..registry import TOPICS
+from .shapes import shape_problem
 
 # Shopify retries a failed delivery 8 times over 4 hours (shopify.dev changelog,
 # "Updates to webhook retry mechanism", September 2024); anything triggered earlier
@@ -75,7 +75,7 @@ def staleness_problem(triggered_at: str | None, now: datetime) -> str | None:
 def delivery_problem(topic: str, payload: dict, shop_domain: str, shop_gid: str | None,
                      triggered_at: str | None, now: datetime, body_owner: str | None = None) -> str | None:
     """The first reason not to apply this delivery, or None to apply it. `body_owner` is
-    the shop its body was first recorded for (sync/body_owners.py `first_shops`)."""
+    the shop its body was first recorded for (sync/webhooks/body_owners.py `first_shops`)."""
     return (shape_problem(topic, payload)
             or shop_problem(topic, payload, shop_domain, shop_gid)
             or body_owner_problem(shop_domain, body_owner)

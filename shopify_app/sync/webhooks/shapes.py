@@ -9,7 +9,7 @@ the handlers rely on and every real delivery of the topic carries (see
 """
 from __future__ import annotations
 
-from .registry import TOPICS
+from ..registry import TOPICS
 
 
 def shape_problem(topic: str, payload: dict) -> str | None:

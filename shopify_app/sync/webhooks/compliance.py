@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ..extensions import db
-from ..models import ComplianceRequest, ShopStatus
-from . import privacy
-from .privacy_match import CustomerRef, OrderIdAt, email_digest
-from .shop import find_shop
+from ...extensions import db
+from ...models import ComplianceRequest, ShopStatus
+from .. import privacy
+from ..privacy_match import CustomerRef, OrderIdAt, email_digest
+from ..shop import find_shop
 from .rejected import Rejected
 
 

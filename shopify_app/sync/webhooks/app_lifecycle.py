@@ -3,7 +3,7 @@ takes the shop's token) and `app/scopes_update` (the access level follows the sc
 
 The token is asked whatever the shop's status: an inactive shop too (the one question
 it is asked, sync/shop_gate.py), since a delivery's own checks (signed by Shopify, its
-body naming this shop, triggered within Shopify's retry window: sync/webhook_checks.py)
+body naming this shop, triggered within Shopify's retry window: sync/webhooks/checks.py)
 do not show that Shopify's state agrees, and an uninstall leads to shop/redact erasing
 everything. A shop holding no token has nothing to ask with: applied on those checks.
 An inactive shop's deliveries kept for its activation are dropped with it."""
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from sqlalchemy import null, update
 
-from ..extensions import db
-from ..models import ShopStatus, WebhookDelivery
-from .installation import token_still_works
-from .shop import find_shop, mark_uninstalled, update_scopes
-from .shop_gate import HELD, is_inactive
+from ...extensions import db
+from ...models import ShopStatus, WebhookDelivery
+from ..still_installed import token_still_works
+from ..shop import find_shop, mark_uninstalled, update_scopes
+from ..shop_gate import HELD, is_inactive
 from .rejected import Rejected
 
 DROPPED_NOTE = "not applied: the app was uninstalled while the shop was inactive"

@@ -6,15 +6,15 @@ its task (`webhook`, `apply_delivery` here): every handler runs in a worker, the
 that ask Shopify (a refetch, the app/uninstalled probe) included. The task claims the
 delivery with a conditional UPDATE, so that a delivery is applied once however many
 times its task is delivered; a failed one is retried by its task with back-off
-(sync/webhook_retry.py), and handlers apply the newest version of a record only.
+(sync/webhooks/retry.py), and handlers apply the newest version of a record only.
 
 A delivery for an inactive shop is kept (`held`), not applied, except for the few topics
 marked `applied_while_inactive` (sync/shop_gate.py says why); activating the shop applies
 the kept ones in order.
 
-Before its handler, a delivery is judged (sync/webhook_checks.py `delivery_problem`, as
+Before its handler, a delivery is judged (sync/webhooks/checks.py `delivery_problem`, as
 the batch path judges it): the headers the signature does not cover are checked against
-the body, and a body first recorded for another shop (sync/body_owners.py) is a replay
+the body, and a body first recorded for another shop (sync/webhooks/body_owners.py) is a replay
 under a forged shop header. A delivery that fails the judging is recorded as rejected,
 without its payload, and never applied.
 
@@ -28,17 +28,17 @@ from datetime import datetime, timezone
 
 from sqlalchemy import update
 
-from ..extensions import db
-from ..models import Shop, WebhookDelivery
-from . import privacy
+from ...extensions import db
+from ...models import Shop, WebhookDelivery
+from .. import privacy
 from .body_owners import first_shops
-from .instrumentation import count_delivery, observed_apply, observed_delivery
-from .registry import TOPICS, order_id_at
-from .shop import find_shop
+from ..instrumentation import count_delivery, observed_apply, observed_delivery
+from ..registry import TOPICS, order_id_at
+from ..shop import find_shop
 from .rejected import Rejected
-from .shop_gate import HELD, is_inactive
-from .webhook_checks import delivery_problem
-from .webhook_retry import WEBHOOK_MAX_ATTEMPTS, webhook_backoff
+from ..shop_gate import HELD, is_inactive
+from .checks import delivery_problem
+from .retry import WEBHOOK_MAX_ATTEMPTS, webhook_backoff
 
 log = logging.getLogger(__name__)
 

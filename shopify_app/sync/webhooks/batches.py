@@ -12,10 +12,10 @@ body first recorded for another shop: one query for the whole batch, an inactive
 applies each shop's and topic's group through its batch handler inside a savepoint,
 marks the group processed and commits: a delivery is applied with its ledger row or not
 at all. A group whose handler fails is rolled back to its savepoint
-and its deliveries marked failed and left to the one-by-one path (sync/webhooks.py
+and its deliveries marked failed and left to the one-by-one path (sync/webhooks/apply.py
 `apply_delivery`), which applies each on its own and retries it with back-off. A worker that dies mid-batch commits nothing: its
 locks go with its connection, and the deliveries wait for the next ring or the clock's
-sweep (sync/webhook_retry.py).
+sweep (sync/webhooks/retry.py).
 """
 from __future__ import annotations
 
@@ -26,18 +26,18 @@ from datetime import datetime, timezone
 
 from sqlalchemy import null, select, update
 
-from .. import log_context
-from ..extensions import db, task_queue
-from ..models import Shop, WebhookDelivery
-from . import privacy
+from ... import log_context
+from ...extensions import db, task_queue
+from ...models import Shop, WebhookDelivery
+from .. import privacy
 from .body_owners import first_shops
-from .instrumentation import count_delivery
-from .registry import TOPICS, Batch, order_id_at
-from .shop import find_shop
-from .shop_gate import HELD
-from .webhook_checks import delivery_problem
-from .webhooks import held_while_inactive
-from .webhook_retry import WEBHOOK_MAX_ATTEMPTS
+from ..instrumentation import count_delivery
+from ..registry import TOPICS, Batch, order_id_at
+from ..shop import find_shop
+from ..shop_gate import HELD
+from .checks import delivery_problem
+from .apply import held_while_inactive
+from .retry import WEBHOOK_MAX_ATTEMPTS
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def apply_batch(limit: int = BATCH_SIZE) -> int:
         if row.shop_domain not in shops:
             shops[row.shop_domain] = find_shop(row.shop_domain)
         shop = shops[row.shop_domain]
-        # As of the delivery's arrival, like the one-by-one path (sync/webhooks.py).
+        # As of the delivery's arrival, like the one-by-one path (sync/webhooks/apply.py).
         problem = delivery_problem(row.topic, row.payload or {}, row.shop_domain, shop.shopify_id if shop else None,
                                    row.triggered_at, row.received_at, body_owner=body_owners.get(row.body_digest))
         if problem:

@@ -5,7 +5,7 @@ delivery verifies just as well under another shop's header (with fresh webhook a
 event ids, the ledger takes it as new). The ledger keeps each body's digest (its
 verified X-Shopify-Hmac-Sha256, the same for the same body); the shop of the earliest
 delivery with that digest owns the body, and a delivery of it for any other shop is
-rejected (sync/webhook_checks.py `body_owner_problem`). The same shop receiving the
+rejected (sync/webhooks/checks.py `body_owner_problem`). The same shop receiving the
 same body again (products/create then products/update) is its owner each time.
 
 One query for any number of deliveries, on the digest's index: the one-by-one path
@@ -17,8 +17,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import WebhookDelivery
+from ...extensions import db
+from ...models import WebhookDelivery
 
 
 def first_shops(digests: Iterable[str | None]) -> dict[str, str]:
