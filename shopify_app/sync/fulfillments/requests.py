@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 from ...models import FulfillmentRequest, Shop
-from ..oms_requests.checks import RequestInvalid
+from ..oms_requests.checks import INVALID, RequestInvalid
 from ..oms_requests.store import find_request as find_stored, store_once
 from ..tenancy import ALL_STORES, Tenancy
 from .validate import validate_fulfillment_body
 
 
 def submit_fulfillment(body, tenancy: Tenancy = ALL_STORES) -> tuple[FulfillmentRequest, bool]:
-    """Store a request for a shop the tenancy sees. Returns (request, created). Raises RequestInvalid (400/404/409)."""
+    """Store a request for a shop the tenancy sees. Returns (request, created).
+    Raises RequestInvalid (INVALID, UNKNOWN_SHOP, EXTERNAL_ID_REUSED)."""
     clean, errors = validate_fulfillment_body(body)
     if errors:
-        raise RequestInvalid(400, "; ".join(errors), errors)
+        raise RequestInvalid(INVALID, "; ".join(errors), errors)
 
     def build(shop: Shop, digest: str) -> tuple[FulfillmentRequest, bool]:
         return FulfillmentRequest(

@@ -14,17 +14,25 @@ from .atp_rows import row_indexes, validate_atp_rows
 MAX_LISTED_ERRORS = 100
 MAX_LISTED_UNKNOWN_SKUS = 100
 
+# Why a call's rows are not stored (web/ answers each with its status).
+MALFORMED = "malformed"  # a row is not a {facility_id, sku, atp}
+CONTRADICTORY = "contradictory"  # each row well-formed, two give one facility and SKU different atps
+UNKNOWN_FACILITY = "unknown_facility"  # no such facility, or one of a shop the tenancy does not see
+
 
 class AtpRejected(ValueError):
-    def __init__(self, status: int, message: str, rows: list[dict], error_count: int):
+    """None of the call's rows were stored; `reason` says why (one of the reasons above),
+    `rows` the first bad rows of `error_count`."""
+
+    def __init__(self, reason: str, message: str, rows: list[dict], error_count: int):
         super().__init__(message)
-        self.status = status
+        self.reason = reason
         self.rows = rows
         self.error_count = error_count
 
 
-def _rejected(status: int, message: str, errors: list[dict]) -> AtpRejected:
-    return AtpRejected(status, message, errors[:MAX_LISTED_ERRORS], len(errors))
+def _rejected(reason: str, message: str, errors: list[dict]) -> AtpRejected:
+    return AtpRejected(reason, message, errors[:MAX_LISTED_ERRORS], len(errors))
 
 
 def unknown_skus(rows: list[tuple[int, str]]) -> list[str]:
@@ -49,11 +57,11 @@ def apply_atp(body, tenancy: Tenancy = ALL_STORES) -> dict:
     A facility of a shop the tenancy does not see is an unknown facility."""
     rows, errors = validate_atp_rows(body)
     if any("repeats" not in e for e in errors):
-        raise _rejected(400, f"{len(errors)} malformed row(s); nothing was changed", errors)
+        raise _rejected(MALFORMED, f"{len(errors)} malformed row(s); nothing was changed", errors)
     if errors:
-        # Each row well-formed, the call contradicting itself: 422, like an unknown facility.
-        raise _rejected(422, f"{len(errors)} row(s) repeat a facility and SKU with a different atp; "
-                             "nothing was changed", errors)
+        # Each row well-formed, the call contradicting itself.
+        raise _rejected(CONTRADICTORY, f"{len(errors)} row(s) repeat a facility and SKU with a different atp; "
+                                       "nothing was changed", errors)
     wanted = sorted({r[0] for r in rows})
     facilities: dict[str, Facility] = {}
     for chunk in batched(wanted, 500):
@@ -71,7 +79,7 @@ def apply_atp(body, tenancy: Tenancy = ALL_STORES) -> dict:
         for err in unknown:
             err["index"] = index_of[err["index"]]
         names = sorted({rows[i][0] for i in range(len(rows)) if rows[i][0] not in facilities})
-        raise _rejected(422, f"unknown facilities: {', '.join(names[:20])}; nothing was changed", unknown)
+        raise _rejected(UNKNOWN_FACILITY, f"unknown facilities: {', '.join(names[:20])}; nothing was changed", unknown)
 
     unknown_skus_found = unknown_skus([(facilities[f].shop_id, sku) for f, sku, _atp in rows])
     now = datetime.now(timezone.utc)

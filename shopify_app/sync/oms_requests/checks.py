@@ -16,13 +16,19 @@ from ...shopify.shop_domain import InvalidShopDomain, validate_shop_domain
 
 MAX_LINES = 250
 
+# Why a request is refused (web/ answers each with its status).
+INVALID = "invalid"  # the body breaks the checks: `details` lists how
+UNKNOWN_SHOP = "unknown_shop"  # no such shop, or one the tenancy does not see (the same answer)
+EXTERNAL_ID_REUSED = "external_id_reused"  # the external id came before with another body
+
 
 class RequestInvalid(ValueError):
-    """A request the API refuses: `status` is the HTTP status to answer (400, 404, 409)."""
+    """A request that cannot be stored, in the OMS's words; `reason` says why (one of
+    the reasons above)."""
 
-    def __init__(self, status: int, message: str, details: list | None = None):
+    def __init__(self, reason: str, message: str, details: list | None = None):
         super().__init__(message)
-        self.status = status
+        self.reason = reason
         self.details = details or []
 
 

@@ -15,7 +15,7 @@ from ..run_queue import queue_run
 from ..shop import find_shop
 from ..tenancy import ALL_STORES, Tenancy
 from ..shop_gate import is_inactive
-from .checks import RequestInvalid, body_hash
+from .checks import EXTERNAL_ID_REUSED, UNKNOWN_SHOP, RequestInvalid, body_hash
 
 MAX_ATTEMPTS = 8  # pushes of one request before it is given up as failed
 PUSH_FLOW = "fulfillments"  # the flow that pushes fulfillments and refunds
@@ -37,7 +37,7 @@ def pending_requests(model: type[Request], shop_id: int) -> list[Request]:
 
 
 def _reused(external_id: str) -> RequestInvalid:
-    return RequestInvalid(409, f"external_id {external_id!r} was already used with a different body")
+    return RequestInvalid(EXTERNAL_ID_REUSED, f"external_id {external_id!r} was already used with a different body")
 
 
 def store_once(model: type[Request], clean: dict, build: Callable[[Shop, str], tuple[Request, bool]],
@@ -45,12 +45,12 @@ def store_once(model: type[Request], clean: dict, build: Callable[[Shop, str], t
     """Store a clean request unless its external id is known: (request, created).
 
     The same body again returns the stored request; another body under the same external id
-    is refused (409), also when both are posted at once. `build(shop, body_hash)` makes the
+    is refused (EXTERNAL_ID_REUSED), also when both are posted at once. `build(shop, body_hash)` makes the
     new record and says whether the push flow should run for it. Raises RequestInvalid
-    (404 for an unknown shop, or one the tenancy does not see: the same answer; 409)."""
+    (UNKNOWN_SHOP, also for a shop the tenancy does not see; EXTERNAL_ID_REUSED)."""
     shop = find_shop(clean["shop"])
     if not tenancy.sees(shop):
-        raise RequestInvalid(404, f"unknown shop {clean['shop']}")
+        raise RequestInvalid(UNKNOWN_SHOP, f"unknown shop {clean['shop']}")
     digest = body_hash(clean)
     existing = find_request(model, shop.id, clean["external_id"])
     if existing is not None:

@@ -12,12 +12,17 @@ from ...shopify.gids import gid_of
 from .broker_status import CANCELLABLE, check_lines_known
 
 
-class StatusRefused(ValueError):
-    """The status cannot be recorded: `status` 404 (no such order) or 422 (`errors`)."""
+# Why a status is not recorded (web/ answers each with its status).
+LINES_UNKNOWN = "lines_unknown"  # a line not the order's, or a facility not the shop's: `errors` lists them
 
-    def __init__(self, status: int, message: str, errors: list[dict] | None = None):
+
+class StatusRefused(ValueError):
+    """The status cannot be recorded, in the OMS's words; `reason` says why (LINES_UNKNOWN),
+    `errors` which fields."""
+
+    def __init__(self, reason: str, message: str, errors: list[dict] | None = None):
         super().__init__(message)
-        self.status = status
+        self.reason = reason
         self.errors = errors or []
 
 
@@ -41,7 +46,7 @@ def record_status(shop_id: int, order: Order, status: str, lines: list[dict]) ->
                                            Facility.external_id.in_([l["facility_id"] for l in lines]))).scalars())
     errors = check_lines_known(lines, set(order_lines), facilities)
     if errors:
-        raise StatusRefused(422, "; ".join(f"{'.'.join(e['field'])}: {e['message']}" for e in errors), errors)
+        raise StatusRefused(LINES_UNKNOWN, "; ".join(f"{'.'.join(e['field'])}: {e['message']}" for e in errors), errors)
     changed = order.broker_status != status
     for line in lines:
         stored = order_lines[line["line_item_id"]]

@@ -3,7 +3,7 @@ queued for a refund when the shop uploads refunds."""
 from __future__ import annotations
 
 from ...models import ReturnRequest, Shop
-from ..oms_requests.checks import RequestInvalid
+from ..oms_requests.checks import INVALID, RequestInvalid
 from ..oms_requests.store import find_request, store_once
 from ..tenancy import ALL_STORES, Tenancy
 from .validate import validate_return_body
@@ -18,10 +18,11 @@ def find_return(shop_id: int, external_id: str) -> ReturnRequest | None:
 
 
 def submit_return(body, tenancy: Tenancy = ALL_STORES) -> tuple[ReturnRequest, bool]:
-    """Store a return for a shop the tenancy sees. Returns (return, created). Raises RequestInvalid (400/404/409)."""
+    """Store a return for a shop the tenancy sees. Returns (return, created).
+    Raises RequestInvalid (INVALID, UNKNOWN_SHOP, EXTERNAL_ID_REUSED)."""
     clean, errors = validate_return_body(body)
     if errors:
-        raise RequestInvalid(400, "; ".join(errors), errors)
+        raise RequestInvalid(INVALID, "; ".join(errors), errors)
 
     def build(shop: Shop, digest: str) -> tuple[ReturnRequest, bool]:
         upload = uploads_refunds(shop)

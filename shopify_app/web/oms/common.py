@@ -11,12 +11,15 @@ from flask import g, jsonify, request
 from ...api_keys import find_active_key, touch
 from ...extensions import db
 from ...shopify.session_token import bearer_token
-from ...sync.oms_requests.checks import RequestInvalid
+from ...sync.oms_requests.checks import EXTERNAL_ID_REUSED, INVALID, UNKNOWN_SHOP, RequestInvalid
 from ...models import Shop
 from ...sync.shop import find_shop
 from ...sync.tenancy import Tenancy
 from ..errors import json_error
 from .constraints import SHOP_DOMAIN, too_large
+
+# The status each refusal of a request sync/ stores answers.
+REQUEST_STATUS = {INVALID: 400, UNKNOWN_SHOP: 404, EXTERNAL_ID_REUSED: 409}
 
 BASE_DOCUMENT: dict = {
     "openapi": "3.0.3",
@@ -186,7 +189,7 @@ def create_by_external_id(name: str, submit, to_json, permission: str):
         try:
             record, created = submit(body, tenancy())
         except RequestInvalid as exc:
-            return json_error(exc.status, str(exc))
+            return json_error(REQUEST_STATUS[exc.reason], str(exc))
         return jsonify(to_json(record, db.session.get(Shop, record.shop_id))), 202 if created else 200
 
     create.__name__ = name

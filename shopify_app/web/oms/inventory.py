@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from ...sync.inventory.atp import MAX_LISTED_UNKNOWN_SKUS, AtpRejected, apply_atp
+from ...sync.inventory.atp import (CONTRADICTORY, MALFORMED, MAX_LISTED_UNKNOWN_SKUS, UNKNOWN_FACILITY, AtpRejected,
+                                   apply_atp)
 from ...sync.inventory.atp_rows import MAX_ATP, MAX_ROWS_PER_CALL
 from ..body_limits import body_limit
 from .common import forbidden, openapi_part, permission_required, tenancy
 from .constraints import non_blank, too_large
+
+# The status each rejection of sync/ answers: a call contradicting itself is unprocessable,
+# like one naming an unknown facility.
+REJECTED_STATUS = {MALFORMED: 400, CONTRADICTORY: 422, UNKNOWN_FACILITY: 422}
 
 
 @permission_required("write_inventory")
@@ -19,7 +24,7 @@ def put_inventory():
     try:
         result = apply_atp(body, tenancy())
     except AtpRejected as exc:
-        return jsonify({"error": str(exc), "rows": exc.rows, "error_count": exc.error_count}), exc.status
+        return jsonify({"error": str(exc), "rows": exc.rows, "error_count": exc.error_count}), REJECTED_STATUS[exc.reason]
     return jsonify(result)
 
 

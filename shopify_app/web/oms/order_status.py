@@ -7,11 +7,14 @@ from flask import jsonify, request
 
 from ...extensions import db
 from ...shopify.times import json_time
-from ...sync.orders.broker import StatusRefused, find_order, record_status
+from ...sync.orders.broker import LINES_UNKNOWN, StatusRefused, find_order, record_status
 from ...sync.orders.broker_status import BROKER_STATUSES, MAX_ID_LENGTH, MAX_LINES, check_status_body
 from ..errors import json_error
 from .common import forbidden, openapi_part, permission_required, visible_shop
 from .constraints import SHOP_DOMAIN, too_large
+
+# The status each refusal of sync/ answers.
+REFUSED_STATUS = {LINES_UNKNOWN: 422}
 
 
 def refused(status: int, message: str, errors: list[dict]):
@@ -40,7 +43,7 @@ def post_order_status(order_id: str):
         changed = record_status(shop.id, order, clean["status"], clean["lines"])
     except StatusRefused as exc:
         db.session.rollback()
-        return refused(exc.status, str(exc), exc.errors)
+        return refused(REFUSED_STATUS[exc.reason], str(exc), exc.errors)
     db.session.commit()
     return jsonify({"id": order.shopify_id, "shop": shop.domain, "broker_status": order.broker_status,
                     "changed": changed, "updated_at": json_time(order.updated_at), "lines": clean["lines"]})
