@@ -44,16 +44,16 @@ def _dialect_insert(session: Session):
     raise NotImplementedError(f"upsert does not support {name}")
 
 
-def insert_new(session: Session, model, values: dict):
+def insert_new(engine: Engine, session: Session, model, values: dict):
     """Insert one row unless it collides with one of the table's unique constraints (a
     redelivered webhook); returns its id, or None when it was already there. One
     statement, committed on its own: the caller holds no transaction open for it.
 
     This is the webhook door's one write, so it is made cheap: on PostgreSQL a single
-    autocommitted statement on a pooled connection (one round trip, no BEGIN/COMMIT, no
-    ORM), elsewhere through the session."""
+    autocommitted statement on a pooled connection of `engine`'s (one round trip, no
+    BEGIN/COMMIT, no ORM, and no session so much as opened), elsewhere through `session`."""
     table = _table(model)
-    dialect = session.get_bind().dialect
+    dialect = engine.dialect
     columns = list(values)
     key = (dialect.name, table.name, tuple(columns))
     cached = _INSERT_NEW.get(key)
@@ -74,7 +74,7 @@ def insert_new(session: Session, model, values: dict):
         session.commit()
         return new_id
     params = [proc(values[c]) if proc else values[c] for c, proc in zip(columns, procs)]
-    door = door_engine(session.get_bind())
+    door = door_engine(engine)
     for attempt in (1, 2):
         raw = door.raw_connection()
         try:

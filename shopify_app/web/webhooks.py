@@ -64,7 +64,7 @@ def receive():
     topic = request.headers["X-Shopify-Topic"].strip().lower()[:64]
     triggered_at = (request.headers.get("X-Shopify-Triggered-At") or "")[:64] or None
     event_id = (request.headers.get("X-Shopify-Event-Id") or "").strip()[:255] or None
-    delivery_id = insert_new(db.session, WebhookDelivery, {
+    delivery_id = insert_new(db.engine, db.session, WebhookDelivery, {
         "webhook_id": request.headers["X-Shopify-Webhook-Id"].strip()[:255],
         "topic": topic,
         "shop_domain": shop_domain,
