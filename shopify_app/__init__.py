@@ -83,8 +83,5 @@ def _engine_options(url: str) -> dict:
         # Wait for the write lock instead of failing at once: the token refresh and
         # several processes take it in turn.
         return {"connect_args": {"timeout": 30, "check_same_thread": False}, "hide_parameters": True}
-    # Times come back in UTC whatever the server's TimeZone: the OMS lists write them
-    # as they come (web/oms/row_json.py), with 'Z'.
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "hide_parameters": True,
-            "connect_args": {"options": "-c TimeZone=UTC"}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "hide_parameters": True}
 

@@ -21,16 +21,13 @@ def upgrade():
     # them by), and PostgreSQL adds the column without rewriting the table.
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("body_digest", sa.String(length=64), nullable=True))
-    if op.get_bind().dialect.name == "postgresql":
-        # The ledger is never pruned and the door writes to it all the time: a plain
-        # CREATE INDEX would hold its inserts for the whole build (Shopify times out and
-        # retries). CONCURRENTLY cannot run in a transaction, hence the autocommit block.
-        with op.get_context().autocommit_block():
-            op.create_index(INDEX, "webhook_deliveries", ["body_digest"], unique=False,
-                            postgresql_concurrently=True)
-    else:
-        with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
-            batch_op.create_index(INDEX, ["body_digest"], unique=False)
+    # A plain CREATE INDEX, in the migration's transaction with the column: CONCURRENTLY
+    # would wait for every other transaction, including the processes starting beside this
+    # one that wait for the migration lock (shopify_app/db_setup.py), which wait for it. The
+    # build holds the ledger's inserts meanwhile: deliveries wait (Shopify retries what
+    # times out), none is lost.
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index(INDEX, ["body_digest"], unique=False)
 
 
 def downgrade():

@@ -8,7 +8,7 @@ from tests.unit.test_products_page_from_rows import assert_page_matches_the_mode
 
 
 def test_a_page_written_from_rows_says_what_the_models_say_on_postgresql(pg_app, pg_database_url):
-    # The database's own default is not UTC: the app's connections set theirs.
+    # The database's own default is not UTC: the page converts its times in the query.
     engine = create_engine(pg_database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as conn:
         name = conn.execute(text("SELECT current_database()")).scalar_one()

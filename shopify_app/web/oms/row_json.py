@@ -4,9 +4,9 @@ models, parsing JSON columns only to write them out again and converting every t
 cost most of a page's CPU, taken from the same web processes that acknowledge webhooks.
 
 The columns are selected in the answer's shape (`fields`): JSON columns as their stored
-text, written into the answer as they are (orjson.Fragment); times as the driver gives
-them (UTC: naive on SQLite, aware in UTC on PostgreSQL, whose connections are set to
-UTC), written as ISO 8601 with 'Z' like shopify.times.json_time.
+text, written into the answer as they are (orjson.Fragment); times as naive UTC (SQLite
+stores them so; PostgreSQL converts them in the query, whatever the session's TimeZone),
+written as ISO 8601 with 'Z' like shopify.times.json_time.
 """
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from typing import Any, Iterable, Sequence
 import orjson
 from flask import Response
 from sqlalchemy import Boolean, DateTime, Text, TypeDecorator, case, cast, false, literal, null, or_, type_coerce
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.elements import ColumnElement
 
 JSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
@@ -26,9 +28,27 @@ def json_text(column, empty: str = "[]") -> ColumnElement:
     return type_coerce(case((or_(column.is_(None), text == "null"), literal(empty)), else_=text), _StoredJSONText())
 
 
+class utc_time(FunctionElement):
+    """A timestamptz column as naive UTC, converted by the database (skips the models'
+    conversion in Python)."""
+
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(utc_time)
+def _utc_time_elsewhere(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)  # SQLite keeps UTC, naive
+
+
+@compiles(utc_time, "postgresql")
+def _utc_time_on_postgresql(element, compiler, **kw):
+    return f"timezone('UTC', {compiler.process(element.clauses, **kw)})"
+
+
 def stored_time(column) -> ColumnElement:
-    """A time column as the driver gives it (skips the models' UTC conversion)."""
-    return type_coerce(column, DateTime(timezone=True))
+    """A time column as naive UTC, written with 'Z'."""
+    return utc_time(column)
 
 
 def flag(condition) -> ColumnElement:
