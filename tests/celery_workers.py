@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -74,6 +75,17 @@ def start_worker(env: dict, concurrency: int = 4, log_path: Path | None = None, 
         return host.start(args, env=env, cwd=ROOT, log_path=log_path)
     out = open(log_path, "w") if log_path else subprocess.DEVNULL
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_ready(log_path: Path, timeout: float = 60) -> None:
+    """Until the worker logging to `log_path` says it is ready (its signal handlers are in
+    place: a SIGTERM before that ends the process with -15, not a warm shutdown)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if " ready." in tail(log_path, 100_000):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"worker not ready after {timeout}s:\n{tail(log_path)}")
 
 
 def start_clock(env: dict, log_path: Path | None = None, tick: float = 0.5) -> subprocess.Popen:

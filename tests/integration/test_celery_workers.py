@@ -13,7 +13,7 @@ from shopify_app.extensions import db
 from shopify_app.models import Order, Product, SyncRun, WebhookDelivery
 
 from ..celery_workers import (  # noqa: F401  (the fixtures)
-    ROOT, celery_env, connected_app_env, database_url, start_clock, start_worker, stop, tail)
+    ROOT, celery_env, connected_app_env, database_url, start_clock, start_worker, stop, tail, wait_ready)
 from ..conftest import create_shop
 from .test_scheduler_downloads_a_new_shop import scheduler_env
 
@@ -102,6 +102,8 @@ def test_a_burst_of_product_webhooks_is_applied_once_each_by_two_workers(connect
     env = {**scheduler_env(c, database_url), **celery_env}
     workers = [start_worker(env, log_path=tmp_path / f"w{n}.log") for n in range(2)]
     try:
+        for n in range(2):  # both take part (and one still starting is not stopped mid-start)
+            wait_ready(tmp_path / f"w{n}.log")
         products = c.ds.products(handle.domain, limit=40)
         for product in products:
             c.ds.update_product(handle.domain, product["id"], title=f"Burst {product['id']}")
@@ -118,7 +120,9 @@ def test_a_burst_of_product_webhooks_is_applied_once_each_by_two_workers(connect
     with c.app.app_context():
         rows = db.session.execute(select(WebhookDelivery.status, WebhookDelivery.attempts).where(
             WebhookDelivery.topic == "products/update", WebhookDelivery.shop_domain == handle.domain)).all()
-        assert len(rows) == len(products) and set(rows) == {("processed", 1)}
+        ledger = db.session.execute(select(WebhookDelivery.topic, WebhookDelivery.shop_domain,
+                                           WebhookDelivery.status, WebhookDelivery.attempts)).all()
+        assert len(rows) == len(products) and set(rows) == {("processed", 1)}, (handle.domain, ledger)
 
 
 def test_a_web_process_stopping_sends_the_batch_ring_it_was_asked_for(celery_env, tmp_path):
