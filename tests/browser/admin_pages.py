@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 AXE = Path(__file__).parent / "assets" / "axe.min.js"
 
 # The pages of the app: nav label, slug (as shopify_app/web/pages.py lists them).
@@ -26,13 +28,16 @@ def open_installed_app(c, browser, prefix="mp", viewport=None, **shop):
 
 
 def go_to(page, app, label: str):
-    """A click on the app's nav menu item in the admin's sidebar; waits for the page."""
+    """A click on the app's nav menu item in the admin's sidebar; waits for the page, and for the
+    admin's title bar to show it: until then the title bar's button is the last page's, and a click
+    on it reaches a page whose own button is not yet live."""
     slug = dict(NAV).get(label, "overview")
     if label == "Overview":
         page.locator("#ds-app-link").click()
     else:
         page.locator("#ds-app-nav a", has_text=label).click()
     app.locator(f"[data-testid=page-{slug}]").wait_for(timeout=15000)
+    expect(page.locator("#ds-title-bar")).to_have_text(label, timeout=15000)
 
 
 def save_bar(page):
