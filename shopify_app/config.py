@@ -66,6 +66,9 @@ class Settings:
     # How many proxies (load balancers) in front of the app append to X-Forwarded-For and
     # X-Forwarded-Proto; 0 ignores those headers (a client could write them).
     trusted_proxy_count: int = 0
+    # The webhook door's connections kept per web process on PostgreSQL (sync/upsert.py door_engine):
+    # at least the process's threads, or connections are opened and closed at every burst.
+    door_pool_size: int = 16
     app_env: str = "development"
     # Observability (README, "Watching it run").
     log_format: str = "text"
@@ -97,6 +100,7 @@ class Settings:
             "RECONCILE_DAYS": self.reconcile_days,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "TRUSTED_PROXY_COUNT": self.trusted_proxy_count,
+            "DOOR_POOL_SIZE": self.door_pool_size,
             "APP_ENV": self.app_env,
             "LOG_FORMAT": self.log_format,
             "METRICS_TOKEN": self.metrics_token,
@@ -160,6 +164,7 @@ def _default_database_url() -> str:
 
 LOG_FORMATS = ("json", "text")
 MAX_TRUSTED_PROXIES = 10  # more is a typo, not a deployment
+MAX_DOOR_POOL_SIZE = 200  # connections per web process: beyond that, a PgBouncer
 
 
 def log_format_of(env) -> str:
@@ -251,6 +256,11 @@ def load_settings(env: dict | None = None) -> Settings:
         raise ConfigError(f"TRUSTED_PROXY_COUNT must be a whole number of proxies from 0 to {MAX_TRUSTED_PROXIES}, "
                           f"got {proxies_raw!r}.")
 
+    door_pool_raw = (env.get("DOOR_POOL_SIZE") or "16").strip()
+    if not door_pool_raw.isdigit() or not 1 <= int(door_pool_raw) <= MAX_DOOR_POOL_SIZE:
+        raise ConfigError(f"DOOR_POOL_SIZE must be a whole number of connections from 1 to {MAX_DOOR_POOL_SIZE}, "
+                          f"got {door_pool_raw!r}.")
+
     metrics_port_raw = (env.get("METRICS_PORT") or "").strip()
     if metrics_port_raw and not (metrics_port_raw.isdigit() and 0 < int(metrics_port_raw) < 65536):
         raise ConfigError(f"METRICS_PORT must be a TCP port number, got {metrics_port_raw!r}.")
@@ -278,6 +288,7 @@ def load_settings(env: dict | None = None) -> Settings:
         reconcile_days=int(reconcile_raw),
         ratelimit_storage_uri=(env.get("RATELIMIT_STORAGE_URI") or "memory://").strip(),
         trusted_proxy_count=int(proxies_raw),
+        door_pool_size=int(door_pool_raw),
         app_env=app_env,
         log_format=log_format_of(env),
         metrics_token=(env.get("METRICS_TOKEN") or "").strip() or None,

@@ -44,14 +44,15 @@ def _dialect_insert(session: Session):
     raise NotImplementedError(f"upsert does not support {name}")
 
 
-def insert_new(engine: Engine, session: Session, model, values: dict):
+def insert_new(engine: Engine, session: Session, model, values: dict, door_pool_size: int = 16):
     """Insert one row unless it collides with one of the table's unique constraints (a
     redelivered webhook); returns its id, or None when it was already there. One
     statement, committed on its own: the caller holds no transaction open for it.
 
     This is the webhook door's one write, so it is made cheap: on PostgreSQL a single
     autocommitted statement on a pooled connection of `engine`'s (one round trip, no
-    BEGIN/COMMIT, no ORM, and no session so much as opened), elsewhere through `session`."""
+    BEGIN/COMMIT, no ORM, and no session so much as opened), elsewhere through `session`.
+    `door_pool_size` sizes that pool when it is first made (door_engine)."""
     table = _table(model)
     dialect = engine.dialect
     columns = list(values)
@@ -74,7 +75,7 @@ def insert_new(engine: Engine, session: Session, model, values: dict):
         session.commit()
         return new_id
     params = [proc(values[c]) if proc else values[c] for c, proc in zip(columns, procs)]
-    door = door_engine(engine)
+    door = door_engine(engine, door_pool_size)
     for attempt in (1, 2):
         raw = door.raw_connection()
         try:
@@ -92,15 +93,19 @@ def insert_new(engine: Engine, session: Session, model, values: dict):
             raw.close()
 
 
-def door_engine(engine: Engine) -> Engine:
+def door_engine(engine: Engine, pool_size: int = 16) -> Engine:
     """The webhook door's own pool beside the app's: autocommit, and no ping before each
-    checkout (a round trip per delivery). Up to 5 connections kept and 15 more at a burst,
-    per web process, besides the app's pool (10 + 20): count them in the server's
-    `max_connections`. Closed with the app's engine."""
+    checkout (a round trip per delivery). `pool_size` connections kept (DOOR_POOL_SIZE), as
+    many more at a burst, per web process, besides the app's pool (10 + 20): count them in
+    the server's `max_connections`. Kept at least as large as the process's threads: a
+    connection opened beyond it is closed again after its one insert, and opening one
+    costs the server a process (measured: 15-20% of the door's throughput with 8 threads
+    on 5 kept). Closed with the app's engine."""
     door = _DOOR_ENGINES.get(engine)
     if door is None:
         door = _DOOR_ENGINES[engine] = create_engine(
-            engine.url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=15, hide_parameters=True)
+            engine.url, isolation_level="AUTOCOMMIT", pool_size=pool_size, max_overflow=pool_size,
+            hide_parameters=True)
         event.listen(engine, "engine_disposed", lambda _engine: door.dispose())
     return door
 

@@ -82,7 +82,7 @@ def receive():
         "status": "received",
         "attempts": 0,
         "received_at": datetime.now(timezone.utc),
-    })  # committed
+    }, current_app.config["DOOR_POOL_SIZE"])  # committed
     if delivery_id is None:  # a redelivery (same webhook id, or same event): acknowledge it
         g.webhook_answer = {"status": "duplicate"}  # counted at the door (web/observability.py)
         return g.webhook_answer, 200

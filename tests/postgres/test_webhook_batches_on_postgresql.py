@@ -92,3 +92,33 @@ def test_a_body_replayed_under_another_shop_is_rejected_by_the_batch_on_postgres
         assert db.session.execute(select(func.count()).select_from(Product)).scalar_one() == 5
         assert db.session.execute(select(func.count()).select_from(WebhookDelivery)
                                   .where(WebhookDelivery.payload.is_not(None))).scalar_one() == 0
+
+
+def test_the_door_keeps_as_many_connections_as_DOOR_POOL_SIZE_says(pg_app, rings):  # noqa: F811
+    """A web process's threads each hold a door connection for their insert at a burst:
+    the pool keeps them all (DOOR_POOL_SIZE), so the next burst opens none (opening one
+    costs PostgreSQL a process)."""
+    from sqlalchemy import event
+
+    from shopify_app.sync.upsert import door_engine
+
+    pg_app.config["DOOR_POOL_SIZE"] = 8  # before the first delivery, which makes the pool
+    create_shop()
+    client = pg_app.test_client()
+    assert deliver(client, "products/update", product_payload(1)).get_json() == {"status": "accepted"}
+    with pg_app.app_context():
+        door = door_engine(db.engine)
+        opened = []
+        event.listen(door.pool, "connect", lambda *_: opened.append(1))
+        held = [door.raw_connection() for _ in range(8)]  # eight inserts in flight at once
+        for raw in held:
+            raw.close()
+        assert door.pool.checkedin() == 8
+        del opened[:]
+        held = [door.raw_connection() for _ in range(8)]  # the next burst
+        for raw in held:
+            raw.close()
+        assert opened == [] and door.pool.checkedin() == 8
+    for n in range(2, 10):
+        assert deliver(client, "products/update", product_payload(n)).get_json() == {"status": "accepted"}
+    assert opened == []

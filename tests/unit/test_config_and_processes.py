@@ -34,6 +34,9 @@ def test_a_missing_required_setting_is_named(missing):
         ("SHOPIFY_API_VERSION", "latest"),
         ("DATABASE_URL", "mysql://x"),
         ("SHOPIFY_HTTP_TIMEOUT", "soon"),
+        ("DOOR_POOL_SIZE", "0"),
+        ("DOOR_POOL_SIZE", "many"),
+        ("DOOR_POOL_SIZE", "5000"),
     ],
 )
 def test_a_malformed_setting_is_named(name, value):
@@ -52,6 +55,7 @@ def test_defaults():
     assert settings.api_version == toml["webhooks"]["api_version"]
     assert "read_products" in settings.scopes  # from shopify.app.toml
     assert settings.app_bridge_url == "https://cdn.shopify.com/shopifycloud/app-bridge.js"
+    assert settings.as_flask_config()["DOOR_POOL_SIZE"] == 16  # above the README's gunicorn --threads
     # Derived keys are stable, so every process agrees.
     assert load_settings(env).token_encryption_key == settings.token_encryption_key
 
