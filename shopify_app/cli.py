@@ -17,6 +17,7 @@ from .sync.orders.run import OrderNotFound, refetch_by_reference
 from .sync.runner import run_flow
 from .extensions import task_queue
 from .task_queue import worker_name
+from .start_up_heap import freeze_start_up_heap
 from .sync.scheduler import Clock
 from .sync.shop import find_shop
 from .sync.shop_gate import ShopInactive
@@ -137,7 +138,9 @@ def register_commands(app: Flask) -> None:
         may run, on several machines: each due run is queued once."""
         metrics.serve_work_metrics(app.config["METRICS_PORT"], app.config["METRICS_TOKEN"],
                                    app.config["APP_ENV"] == "production")  # METRICS_PORT
-        Clock(app, tick_seconds=tick_seconds).run_forever()
+        clock = Clock(app, tick_seconds=tick_seconds)
+        freeze_start_up_heap()
+        clock.run_forever()
 
     @app.cli.command("worker")
     @click.option("--concurrency", type=int, default=8, show_default=True, help="Tasks carried out at once.")

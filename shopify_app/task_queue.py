@@ -34,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
 
+from .start_up_heap import freeze_start_up_heap
+
 log = logging.getLogger(__name__)
 
 LOCAL_THREADS = 4
@@ -158,7 +160,7 @@ def make_celery(dispatcher: Dispatcher, broker: str, on_worker_stop):
     # Optional dependency, imported only when configured (CELERY_BROKER_URL): it costs
     # ~80 ms, on every import of shopify_app.* were it at the top.
     from celery import Celery
-    from celery.signals import worker_shutting_down
+    from celery.signals import worker_ready, worker_shutting_down
 
     app, later_type = dispatcher.app, dispatcher.later_type
     celery = Celery(app.import_name, broker=broker, set_as_current=False)
@@ -202,7 +204,11 @@ def make_celery(dispatcher: Dispatcher, broker: str, on_worker_stop):
     def stopping(**_):
         on_worker_stop()  # running steps end at their next checkpoint and hand over
 
+    def ready(**_):
+        freeze_start_up_heap()  # a worker's start-up objects are out of the collector's walks
+
     worker_shutting_down.connect(stopping, weak=False)
+    worker_ready.connect(ready, weak=False)
     return celery
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 import json
 import weakref
 
+from psycopg.types.json import Json
 from sqlalchemy import JSON, Engine, Table, Text, and_, bindparam, cast, column, create_engine, event, or_, text
 from sqlalchemy import select as sa_select
 from sqlalchemy import table as sa_table
@@ -44,7 +45,8 @@ def _dialect_insert(session: Session):
     raise NotImplementedError(f"upsert does not support {name}")
 
 
-def insert_new(engine: Engine, session: Session, model, values: dict, door_pool_size: int = 16):
+def insert_new(engine: Engine, session: Session, model, values: dict, door_pool_size: int = 16,
+               as_sent: dict[str, bytes] | None = None):
     """Insert one row unless it collides with one of the table's unique constraints (a
     redelivered webhook); returns its id, or None when it was already there. One
     statement, committed on its own: the caller holds no transaction open for it.
@@ -52,11 +54,14 @@ def insert_new(engine: Engine, session: Session, model, values: dict, door_pool_
     This is the webhook door's one write, so it is made cheap: on PostgreSQL a single
     autocommitted statement on a pooled connection of `engine`'s (one round trip, no
     BEGIN/COMMIT, no ORM, and no session so much as opened), elsewhere through `session`.
-    `door_pool_size` sizes that pool when it is first made (door_engine)."""
+    `door_pool_size` sizes that pool when it is first made (door_engine). `as_sent` gives
+    JSON columns their text as received (UTF-8 JSON its caller has checked), written as it
+    is instead of `values`' value encoded again."""
     table = _table(model)
     dialect = engine.dialect
     columns = list(values)
-    key = (dialect.name, table.name, tuple(columns))
+    verbatim = frozenset(as_sent or ())
+    key = (dialect.name, table.name, tuple(columns), verbatim)
     cached = _INSERT_NEW.get(key)
     if cached is None:
         # Written out once per table and set of columns: SQLAlchemy does not cache an
@@ -65,16 +70,17 @@ def insert_new(engine: Engine, session: Session, model, values: dict, door_pool_
         marks = ["%s" for _ in columns] if dialect.name == "postgresql" else [":" + c for c in columns]
         sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
                f"VALUES ({', '.join(marks)}) ON CONFLICT DO NOTHING RETURNING {quote('id')}")
-        procs = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+        procs = [None if c in verbatim else table.c[c].type._cached_bind_processor(dialect) for c in columns]
         stmt = None if dialect.name == "postgresql" else \
-            text(sql).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
+            text(sql).bindparams(*(bindparam(c, type_=Text() if c in verbatim else table.c[c].type) for c in columns))
         cached = _INSERT_NEW[key] = (sql, procs, stmt)
     sql, procs, stmt = cached
     if dialect.name != "postgresql":
-        new_id = session.execute(stmt, values).scalar_one_or_none()
+        new_id = session.execute(stmt, {**values, **{c: as_sent[c].decode() for c in verbatim}}).scalar_one_or_none()
         session.commit()
         return new_id
-    params = [proc(values[c]) if proc else values[c] for c, proc in zip(columns, procs)]
+    params = [Json(as_sent[c], dumps=_as_is) if c in verbatim else proc(values[c]) if proc else values[c]
+              for c, proc in zip(columns, procs)]
     door = door_engine(engine, door_pool_size)
     for attempt in (1, 2):
         raw = door.raw_connection()
@@ -91,6 +97,10 @@ def insert_new(engine: Engine, session: Session, model, values: dict, door_pool_
             door.dispose()  # the server went away: its other pooled connections are dead too
         finally:
             raw.close()
+
+
+def _as_is(text: bytes) -> bytes:
+    return text
 
 
 def door_engine(engine: Engine, pool_size: int = 16) -> Engine:

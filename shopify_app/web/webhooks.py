@@ -30,6 +30,7 @@ from ..shopify.shop_domain import is_valid_shop_domain
 from ..sync.upsert import insert_new
 from ..sync.webhooks.batches import is_batched
 from .errors import json_error
+from .json_bodies import loads_as_sent
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def receive():
     if not is_valid_shop_domain(shop_domain):
         return json_error(400, "X-Shopify-Shop-Domain is not a myshopify.com domain")
     try:
-        payload = current_app.json.loads(body)  # Shopify always sends a JSON object; an empty body is not one
+        # Shopify always sends a JSON object (an empty body is not one), in UTF-8: stored as sent.
+        payload = loads_as_sent(body)
     except ValueError:
         return json_error(400, "the body is not JSON")
     if not isinstance(payload, dict):
@@ -78,11 +80,11 @@ def receive():
         # body's every delivery has it, so its task can tell a body replayed under another
         # shop's header (sync/webhooks/body_owners.py). Written in this one insert, no query here.
         "body_digest": request.headers["X-Shopify-Hmac-Sha256"].strip(),
-        "payload": payload,
+        "payload": payload,  # its text is the body's (as_sent)
         "status": "received",
         "attempts": 0,
         "received_at": datetime.now(timezone.utc),
-    }, current_app.config["DOOR_POOL_SIZE"])  # committed
+    }, current_app.config["DOOR_POOL_SIZE"], as_sent={"payload": body})  # committed
     if delivery_id is None:  # a redelivery (same webhook id, or same event): acknowledge it
         g.webhook_answer = {"status": "duplicate"}  # counted at the door (web/observability.py)
         return g.webhook_answer, 200

@@ -122,3 +122,18 @@ def test_the_door_keeps_as_many_connections_as_DOOR_POOL_SIZE_says(pg_app, rings
     for n in range(2, 10):
         assert deliver(client, "products/update", product_payload(n)).get_json() == {"status": "accepted"}
     assert opened == []
+
+
+def test_the_ledger_holds_the_body_as_sent_on_postgresql(pg_app, rings):  # noqa: F811
+    """The door's insert writes the body's own text into the json column (no encoding again)."""
+    from sqlalchemy import text
+
+    from tests.unit.test_webhook_body_kept_as_sent import BIG, BODY
+
+    create_shop()
+    client = pg_app.test_client()
+    assert deliver(client, "products/update", BODY).get_json() == {"status": "accepted"}
+    assert deliver(client, "products/update", b'{"id": NaN}').status_code == 400
+    with pg_app.app_context():
+        assert db.session.execute(text("SELECT payload::text FROM webhook_deliveries")).scalar_one().encode() == BODY
+        assert db.session.execute(select(WebhookDelivery.payload)).scalar_one()["big"] == BIG
