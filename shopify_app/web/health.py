@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app
-from sqlalchemy import text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from ..extensions import db
 
@@ -16,6 +17,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
 
 BROKER_TIMEOUT_SECONDS = 2.0
+DATABASE_TIMEOUT_SECONDS = 2
+PROBE_ENGINE = "readyz_database_probe"
 
 
 @bp.get("/healthz")
@@ -37,14 +40,32 @@ def readyz():
     return body
 
 
-def check_database() -> str:
+def check_database(timeout: int = DATABASE_TIMEOUT_SECONDS) -> str:
+    """One statement on a connection of its own, within `timeout` on PostgreSQL: a server
+    that takes the connection and then never answers, or an address that drops every
+    packet, makes a 503 within seconds, not a probe that hangs (the app's pool has no
+    timeout, and a pooled connection might be the one that broke)."""
     try:
-        with db.engine.connect() as connection:
+        with probe_engine().connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as exc:
         log.warning("readyz: the database does not answer: %s: %s", exc.__class__.__name__, str(exc)[:300])
         return "unreachable"
     return "ok"
+
+
+def probe_engine(timeout: int = DATABASE_TIMEOUT_SECONDS) -> Engine:
+    """The app's engine on SQLite (a file: nothing to wait for); on PostgreSQL an engine of
+    the same database that pools nothing, with libpq's connect_timeout and a statement_timeout."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return engine
+    probe = current_app.extensions.get(PROBE_ENGINE)
+    if probe is None or probe.url != engine.url:
+        probe = current_app.extensions[PROBE_ENGINE] = create_engine(
+            engine.url, poolclass=NullPool, hide_parameters=True,
+            connect_args={"connect_timeout": timeout, "options": f"-c statement_timeout={timeout * 1000}"})
+    return probe
 
 
 def check_broker(url: str, timeout: float = BROKER_TIMEOUT_SECONDS) -> str:

@@ -57,6 +57,27 @@ def test_readyz_is_503_naming_the_database_when_it_is_unreachable():
     assert resp.get_json() == {"status": "unavailable", "checks": {"database": "unreachable"}, "failed": ["database"]}
 
 
+def test_readyz_is_503_within_seconds_when_the_database_takes_the_connection_and_never_answers():
+    import threading
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections are taken (the kernel's backlog) and never answered
+    taken = []
+    threading.Thread(target=lambda: taken.append(silent.accept()), daemon=True).start()
+    try:
+        app = create_app(base_env(DATABASE_URL=f"postgresql://postgres@127.0.0.1:{silent.getsockname()[1]}/none"),
+                         TESTING=True)
+        started = time.monotonic()
+        resp = app.test_client().get("/readyz")
+        assert time.monotonic() - started < 8
+        assert resp.status_code == 503 and resp.get_json()["failed"] == ["database"]
+        assert taken  # it did reach the silent server
+    finally:
+        silent.close()
+
+
 def test_readyz_is_503_naming_the_broker_when_it_is_down(make_client):
     resp = make_client(CELERY_BROKER_URL=f"amqp://guest:guest@127.0.0.1:{closed_port()}//").get("/readyz")
     assert resp.status_code == 503
