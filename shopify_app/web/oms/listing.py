@@ -23,7 +23,10 @@ MAX_PAGE_SIZE = 1000
 PARAMS = [
     {"name": "shop", "in": "query", "schema": SHOP_DOMAIN, "description": "Only this shop's records"},
     {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"},
-     "description": "Only records changed here at or after this time (ISO 8601)"},
+     "description": "Only records changed here at or after this time (ISO 8601). A change is stamped when "
+                    "it is written and seen when its transaction commits, up to seconds later (a bulk "
+                    "download's batch): ask from your last look's newest updated_at less a margin (60 s), "
+                    "and drop the records you already hold at the same updated_at"},
     {"name": "cursor", "in": "query", "schema": CURSOR, "description": "The previous page's next_cursor"},
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
                                                 "default": DEFAULT_PAGE_SIZE}},
