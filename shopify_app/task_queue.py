@@ -195,8 +195,10 @@ def make_celery(dispatcher: Dispatcher, broker: str, on_worker_stop):
 
         run.__name__ = run.__qualname__ = name
         # No retry limit here: each task bounds its own (webhook attempts; a run's steps end
-        # when the run does).
-        return celery.task(name=name, bind=True, max_retries=None)(run)
+        # when the run does). Not shared (Celery's default is): a shared task is given to
+        # every Celery app made later in the process, so a second Flask app's Celery would
+        # run the first app's closures under its names.
+        return celery.task(name=name, bind=True, max_retries=None, shared=False)(run)
 
     for task_name, fn in dispatcher.tasks.items():
         bind(task_name, fn)
