@@ -196,7 +196,8 @@ def load_settings(env: dict | None = None) -> Settings:
     _check_url("SHOPIFY_SHOP_ORIGIN", shop_origin.replace("{shop}", "example.myshopify.com"))
 
     api_version = (env.get("SHOPIFY_API_VERSION") or DEFAULT_API_VERSION).strip()
-    if len(api_version) != 7 or api_version[4] != "-" or not api_version.replace("-", "").isdigit():
+    digits = api_version.replace("-", "")
+    if len(api_version) != 7 or api_version[4] != "-" or not (digits.isascii() and digits.isdecimal()):
         raise ConfigError(f"SHOPIFY_API_VERSION must look like {DEFAULT_API_VERSION}, got {api_version!r}.")
 
     app_env = (env.get("APP_ENV") or "development").strip().lower()
@@ -244,28 +245,28 @@ def load_settings(env: dict | None = None) -> Settings:
         raise ConfigError(f"SHOPIFY_HTTP_TIMEOUT must be a number of seconds, got {timeout_raw!r}.")
 
     retention_raw = (env.get("DATA_RETENTION_DAYS") or "30").strip()
-    if not retention_raw.isdigit() or int(retention_raw) < 1:
+    if not retention_raw.isdecimal() or int(retention_raw) < 1:
         raise ConfigError(f"DATA_RETENTION_DAYS must be a whole number of days (1 or more), got {retention_raw!r}.")
 
     reconcile_raw = (env.get("RECONCILE_DAYS") or "7").strip()
-    if not reconcile_raw.isdigit() or not 1 <= int(reconcile_raw) <= 60:
+    if not reconcile_raw.isdecimal() or not 1 <= int(reconcile_raw) <= 60:
         raise ConfigError(f"RECONCILE_DAYS must be a whole number of days from 1 to 60, got {reconcile_raw!r}.")
 
     proxies_raw = (env.get("TRUSTED_PROXY_COUNT") or "0").strip()
-    if not proxies_raw.isdigit() or int(proxies_raw) > MAX_TRUSTED_PROXIES:
+    if not proxies_raw.isdecimal() or int(proxies_raw) > MAX_TRUSTED_PROXIES:
         raise ConfigError(f"TRUSTED_PROXY_COUNT must be a whole number of proxies from 0 to {MAX_TRUSTED_PROXIES}, "
                           f"got {proxies_raw!r}.")
 
     door_pool_raw = (env.get("DOOR_POOL_SIZE") or "16").strip()
-    if not door_pool_raw.isdigit() or not 1 <= int(door_pool_raw) <= MAX_DOOR_POOL_SIZE:
+    if not door_pool_raw.isdecimal() or not 1 <= int(door_pool_raw) <= MAX_DOOR_POOL_SIZE:
         raise ConfigError(f"DOOR_POOL_SIZE must be a whole number of connections from 1 to {MAX_DOOR_POOL_SIZE}, "
                           f"got {door_pool_raw!r}.")
 
     metrics_port_raw = (env.get("METRICS_PORT") or "").strip()
-    if metrics_port_raw and not (metrics_port_raw.isdigit() and 0 < int(metrics_port_raw) < 65536):
+    if metrics_port_raw and not (metrics_port_raw.isdecimal() and 0 < int(metrics_port_raw) < 65536):
         raise ConfigError(f"METRICS_PORT must be a TCP port number, got {metrics_port_raw!r}.")
     idle_raw = (env.get("CONSOLE_IDLE_MINUTES") or "30").strip()
-    if not idle_raw.isdigit() or not 1 <= int(idle_raw) <= 24 * 60:
+    if not idle_raw.isdecimal() or not 1 <= int(idle_raw) <= 24 * 60:
         raise ConfigError(f"CONSOLE_IDLE_MINUTES must be a whole number of minutes from 1 to 1440, got {idle_raw!r}.")
     require_totp_raw = (env.get("CONSOLE_REQUIRE_TOTP_FOR_SUPER_USERS") or "false").strip().lower()
     if require_totp_raw not in ("true", "false", "1", "0", "yes", "no"):

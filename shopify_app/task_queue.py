@@ -206,12 +206,14 @@ def make_celery(dispatcher: Dispatcher, broker: str, on_worker_stop):
     def stopping(**_):
         on_worker_stop()  # running steps end at their next checkpoint and hand over
 
-    def ready(**_):
-        freeze_start_up_heap()  # a worker's start-up objects are out of the collector's walks
-
     worker_shutting_down.connect(stopping, weak=False)
-    worker_ready.connect(ready, weak=False)
+    # Once per process, whatever the number of Celery apps made in it (the signal is global).
+    worker_ready.connect(freeze_when_ready, weak=False, dispatch_uid="shopify_app.freeze_start_up_heap")
     return celery
+
+
+def freeze_when_ready(**_) -> None:
+    freeze_start_up_heap()  # a worker's start-up objects are out of the collector's walks
 
 
 def worker_name() -> str:

@@ -40,11 +40,11 @@ def readyz():
     return body
 
 
-def check_database(timeout: int = DATABASE_TIMEOUT_SECONDS) -> str:
-    """One statement on a connection of its own, within `timeout` on PostgreSQL: a server
-    that takes the connection and then never answers, or an address that drops every
-    packet, makes a 503 within seconds, not a probe that hangs (the app's pool has no
-    timeout, and a pooled connection might be the one that broke)."""
+def check_database() -> str:
+    """One statement on a connection of its own, which on PostgreSQL must connect within
+    DATABASE_TIMEOUT_SECONDS: a server that takes the connection and then never answers,
+    or an address that drops every packet, makes a 503 within seconds, not a probe that
+    hangs (the app's pool has no timeout, and a pooled connection might be the one that broke)."""
     try:
         with probe_engine().connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -54,9 +54,12 @@ def check_database(timeout: int = DATABASE_TIMEOUT_SECONDS) -> str:
     return "ok"
 
 
-def probe_engine(timeout: int = DATABASE_TIMEOUT_SECONDS) -> Engine:
+def probe_engine() -> Engine:
     """The app's engine on SQLite (a file: nothing to wait for); on PostgreSQL an engine of
-    the same database that pools nothing, with libpq's connect_timeout and a statement_timeout."""
+    the same database that pools nothing, with libpq's connect_timeout (a server that takes
+    the connection and says nothing is silent in the handshake already). Nothing else is
+    set: `options` would replace the URL's own (Neon's endpoint, a search_path), and a
+    PgBouncer may refuse the startup parameter."""
     engine = db.engine
     if engine.dialect.name != "postgresql":
         return engine
@@ -64,7 +67,7 @@ def probe_engine(timeout: int = DATABASE_TIMEOUT_SECONDS) -> Engine:
     if probe is None or probe.url != engine.url:
         probe = current_app.extensions[PROBE_ENGINE] = create_engine(
             engine.url, poolclass=NullPool, hide_parameters=True,
-            connect_args={"connect_timeout": timeout, "options": f"-c statement_timeout={timeout * 1000}"})
+            connect_args={"connect_timeout": DATABASE_TIMEOUT_SECONDS})
     return probe
 
 

@@ -23,3 +23,20 @@ def test_two_apps_in_one_process_each_run_their_own_tasks(tmp_path):
         for name in names:
             assert one.tasks[name].run is not two.tasks[name].run, name
             assert one.tasks[name].app is one and two.tasks[name].app is two
+
+
+def test_a_worker_freezes_its_start_up_heap_once_when_it_is_ready(tmp_path):
+    import gc
+
+    from celery.signals import worker_ready
+
+    for n in ("one", "two"):
+        create_app(base_env(DATABASE_URL=f"sqlite:///{tmp_path}/{n}.db", CELERY_BROKER_URL=BROKER), TESTING=True)
+    receivers = [r for r in worker_ready.receivers if "freeze_start_up_heap" in str(r[0])]
+    assert len(receivers) == 1  # connected once, not once per app
+    gc.unfreeze()
+    try:
+        worker_ready.send(sender=None)
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()

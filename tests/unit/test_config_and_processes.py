@@ -37,6 +37,8 @@ def test_a_missing_required_setting_is_named(missing):
         ("DOOR_POOL_SIZE", "0"),
         ("DOOR_POOL_SIZE", "many"),
         ("DOOR_POOL_SIZE", "5000"),
+        ("DOOR_POOL_SIZE", "\u00b2"),  # a digit to isdigit(), not a number to int()
+        ("SHOPIFY_API_VERSION", "\uff12\uff10\uff12\uff16-\uff11\uff10"),
     ],
 )
 def test_a_malformed_setting_is_named(name, value):
