@@ -37,4 +37,19 @@ if [ -z "${TEST_CELERY_BROKER_URL:-}" ] && ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2
   (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null || echo "RabbitMQ is not reachable: Celery worker tests will be skipped."
 fi
 
+# Shopify CLI 4 (and the Node 22 it needs) from npm, for the test that has it validate
+# shopify.app.toml and shopify.web.toml offline; skipped when npm cannot fetch them.
+if [ -z "${SHOPIFY_CLI:-}" ] && command -v npm >/dev/null; then
+  CLI_DIR=.cache/shopify-cli
+  if [ ! -x "$CLI_DIR/node_modules/.bin/shopify" ]; then
+    echo "Installing Shopify CLI 4 for the app-configuration test..."
+    mkdir -p "$CLI_DIR"
+    (cd "$CLI_DIR" && timeout 600 npm install --silent --no-audit --no-fund node@22 @shopify/cli@4 >/dev/null 2>&1) \
+      || echo "Could not install Shopify CLI: its test will be skipped."
+  fi
+  if [ -x "$CLI_DIR/node_modules/.bin/shopify" ]; then
+    export SHOPIFY_CLI="$PWD/$CLI_DIR/node_modules/.bin/shopify"
+  fi
+fi
+
 exec .venv/bin/python -m pytest "$@"

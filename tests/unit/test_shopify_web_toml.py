@@ -124,13 +124,17 @@ def test_the_dev_command_migrates_and_serves_the_app_on_port(tmp_path):
         proc.wait(20)
 
 
-# Shopify CLI 4 (Node 22): `npm install @shopify/cli@4`, then SHOPIFY_CLI=path/to/node_modules/.bin/shopify.
+# Shopify CLI 4 (Node 22): `npm install node@22 @shopify/cli@4`, then
+# SHOPIFY_CLI=path/to/node_modules/.bin/shopify (scripts/test.sh does both). The CLI runs
+# with its own directory first on PATH: the `node` installed beside it is the one it needs.
 SHOPIFY_CLI = os.environ.get("SHOPIFY_CLI") or shutil.which("shopify")
 
 
 @pytest.mark.skipif(not SHOPIFY_CLI, reason="Shopify CLI is not installed (set SHOPIFY_CLI)")
 def test_shopify_cli_accepts_both_toml_files():
     out = subprocess.run([SHOPIFY_CLI, "app", "build", "--path", str(ROOT), "--skip-dependencies-installation"],
-                         cwd=ROOT, env={**os.environ, "SHOPIFY_CLI_NO_ANALYTICS": "1"}, stdin=subprocess.DEVNULL,
+                         cwd=ROOT, env={**os.environ, "SHOPIFY_CLI_NO_ANALYTICS": "1",
+                                        "PATH": f"{Path(SHOPIFY_CLI).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
+                         stdin=subprocess.DEVNULL,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and "built" in out.stdout + out.stderr, out.stdout + out.stderr
