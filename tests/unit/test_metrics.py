@@ -263,16 +263,21 @@ def test_gunicorn_workers_add_up_with_prometheus_multiproc_dir(tmp_path):
 
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(6) as pool:  # at once: sync workers each take some
-            assert set(pool.map(send, range(12))) == {401}
-        # More than one worker counted (each writes its own file there).
-        assert len({p.name.rsplit("_", 1)[-1] for p in (tmp_path / "prom").glob("counter_*.db")}) >= 2
+        def workers_counted() -> int:  # each worker writes its own file there
+            return len({p.name.rsplit("_", 1)[-1] for p in (tmp_path / "prom").glob("counter_*.db")})
+
+        sent = 0
+        with ThreadPoolExecutor(6) as pool:  # at once: sync workers each take some, once all have started
+            while workers_counted() < 2:
+                assert time.time() < deadline + 60, "one worker took every request"
+                assert set(pool.map(send, range(sent, sent + 12))) == {401}
+                sent += 12
         for _ in range(3):
             text = requests.get(f"{base}/metrics", timeout=5).text
             samples = {(s.name, frozenset(s.labels.items())): s.value
                        for family in text_string_to_metric_families(text) for s in family.samples}
             assert value(samples, "oms_connector_webhooks_received_total",
-                         topic="orders/create", outcome="unauthorized") == 12
+                         topic="orders/create", outcome="unauthorized") == sent
             assert value(samples, "oms_connector_queue_depth", queue="sync_runs") == 0
     finally:
         proc.terminate()
