@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from ...extensions import db
 from ...models import Product, Variant
 from ..upsert import is_newer, upsert
+from ..value_lists import one_of
 
 VERSION = "shopify_updated_at"
 
@@ -22,7 +23,7 @@ def _landed(shop_id: int, rows: list[dict]) -> set[str]:
     """After an upsert with the version guard: the products whose version is the stored one."""
     stored = db.session.execute(
         select(Product.shopify_id, Product.shopify_updated_at)
-        .where(Product.shop_id == shop_id, Product.shopify_id.in_([r["shopify_id"] for r in rows]))
+        .where(Product.shop_id == shop_id, one_of(Product.shopify_id, [r["shopify_id"] for r in rows]))
     ).all()
     wanted = {r["shopify_id"]: r[VERSION] for r in rows}
     return {gid for gid, version in stored if version == wanted.get(gid)}
@@ -71,7 +72,7 @@ def apply_products(shop_id: int, items: list[tuple[dict, list[dict] | None]]) ->
     now = datetime.now(timezone.utc)
     db.session.execute(
         update(Variant)
-        .where(Variant.shop_id == shop_id, Variant.product_shopify_id.in_([row["shopify_id"] for row, _ in whole]),
+        .where(Variant.shop_id == shop_id, one_of(Variant.product_shopify_id, [row["shopify_id"] for row, _ in whole]),
                Variant.deleted_at.is_(None), Variant.shopify_id.not_in(list(variant_rows)))
         .values(deleted_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
@@ -113,7 +114,7 @@ def merge_images(shop_id: int, images: dict[str, list[dict]]) -> None:
     """Add images (by product GID) to what their products already have, by image id or URL."""
     rows = db.session.execute(
         select(Product.id, Product.shopify_id, Product.images)
-        .where(Product.shop_id == shop_id, Product.shopify_id.in_(list(images)))
+        .where(Product.shop_id == shop_id, one_of(Product.shopify_id, images))
     ).all()
     for pk, product_gid, current in rows:
         merged = {i.get("id") or i.get("url"): i for i in (current or [])}

@@ -35,6 +35,7 @@ from ..instrumentation import count_delivery
 from ..registry import TOPICS, Batch, order_id_at
 from ..shop import find_shop
 from ..shop_gate import HELD
+from ..value_lists import one_of
 from .checks import delivery_problem
 from .apply import held_while_inactive
 from .retry import WEBHOOK_MAX_ATTEMPTS
@@ -176,7 +177,7 @@ def _record(processed, rejected, held, failed, now: datetime) -> None:
     def mark(rows, **values):
         if rows:
             db.session.execute(
-                update(WebhookDelivery).where(WebhookDelivery.id.in_([row.id for row in rows]))
+                update(WebhookDelivery).where(one_of(WebhookDelivery.id, [row.id for row in rows]))
                 .values(**values).execution_options(synchronize_session=False))
 
     mark(processed, status="processed", attempts=WebhookDelivery.attempts + 1, error=None, processed_at=now,

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import WebhookDelivery
+from ..value_lists import one_of
 
 
 def first_shops(digests: Iterable[str | None]) -> dict[str, str]:
@@ -29,7 +30,7 @@ def first_shops(digests: Iterable[str | None]) -> dict[str, str]:
         return {}
     rows = db.session.execute(
         select(WebhookDelivery.body_digest, WebhookDelivery.shop_domain, func.min(WebhookDelivery.id))
-        .where(WebhookDelivery.body_digest.in_(wanted))
+        .where(one_of(WebhookDelivery.body_digest, wanted))
         .group_by(WebhookDelivery.body_digest, WebhookDelivery.shop_domain)
     ).all()
     owners: dict[str, tuple[int, str]] = {}

@@ -8,6 +8,7 @@ from sqlalchemy import and_, select
 from ...extensions import db
 from ...models import Order, OrderLine, ShopifyReturn, Variant
 from ...shopify.times import json_time
+from ...sync.value_lists import one_of
 from ..errors import json_error
 from .common import forbidden, openapi_part, permission_required
 from .listing import PARAMS, common_filters, next_cursor, nullable, product_stores, shop_domains
@@ -126,7 +127,7 @@ def list_orders():
         for l in db.session.execute(
             select(OrderLine).where(
                 OrderLine.shop_id.in_({o.shop_id for o in page}),
-                OrderLine.order_shopify_id.in_([o.shopify_id for o in page]),
+                one_of(OrderLine.order_shopify_id, [o.shopify_id for o in page]),
             ).order_by(OrderLine.id)
         ).scalars():
             lines.setdefault((l.shop_id, l.order_shopify_id), []).append(l)
@@ -134,7 +135,7 @@ def list_orders():
     if page:
         for r in db.session.execute(select(ShopifyReturn).where(
                 ShopifyReturn.shop_id.in_({o.shop_id for o in page}),
-                ShopifyReturn.order_shopify_id.in_([o.shopify_id for o in page])).order_by(ShopifyReturn.id)).scalars():
+                one_of(ShopifyReturn.order_shopify_id, [o.shopify_id for o in page])).order_by(ShopifyReturn.id)).scalars():
             returns.setdefault((r.shop_id, r.order_shopify_id), []).append(r)
     catalog: dict[int, dict[str, bool]] = {}
     wanted: dict[int, set[str]] = {}
@@ -145,7 +146,7 @@ def list_orders():
             vid: deleted is not None
             for vid, deleted in db.session.execute(
                 select(Variant.shopify_id, Variant.deleted_at).where(
-                    Variant.shop_id == shop_id, Variant.shopify_id.in_(sorted(ids)), Variant.is_placeholder.is_(False))
+                    Variant.shop_id == shop_id, one_of(Variant.shopify_id, sorted(ids)), Variant.is_placeholder.is_(False))
             ).all()
         }
     domains = shop_domains(o.shop_id for o in page)

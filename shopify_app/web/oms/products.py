@@ -6,6 +6,7 @@ from sqlalchemy import and_, case, func, literal, select
 
 from ...extensions import db
 from ...models import Product, Shop, Variant
+from ...sync.value_lists import one_of
 from ..errors import json_error
 from .common import forbidden, openapi_part, permission_required
 from .listing import PARAMS, common_filters, next_cursor, nullable, product_stores
@@ -85,7 +86,7 @@ def list_products():
         for row in db.session.execute(
             select(V.shop_id, *labelled(VARIANT_FIELDS)).where(
                 V.shop_id.in_({row.shop_id for row in page}),
-                V.product_shopify_id.in_([item["id"] for item in items]),
+                one_of(V.product_shopify_id, [item["id"] for item in items]),
             ).order_by(V.position, V.id)
         ):
             variant = dict(zip(keys, row[1:]))
